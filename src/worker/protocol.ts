@@ -1,0 +1,165 @@
+/**
+ * The one contract between the UI and the training worker (src/worker/fovea.worker.ts), used over comlink.
+ * Everything that crosses is plain, structured-cloneable data: no tensors, no models.
+ * Errors: every method rejects with a `WorkerError` (name + plain-words message); `name` is one of
+ * WorkerErrorName so the UI can say what to do next.
+ */
+import type { EvalReport } from '../core/eval/report';
+import type { TrainConfig } from '../core/train/config';
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Set when the preferred backend (WebGPU) was not available: say why, plainly. */
+  notice?: string;
+  /** GPU adapter description when known. */
+  adapter?: string;
+}
+
+export interface ImageFileInput {
+  /** Id chosen by the UI, unique within the dataset. */
+  id: string;
+  name: string;
+  file: Blob;
+}
+
+export interface DecodedImage {
+  id: string;
+  /** Small JPEG for the UI's thumbnails. */
+  thumbnail: Blob;
+  width: number;
+  height: number;
+}
+
+export interface RejectedFile {
+  id: string;
+  name: string;
+  /** Plain words, e.g. "not an image" or "corrupt or truncated image data". */
+  reason: string;
+}
+
+export interface AddImagesResult {
+  added: DecodedImage[];
+  rejected: RejectedFile[];
+}
+
+/** One image of a training run: which class, which side of the split. */
+export interface TrainItem {
+  id: string;
+  classIndex: number;
+  split: 'train' | 'val';
+}
+
+export interface TrainRequest {
+  config: Partial<TrainConfig>;
+  classNames: string[];
+  /** True when classes are ordered grades (quadratic kappa is then reported). */
+  ordinal: boolean;
+  items: TrainItem[];
+}
+
+export interface EpochSummary {
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+  learningRate: number;
+  seconds: number;
+}
+
+export interface TrainResult {
+  /** Resolved config actually used. */
+  config: TrainConfig;
+  epochs: EpochSummary[];
+  /** Report of the best epoch (lowest validation loss), whose weights are kept. */
+  report: EvalReport;
+  stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
+}
+
+export type TrainPhase = 'preparing' | 'caching-features' | 'training' | 'validating' | 'paused' | 'done';
+
+export type WorkerEvent =
+  | { type: 'decode-progress'; done: number; total: number }
+  | { type: 'phase'; phase: TrainPhase; message?: string }
+  | {
+      type: 'batch';
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      accuracy: number;
+      imagesPerSecond: number;
+      /** Seconds left for the whole run, estimated from the pace so far. */
+      etaSeconds: number;
+    }
+  | { type: 'epoch'; summary: EpochSummary; report: EvalReport }
+  | { type: 'device-lost'; message: string };
+
+export interface ImagePrediction {
+  classNames: string[];
+  probs: number[];
+  predictedClass: number;
+}
+
+export interface ModelInfo {
+  classNames: string[];
+  inputSize: number;
+  /** Where the model came from: 'trained' in this session or 'imported' from a package. */
+  origin: 'trained' | 'imported';
+  /** fovea.json of the model (settings, metrics, provenance). */
+  manifest: FoveaManifest;
+}
+
+/** fovea.json: everything needed to use an exported model correctly, beside the tfjs layers files. */
+export interface FoveaManifest {
+  format: 'fovea-model';
+  version: 1;
+  createdAt: string;
+  classNames: string[];
+  ordinal: boolean;
+  inputSize: number;
+  preprocessing: {
+    crop: 'centre-square';
+    channelOrder: 'BGR';
+    meanBgr: [number, number, number];
+    scale: 1;
+    layout: 'NHWC';
+  };
+  scenario: string;
+  training: TrainConfig;
+  epochs: EpochSummary[];
+  validation: Omit<EvalReport, 'predictions'>;
+  weightsProvenance: Record<string, string>;
+  customLayers: string[];
+}
+
+export type WorkerErrorName =
+  | 'NoBackendError'
+  | 'DeviceLostError'
+  | 'DatasetError'
+  | 'InvalidTrainConfigError'
+  | 'NoModelError'
+  | 'ImportError'
+  | 'BusyError'
+  | 'CancelledError'
+  | 'InternalError';
+
+export interface FoveaWorkerApi {
+  /** Picks WebGPU, else WebGL (with a notice), else fails with NoBackendError; loads the pretrained model. */
+  init(onEvent: (e: WorkerEvent) => void, modelUrl: string): Promise<BackendInfo>;
+  /** Decodes and keeps the images (centre-cropped, downscaled); bad files are listed, never thrown. */
+  addImages(files: ImageFileInput[]): Promise<AddImagesResult>;
+  removeImages(ids: string[]): Promise<void>;
+  train(request: TrainRequest): Promise<TrainResult>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  cancel(): Promise<void>;
+  predict(file: Blob): Promise<ImagePrediction>;
+  /** The current model (trained or imported) as a zip: model.json, weight shards, fovea.json. */
+  exportModel(): Promise<Uint8Array>;
+  importModel(zip: Uint8Array): Promise<ModelInfo>;
+  modelInfo(): Promise<ModelInfo | null>;
+}

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, copyFi
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { artifactsToFiles, modelArtifacts } from '../src/core/export/layers-files';
 import { buildFromCaffe, setCaffeWeights } from '../src/core/model/googlenet';
 import { caffeLayers, parsePrototxt } from '../src/core/model/prototxt';
 import { GOOGLENET_SHA256 } from './googlenet-sha256';
@@ -24,8 +25,7 @@ const CACHE = join(ROOT, '.cache', 'bvlc_googlenet');
 const OUT = join(ROOT, 'public', 'models', 'googlenet');
 const SAMPLES_OUT = join(ROOT, 'public', 'samples', 'fundus-demo');
 /** Bump when the converter's output changes, so that existing public/models are rebuilt. */
-const CONVERTER_VERSION = 1;
-const SHARD_BYTES = 4 * 1024 * 1024;
+const CONVERTER_VERSION = 2;
 
 export const PROVENANCE = {
   model: 'BVLC GoogLeNet (Inception v1), Szegedy et al. 2014, trained by BVLC on ILSVRC-2012',
@@ -123,27 +123,11 @@ async function convertModel(): Promise<void> {
 
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(OUT, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData!));
-      const count = Math.ceil(data.byteLength / SHARD_BYTES);
-      const paths: string[] = [];
-      for (let i = 0; i < count; i++) {
-        const path = `group1-shard${i + 1}of${count}.bin`;
-        writeFileSync(join(OUT, path), data.subarray(i * SHARD_BYTES, (i + 1) * SHARD_BYTES));
-        paths.push(path);
-      }
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: 'Fovea scripts/prepare-model.ts from Caffe deploy.prototxt + raw float32 weights',
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths, weights: artifacts.weightSpecs }],
-      };
-      writeFileSync(join(OUT, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
+  const files = artifactsToFiles(
+    await modelArtifacts(model),
+    'Fovea scripts/prepare-model.ts from Caffe deploy.prototxt + raw float32 weights',
   );
+  for (const [name, bytes] of files) writeFileSync(join(OUT, name), bytes);
   const classes = new TextDecoder()
     .decode(src.read('synset_words.txt'))
     .split('\n')

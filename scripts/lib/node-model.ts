@@ -1,29 +1,21 @@
 /** Loading the converted GoogLeNet from public/models in Node (tfjs has no file:// loader without tfjs-node). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '../../src/core/model/lrn';
+import { filesToArtifacts, type ModelFiles } from '../../src/core/export/layers-files';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODEL_DIR = join(PROJECT_ROOT, 'public', 'models', 'googlenet');
 export const SHARED_DIR = resolve(PROJECT_ROOT, '..', 'shared');
 
 export function readModelArtifacts(dir = MODEL_DIR): tf.io.ModelArtifacts {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const specs: tf.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    specs.push(...group.weights);
-    for (const p of group.paths) buffers.push(readFileSync(join(dir, p)));
+  const files: ModelFiles = new Map();
+  for (const name of readdirSync(dir)) {
+    if (name === 'model.json' || name.endsWith('.bin')) files.set(name, new Uint8Array(readFileSync(join(dir, name))));
   }
-  const all = Buffer.concat(buffers);
-  return {
-    modelTopology: json.modelTopology,
-    weightSpecs: specs,
-    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-    format: json.format,
-  };
+  return filesToArtifacts(files);
 }
 
 export function loadGoogLeNet(dir = MODEL_DIR): Promise<tf.LayersModel> {

@@ -175,7 +175,7 @@ export function setCaffeWeights(
     const layer = model.getLayer(tfName(l.name));
     const [kernelVar, biasVar] = layer.getWeights();
     const { filter, bias } = read(l.name);
-    const kshape = kernelVar.shape;
+    const kshape = kernelVar.shape as number[];
     const expected = kshape.reduce((a, b) => a * b, 1);
     if (filter.length !== expected || bias.length !== biasVar.size) {
       throw new Error(

@@ -1,0 +1,38 @@
+/** The real demo fundus images (../shared/data/fundus-demo) for Node tests and the bench. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadForNetwork } from './node-images';
+import { SHARED_DIR } from './node-model';
+import type { RgbImage } from '../../src/core/data/preprocess';
+
+export const DEMO_DIR = join(SHARED_DIR, 'data', 'fundus-demo');
+export const hasDemo = () => existsSync(DEMO_DIR);
+
+export interface DemoImage {
+  id: string;
+  grade: number;
+  path: string;
+}
+
+/** Every demo image, sorted by grade folder then name; `id` is `<folder>/<file>`. */
+export function demoImages(): DemoImage[] {
+  return readdirSync(DEMO_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .flatMap((folder) =>
+      readdirSync(join(DEMO_DIR, folder))
+        .sort()
+        .map((f) => ({ id: `${folder}/${f}`, grade: Number(folder[0]), path: join(DEMO_DIR, folder, f) })),
+    );
+}
+
+/** Decodes images once at `size`, returning a lookup by id. */
+export function imageLookup(images: DemoImage[], size: number): (id: string) => RgbImage {
+  const map = new Map(images.map((im) => [im.id, loadForNetwork(im.path, size)]));
+  return (id) => {
+    const img = map.get(id);
+    if (!img) throw new Error(`unknown image ${id}`);
+    return img;
+  };
+}

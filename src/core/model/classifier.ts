@@ -1,0 +1,153 @@
+/**
+ * From the pretrained GoogLeNet to the network a run trains: the 1000-class classifier is replaced by a new
+ * N-class head (global pool if needed, dropout, dense, softmax) on pool5 or an earlier inception output,
+ * layers up to `freezeUpTo` are frozen, and the network is cut in two at the end of the frozen part:
+ * a frozen prefix (image -> features, run once per image and rotation by the feature cache) and a trainable
+ * suffix (features -> logits). All models share the same layer objects, hence the same weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPosition } from '../train/config';
+
+export interface ClassifierConfig {
+  numClasses: number;
+  headOn: HeadPosition;
+  freezeUpTo: FreezeUpTo;
+  /** Dropout before the new dense layer. */
+  dropout: number;
+  /** Seed of the new head's initial weights and of dropout. */
+  seed: number;
+}
+
+export interface FoveaNet {
+  /** image (BGR, mean subtracted) -> class probabilities. What is exported. */
+  model: tf.LayersModel;
+  /** Frozen part: image -> features at the cut; null when nothing is frozen. */
+  prefix: tf.LayersModel | null;
+  /** Trainable part: features at the cut (or the image when prefix is null) -> logits. */
+  suffix: tf.LayersModel;
+  /** Variables of the new head, trained at the full learning rate. */
+  headVariables: tf.LayerVariable[];
+  /** Trainable pretrained variables, trained at learningRate x pretrainedLrMultiplier. */
+  pretrainedVariables: tf.LayerVariable[];
+}
+
+export const HEAD_LAYER = 'fovea_classifier';
+
+/** The tfjs layer whose output is a block's output. */
+export function blockOutputLayer(block: BlockName): string {
+  if (block === 'conv1') return 'pool1_norm1';
+  if (block === 'conv2') return 'pool2_3x3_s2';
+  return `${block}_output`;
+}
+
+/** Which block a layer of the converted GoogLeNet belongs to (pool3/pool4 open the next stage). */
+export function blockOfLayer(layerName: string): BlockName | 'top' | 'input' {
+  if (layerName === 'image_bgr') return 'input';
+  if (/^(conv1|pool1)_/.test(layerName)) return 'conv1';
+  if (/^(conv2|pool2)_/.test(layerName)) return 'conv2';
+  if (layerName.startsWith('pool3_')) return 'inception_4a';
+  if (layerName.startsWith('pool4_')) return 'inception_5a';
+  const m = /^(inception_\d[a-e])_/.exec(layerName);
+  if (m && (BLOCKS as readonly string[]).includes(m[1])) return m[1] as BlockName;
+  return 'top';
+}
+
+function isFrozen(layerName: string, freezeUpTo: FreezeUpTo): boolean {
+  if (layerName.startsWith('fovea_')) return false;
+  if (freezeUpTo === 'all') return true;
+  if (freezeUpTo === 'none') return false;
+  const block = blockOfLayer(layerName);
+  if (block === 'input') return true;
+  if (block === 'top') return false;
+  return BLOCKS.indexOf(block) <= BLOCKS.indexOf(freezeUpTo);
+}
+
+const outputOf = (layer: tf.layers.Layer): tf.SymbolicTensor =>
+  // A layer reused by several models has several nodes; node 0 is the pretrained graph's.
+  (layer.inboundNodes[0].outputTensors[0]) as tf.SymbolicTensor;
+
+/**
+ * Re-applies the layers downstream of `cut` to a new input, giving a model from the cut's features to
+ * `output`. Layers (hence weights) are shared with `full`.
+ */
+function modelFromCut(full: tf.LayersModel, cut: tf.SymbolicTensor, output: tf.SymbolicTensor): tf.LayersModel {
+  const input = tf.input({ shape: cut.shape.slice(1), name: 'features' });
+  const mapped = new Map<number, tf.SymbolicTensor>([[cut.id, input]]);
+  for (const layer of full.layers) {
+    const node = layer.inboundNodes[0];
+    const ins = node.inputTensors as tf.SymbolicTensor[];
+    if (ins.length === 0 || !ins.every((t) => mapped.has(t.id))) continue;
+    const args = ins.map((t) => mapped.get(t.id)!);
+    const out = layer.apply(args.length === 1 ? args[0] : args) as tf.SymbolicTensor;
+    mapped.set((node.outputTensors[0] as tf.SymbolicTensor).id, out);
+  }
+  const result = mapped.get(output.id);
+  if (!result) throw new Error(`the output does not depend on the cut at ${cut.name}`);
+  return tf.model({ inputs: input, outputs: result, name: 'fovea_suffix' });
+}
+
+/**
+ * Builds the run's network on top of `base` (a freshly loaded pretrained GoogLeNet: its layers are trained
+ * in place, so load a new one for each run).
+ */
+export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig): FoveaNet {
+  if (!Number.isInteger(config.numClasses) || config.numClasses < 2) {
+    throw new Error(`a classifier needs at least 2 classes, got ${config.numClasses}`);
+  }
+  let features: tf.SymbolicTensor;
+  if (config.headOn === 'pool5') {
+    features = outputOf(base.getLayer('pool5_7x7_s1'));
+  } else {
+    const block = outputOf(base.getLayer(blockOutputLayer(config.headOn)));
+    features = tf.layers.globalAveragePooling2d({ name: 'fovea_gap' }).apply(block) as tf.SymbolicTensor;
+  }
+  const dropped = tf.layers
+    .dropout({ rate: config.dropout, seed: config.seed, name: 'fovea_dropout' })
+    .apply(features) as tf.SymbolicTensor;
+  const head = tf.layers.dense({
+    units: config.numClasses,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: config.seed }),
+    name: HEAD_LAYER,
+  });
+  const logits = head.apply(dropped) as tf.SymbolicTensor;
+  const probs = tf.layers.activation({ activation: 'softmax', name: 'fovea_prob' }).apply(logits) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: base.inputs, outputs: probs, name: 'fovea_googlenet' });
+  const logitsModel = tf.model({ inputs: base.inputs, outputs: logits, name: 'fovea_logits' });
+
+  for (const layer of model.layers) layer.trainable = !isFrozen(layer.name, config.freezeUpTo);
+
+  let cut: tf.SymbolicTensor | null = null;
+  if (config.freezeUpTo === 'all') cut = features;
+  else if (config.freezeUpTo !== 'none') cut = outputOf(base.getLayer(blockOutputLayer(config.freezeUpTo)));
+  const prefix = cut ? tf.model({ inputs: base.inputs, outputs: cut, name: 'fovea_prefix' }) : null;
+  const suffix = cut ? modelFromCut(logitsModel, cut, logits) : logitsModel;
+
+  const headVariables = head.trainableWeights;
+  const pretrainedVariables = model.layers
+    .filter((l) => l.name !== HEAD_LAYER)
+    .flatMap((l) => l.trainableWeights);
+  return { model, prefix, suffix, headVariables, pretrainedVariables };
+}
+
+/** Whether a variable is a kernel (weight decay applies) rather than a bias (Caffe: decay_mult 0). */
+export function isKernel(v: tf.LayerVariable): boolean {
+  return /kernel/.test(v.name);
+}
+
+/** Frees every weight of a run's network and of the pretrained model it was built on. */
+export function disposeNetwork(...models: (tf.LayersModel | null | undefined)[]): void {
+  const vars = new Map<number, tf.Tensor>();
+  for (const m of models) {
+    for (const layer of m?.layers ?? []) {
+      for (const w of layer.weights) {
+        try {
+          const v = w.read();
+          vars.set(v.id, v);
+        } catch {
+          // already disposed
+        }
+      }
+    }
+  }
+  tf.dispose([...vars.values()]);
+}

@@ -5,7 +5,12 @@
  * WorkerErrorName so the UI can say what to do next.
  */
 import type { EvalReport } from '../core/eval/report';
+import type { FoveaManifest } from '../core/export/package';
 import type { TrainConfig } from '../core/train/config';
+import type { EpochSummary, TrainerEvent } from '../core/train/events';
+
+export type { FoveaManifest } from '../core/export/package';
+export type { BatchProgress, EpochSummary, TrainPhase, TrainerEvent } from '../core/train/events';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
@@ -59,16 +64,6 @@ export interface TrainRequest {
   items: TrainItem[];
 }
 
-export interface EpochSummary {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  learningRate: number;
-  seconds: number;
-}
-
 export interface TrainResult {
   /** Resolved config actually used. */
   config: TrainConfig;
@@ -78,24 +73,10 @@ export interface TrainResult {
   stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
 }
 
-export type TrainPhase = 'preparing' | 'caching-features' | 'training' | 'validating' | 'paused' | 'done';
-
+/** Training events come from core/train/events.ts; the worker adds decoding and device events. */
 export type WorkerEvent =
+  | TrainerEvent
   | { type: 'decode-progress'; done: number; total: number }
-  | { type: 'phase'; phase: TrainPhase; message?: string }
-  | {
-      type: 'batch';
-      epoch: number;
-      epochs: number;
-      batch: number;
-      batches: number;
-      loss: number;
-      accuracy: number;
-      imagesPerSecond: number;
-      /** Seconds left for the whole run, estimated from the pace so far. */
-      etaSeconds: number;
-    }
-  | { type: 'epoch'; summary: EpochSummary; report: EvalReport }
   | { type: 'device-lost'; message: string };
 
 export interface ImagePrediction {
@@ -111,29 +92,6 @@ export interface ModelInfo {
   origin: 'trained' | 'imported';
   /** fovea.json of the model (settings, metrics, provenance). */
   manifest: FoveaManifest;
-}
-
-/** fovea.json: everything needed to use an exported model correctly, beside the tfjs layers files. */
-export interface FoveaManifest {
-  format: 'fovea-model';
-  version: 1;
-  createdAt: string;
-  classNames: string[];
-  ordinal: boolean;
-  inputSize: number;
-  preprocessing: {
-    crop: 'centre-square';
-    channelOrder: 'BGR';
-    meanBgr: [number, number, number];
-    scale: 1;
-    layout: 'NHWC';
-  };
-  scenario: string;
-  training: TrainConfig;
-  epochs: EpochSummary[];
-  validation: Omit<EvalReport, 'predictions'>;
-  weightsProvenance: Record<string, string>;
-  customLayers: string[];
 }
 
 export type WorkerErrorName =

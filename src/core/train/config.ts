@@ -98,7 +98,7 @@ export interface TrainConfig {
   batchSize: number;
   /** Defaults to 'sgd-momentum'. */
   optimizer: OptimizerName;
-  /** The head's learning rate. Defaults to 0.01 for SGD, 0.001 for Adam. */
+  /** The head's learning rate. Defaults to 0.001 for SGD with momentum, 0.0001 for Adam (fine-tuning rates). */
   learningRate: number;
   /** SGD momentum. Defaults to 0.9. */
   momentum: number;
@@ -140,7 +140,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     epochs: partial.epochs ?? 10,
     batchSize: partial.batchSize ?? 16,
     optimizer,
-    learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-3 : 1e-2),
+    learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-4 : 1e-3),
     momentum: partial.momentum ?? 0.9,
     pretrainedLrMultiplier: partial.pretrainedLrMultiplier ?? 0.1,
     weightDecay: partial.weightDecay ?? 5e-4,

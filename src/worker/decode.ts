@@ -1,0 +1,88 @@
+/**
+ * Image decoding in the worker, off the page's thread: createImageBitmap + OffscreenCanvas. Each image is
+ * kept centre-cropped at STORE_SIZE (the largest input size) as RGB bytes; smaller input sizes are resized
+ * from that copy. A thumbnail JPEG goes back to the UI.
+ */
+import { centreCropBox, rgbaToRgb, type RgbImage } from '../core/data/preprocess';
+
+export const STORE_SIZE = 224;
+const THUMB_SIZE = 96;
+const MIN_SIDE = 32;
+
+export class ImageRejected extends Error {
+  override name = 'ImageRejected';
+}
+
+/** Magic numbers of the formats browsers decode: JPEG, PNG, GIF, WebP, BMP. */
+function looksLikeImage(h: Uint8Array): boolean {
+  const ascii = (from: number, to: number) => String.fromCharCode(...h.subarray(from, to));
+  return (
+    (h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff) ||
+    (h[0] === 0x89 && ascii(1, 4) === 'PNG') ||
+    ascii(0, 3) === 'GIF' ||
+    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') ||
+    ascii(0, 2) === 'BM'
+  );
+}
+
+function context(size: number): OffscreenCanvasRenderingContext2D {
+  const ctx = new OffscreenCanvas(size, size).getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('no 2D canvas in this browser');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  return ctx;
+}
+
+function readRgb(ctx: OffscreenCanvasRenderingContext2D, size: number): RgbImage {
+  return rgbaToRgb(ctx.getImageData(0, 0, size, size).data, size, size);
+}
+
+export interface DecodedForStore {
+  image: RgbImage;
+  thumbnail: Blob;
+  width: number;
+  height: number;
+}
+
+export async function decodeForStore(file: Blob): Promise<DecodedForStore> {
+  if (file.size === 0) throw new ImageRejected('the file is empty');
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  if (!looksLikeImage(head)) throw new ImageRejected('not an image file (expected JPEG, PNG, WebP, GIF or BMP)');
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new ImageRejected('corrupt or truncated image data: the file could not be decoded');
+  }
+  try {
+    const { width, height } = bitmap;
+    if (width < MIN_SIDE || height < MIN_SIDE) throw new ImageRejected(`too small (${width}x${height} px; at least ${MIN_SIDE} px needed)`);
+    const box = centreCropBox(width, height);
+    const ctx = context(STORE_SIZE);
+    ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, STORE_SIZE, STORE_SIZE);
+    const image = readRgb(ctx, STORE_SIZE);
+    const thumbCtx = context(THUMB_SIZE);
+    thumbCtx.drawImage(ctx.canvas, 0, 0, STORE_SIZE, STORE_SIZE, 0, 0, THUMB_SIZE, THUMB_SIZE);
+    const thumbnail = await (thumbCtx.canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    return { image, thumbnail, width, height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Resizes a stored square image to another input size with the canvas's high-quality filter. */
+export function resizeStored(img: RgbImage, size: number): RgbImage {
+  if (img.width === size) return img;
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    rgba[i * 4] = img.data[i * 3];
+    rgba[i * 4 + 1] = img.data[i * 3 + 1];
+    rgba[i * 4 + 2] = img.data[i * 3 + 2];
+    rgba[i * 4 + 3] = 255;
+  }
+  const src = context(img.width);
+  src.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
+  const dst = context(size);
+  dst.drawImage(src.canvas, 0, 0, img.width, img.height, 0, 0, size, size);
+  return readRgb(dst, size);
+}

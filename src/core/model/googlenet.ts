@@ -23,24 +23,7 @@ export class UnsupportedCaffeLayerError extends Error {
   override name = 'UnsupportedCaffeLayerError';
 }
 
-export const GOOGLENET_MIN_INPUT = 64;
-export const GOOGLENET_SIZE_STEP = 32;
-
-export class InvalidInputSizeError extends Error {
-  override name = 'InvalidInputSizeError';
-  constructor(readonly size: number) {
-    super(
-      `Input size ${size} px is not supported: GoogLeNet needs a multiple of ${GOOGLENET_SIZE_STEP} ` +
-        `of at least ${GOOGLENET_MIN_INPUT} px (e.g. 64, 96, 128, 160, 224).`,
-    );
-  }
-}
-
-export function assertValidInputSize(size: number): void {
-  if (!Number.isInteger(size) || size < GOOGLENET_MIN_INPUT || size % GOOGLENET_SIZE_STEP !== 0) {
-    throw new InvalidInputSizeError(size);
-  }
-}
+export { assertValidInputSize, GOOGLENET_MIN_INPUT, GOOGLENET_SIZE_STEP, InvalidInputSizeError } from './input-size';
 
 /** Build the network's topology (random weights) from the layers of `deploy.prototxt`. */
 export function buildFromCaffe(layers: CaffeLayer[]): tf.LayersModel {

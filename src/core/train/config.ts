@@ -2,7 +2,7 @@
  * What a training run is: the four classic transfer-learning scenarios as values of one config type,
  * plus every knob the studio exposes. `resolveTrainConfig` fills defaults and validates.
  */
-import { assertValidInputSize, InvalidInputSizeError } from '../model/googlenet';
+import { assertValidInputSize, InvalidInputSizeError } from '../model/input-size';
 
 /** GoogLeNet's blocks in forward order; freezing "up to" a block freezes it and everything before it. */
 export const BLOCKS = [

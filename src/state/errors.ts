@@ -1,0 +1,44 @@
+/**
+ * Errors the user can cause or meet, as plain data for the UI: the worker's error name, its plain-words
+ * message, and what to do next. The worker rejects with an Error whose `name` is a WorkerErrorName.
+ */
+import type { WorkerErrorName } from '../worker/protocol';
+
+export interface UserError {
+  name: WorkerErrorName;
+  message: string;
+  /** What to do next, in plain words. */
+  hint: string;
+}
+
+const KNOWN: readonly WorkerErrorName[] = [
+  'NoBackendError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError', 'NoModelError',
+  'ImportError', 'BusyError', 'CancelledError', 'InternalError',
+];
+
+const HINTS: Record<WorkerErrorName, string> = {
+  NoBackendError:
+    'Open Fovea in a recent Chrome or Edge with hardware acceleration turned on (Settings → System), then reload the page.',
+  DeviceLostError:
+    'The graphics card ran out of memory or was reset. Try a smaller batch size or input size, then start training again. Your dataset is kept.',
+  DatasetError: 'Fix the dataset on the Dataset screen, then start training again.',
+  InvalidTrainConfigError: 'Change the highlighted setting on the Train screen and try again.',
+  NoModelError: 'Train a model on the Train screen, or import a model package on the Export screen, first.',
+  ImportError: 'Choose a .zip file that was exported from Fovea (it contains model.json, weight files and fovea.json).',
+  BusyError: 'Wait for the current task to finish (or cancel training), then try again.',
+  CancelledError: 'Training was cancelled. Start it again when you are ready.',
+  InternalError: 'This is a problem in Fovea, not in your data. Reload the page and try again; your files stay on your computer.',
+};
+
+export function isWorkerErrorName(name: string): name is WorkerErrorName {
+  return (KNOWN as readonly string[]).includes(name);
+}
+
+/** Turns anything a worker call rejected with into a UserError. */
+export function toUserError(e: unknown): UserError {
+  const rawName = e instanceof Error ? e.name : typeof e === 'object' && e && 'name' in e ? String((e as { name: unknown }).name) : '';
+  const name: WorkerErrorName = isWorkerErrorName(rawName) ? rawName : 'InternalError';
+  const rawMessage = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
+  const message = rawMessage.trim() || 'Something went wrong in the training worker.';
+  return { name, message, hint: HINTS[name] };
+}

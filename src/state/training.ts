@@ -1,0 +1,333 @@
+/**
+ * The training screen's state: the settings form, the run in progress (phase, batch and epoch history,
+ * latest validation report) and the last finished run, which a later failure or cancel never erases.
+ */
+import { create } from 'zustand';
+import {
+  resolveTrainConfig, scenarioById, InvalidTrainConfigError,
+  type FreezeUpTo, type HeadPosition, type LrSchedule, type OptimizerName, type ScenarioId, type TrainConfig,
+} from '../core/train/config';
+import type { EvalReport } from '../core/eval/report';
+import type { EpochSummary, TrainPhase, TrainRequest, TrainResult, WorkerEvent } from '../worker/protocol';
+import { foveaWorker } from '../worker/client';
+import { toUserError, type UserError } from './errors';
+import { deriveDataset } from './dataset-derive';
+import { useDatasetStore } from './dataset';
+import { useModelStore } from './model';
+
+/** The settings form, as the user sees it (a subset of TrainConfig; the rest keeps its defaults). */
+export interface TrainForm {
+  scenario: ScenarioId | 'custom';
+  freezeUpTo: FreezeUpTo;
+  headOn: HeadPosition;
+  inputSize: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  pretrainedLrMultiplier: number;
+  weightDecay: number;
+  lrSchedule: LrSchedule;
+  rotations: boolean;
+  earlyStopping: boolean;
+  patience: number;
+  seed: number;
+}
+
+export type TrainStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'done' | 'failed';
+
+export type BatchEvent = Extract<WorkerEvent, { type: 'batch' }>;
+
+/** One training batch on the chart: x is in epochs (2.5 = halfway through the third epoch). */
+export interface BatchPoint {
+  x: number;
+  loss: number;
+  accuracy: number;
+}
+
+/** What a run was asked to do, for labels and the evaluate screen. */
+export interface RunInfo {
+  classNames: string[];
+  ordinal: boolean;
+  trainCount: number;
+  valCount: number;
+  startedAt: number;
+}
+
+export interface FinishedRun {
+  info: RunInfo;
+  result: TrainResult;
+  batches: BatchPoint[];
+  finishedAt: number;
+}
+
+export interface TrainingState {
+  form: TrainForm;
+  status: TrainStatus;
+  phase: TrainPhase | null;
+  phaseMessage: string | null;
+  /** The phase a pause interrupted, shown again on resume (the worker sends no phase event then). */
+  pausedFrom: TrainPhase | null;
+  /** The run in progress (or the one that just stopped). */
+  run: RunInfo | null;
+  /** When that run stopped (finished, failed or cancelled); null while it runs. */
+  endedAt: number | null;
+  lastBatch: BatchEvent | null;
+  batches: BatchPoint[];
+  epochs: EpochSummary[];
+  /** Validation report of the latest epoch of the run in progress. */
+  liveReport: EvalReport | null;
+  /** The last run that finished (completed, stopped early, or cancelled with a result). */
+  finished: FinishedRun | null;
+  error: UserError | null;
+}
+
+export interface TrainingActions {
+  setForm(patch: Partial<TrainForm>): void;
+  /** Applies one of the four scenarios (freeze + head) or switches to custom settings. */
+  selectScenario(id: ScenarioId | 'custom'): void;
+  start(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  cancel(): Promise<void>;
+  /** Called by the worker event handler. */
+  onEvent(e: WorkerEvent): void;
+  dismissError(): void;
+  reset(): void;
+}
+
+const defaults = resolveTrainConfig({ scenario: 'finetune-pretrained' });
+
+export const initialForm: TrainForm = {
+  scenario: defaults.scenario,
+  freezeUpTo: defaults.freezeUpTo,
+  headOn: defaults.headOn,
+  inputSize: defaults.inputSize,
+  epochs: defaults.epochs,
+  batchSize: defaults.batchSize,
+  optimizer: defaults.optimizer,
+  learningRate: defaults.learningRate,
+  pretrainedLrMultiplier: defaults.pretrainedLrMultiplier,
+  weightDecay: defaults.weightDecay,
+  lrSchedule: defaults.lrSchedule,
+  rotations: defaults.rotations,
+  earlyStopping: defaults.earlyStopping.enabled,
+  patience: defaults.earlyStopping.patience,
+  seed: defaults.seed,
+};
+
+export const initialTrainingState: TrainingState = {
+  form: initialForm,
+  status: 'idle',
+  phase: null,
+  phaseMessage: null,
+  pausedFrom: null,
+  run: null,
+  endedAt: null,
+  lastBatch: null,
+  batches: [],
+  epochs: [],
+  liveReport: null,
+  finished: null,
+  error: null,
+};
+
+/** The form as the worker's partial TrainConfig. */
+export function formToConfig(form: TrainForm): Partial<TrainConfig> {
+  return {
+    scenario: form.scenario,
+    freezeUpTo: form.freezeUpTo,
+    headOn: form.headOn,
+    inputSize: form.inputSize,
+    epochs: form.epochs,
+    batchSize: form.batchSize,
+    optimizer: form.optimizer,
+    learningRate: form.learningRate,
+    pretrainedLrMultiplier: form.pretrainedLrMultiplier,
+    weightDecay: form.weightDecay,
+    lrSchedule: form.lrSchedule,
+    rotations: form.rotations,
+    earlyStopping: { enabled: form.earlyStopping, patience: form.patience, minDelta: 0 },
+    seed: form.seed,
+  };
+}
+
+export interface FormProblem {
+  field: string;
+  message: string;
+}
+
+/** Checks the form with the same rules the worker applies; null when it is fine. */
+export function checkForm(form: TrainForm): FormProblem | null {
+  try {
+    resolveTrainConfig(formToConfig(form));
+    return null;
+  } catch (e) {
+    if (e instanceof InvalidTrainConfigError) return { field: e.field, message: e.message };
+    return { field: '', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export function isActive(status: TrainStatus): boolean {
+  return status === 'starting' || status === 'running' || status === 'pausing' || status === 'paused' || status === 'cancelling';
+}
+
+/** How a phase event moves the run's status: pauses and resumes follow the worker; the end comes from train(). */
+function statusAfterPhase(status: TrainStatus, phase: TrainPhase): TrainStatus {
+  if (status === 'cancelling' || !isActive(status)) return status;
+  if (phase === 'paused') return 'paused';
+  if (phase === 'done' || status === 'pausing') return status;
+  return 'running';
+}
+
+/** Which start() a settling train() belongs to, so a late answer never overwrites a newer run. */
+let runToken = 0;
+
+const defaultLearningRate = (optimizer: OptimizerName) => resolveTrainConfig({ optimizer }).learningRate;
+
+export const useTrainingStore = create<TrainingState & TrainingActions>()((set, get) => ({
+  ...initialTrainingState,
+
+  setForm: (patch) =>
+    set((s) => {
+      const form = { ...s.form, ...patch };
+      // Switching optimizer moves a default learning rate to the other optimizer's default.
+      if (patch.optimizer && patch.optimizer !== s.form.optimizer && patch.learningRate === undefined
+        && s.form.learningRate === defaultLearningRate(s.form.optimizer)) {
+        form.learningRate = defaultLearningRate(patch.optimizer);
+      }
+      // Changing what is frozen or where the head sits by hand makes the setup custom.
+      if ((patch.freezeUpTo !== undefined || patch.headOn !== undefined) && patch.scenario === undefined
+        && s.form.scenario !== 'custom') {
+        form.scenario = 'custom';
+      }
+      return { form };
+    }),
+
+  selectScenario: (id) =>
+    set((s) => {
+      if (id === 'custom') return { form: { ...s.form, scenario: 'custom' } };
+      const preset = scenarioById(id);
+      return { form: { ...s.form, scenario: id, freezeUpTo: preset.freezeUpTo, headOn: preset.headOn } };
+    }),
+
+  start: async () => {
+    if (isActive(get().status)) return;
+    const dataset = deriveDataset(useDatasetStore.getState());
+    const request: TrainRequest = {
+      config: formToConfig(get().form),
+      classNames: dataset.classNames,
+      ordinal: dataset.ordinal,
+      items: dataset.items,
+    };
+    const info: RunInfo = {
+      classNames: dataset.classNames,
+      ordinal: dataset.ordinal,
+      trainCount: request.items.filter((i) => i.split === 'train').length,
+      valCount: request.items.filter((i) => i.split === 'val').length,
+      startedAt: Date.now(),
+    };
+    set({
+      status: 'starting', phase: 'preparing', phaseMessage: null, pausedFrom: null, run: info, endedAt: null, lastBatch: null,
+      batches: [], epochs: [], liveReport: null, error: null,
+    });
+    const token = ++runToken;
+    try {
+      const result = await foveaWorker().train(request);
+      if (token !== runToken) return;
+      const now = Date.now();
+      set((s) => ({
+        status: 'done',
+        phase: 'done',
+        endedAt: now,
+        finished: { info, result, batches: s.batches, finishedAt: now },
+      }));
+      void useModelStore.getState().refreshInfo();
+    } catch (e) {
+      if (token !== runToken) return;
+      const error = toUserError(e);
+      if (error.name === 'CancelledError') set({ status: 'idle', phase: null, phaseMessage: null, pausedFrom: null, endedAt: Date.now() });
+      else set({ status: 'failed', error, endedAt: Date.now() });
+    }
+  },
+
+  pause: async () => {
+    if (get().status !== 'running' && get().status !== 'starting') return;
+    set({ status: 'pausing' });
+    try {
+      // Resolves once the worker has stopped at the end of its current batch.
+      await foveaWorker().pause();
+      if (get().status === 'pausing') set({ status: 'paused' });
+    } catch (e) {
+      set((s) => ({ error: toUserError(e), status: s.status === 'pausing' ? 'running' : s.status }));
+    }
+  },
+
+  resume: async () => {
+    if (get().status !== 'paused') return;
+    try {
+      await foveaWorker().resume();
+      if (get().status === 'paused') set((s) => ({ status: 'running', phase: s.phase === 'paused' ? s.pausedFrom ?? 'training' : s.phase }));
+    } catch (e) {
+      set({ error: toUserError(e) });
+    }
+  },
+
+  cancel: async () => {
+    if (!isActive(get().status)) return;
+    set({ status: 'cancelling' });
+    try {
+      await foveaWorker().cancel();
+    } catch (e) {
+      set({ error: toUserError(e) });
+    }
+  },
+
+  onEvent: (e) => {
+    switch (e.type) {
+      case 'phase':
+        set((s) => ({
+          phase: e.phase,
+          // A pause keeps the interrupted phase's message (e.g. feature-caching progress) for the resume.
+          phaseMessage: e.phase === 'paused' ? s.phaseMessage : e.message ?? null,
+          pausedFrom: e.phase === 'paused' ? (s.phase === 'paused' ? s.pausedFrom : s.phase) : null,
+          status: statusAfterPhase(s.status, e.phase),
+        }));
+        return;
+      case 'batch': {
+        // Epochs count from 0 and batches from 1 (the batch just finished), so x runs over (0, epochs].
+        const point: BatchPoint = { x: e.epoch + e.batch / Math.max(1, e.batches), loss: e.loss, accuracy: e.accuracy };
+        set((s) => ({ lastBatch: e, batches: [...s.batches, point], status: s.status === 'starting' ? 'running' : s.status }));
+        return;
+      }
+      case 'epoch':
+        set((s) => ({ epochs: [...s.epochs.filter((x) => x.epoch !== e.summary.epoch), e.summary], liveReport: e.report }));
+        return;
+      case 'device-lost':
+        // train() also rejects with DeviceLostError; make sure the run stops looking active.
+        set((s) => ({
+          status: isActive(s.status) ? 'failed' : s.status,
+          endedAt: isActive(s.status) ? Date.now() : s.endedAt,
+          error: s.error ?? toUserError(Object.assign(new Error(e.message), { name: 'DeviceLostError' })),
+        }));
+        return;
+      case 'decode-progress':
+        return;
+    }
+  },
+
+  dismissError: () => set({ error: null }),
+  reset: () => set(initialTrainingState),
+}));
+
+/** X position (in epochs) at which an epoch's summary is drawn: the end of that (0-based) epoch. */
+export function epochEndX(summary: EpochSummary): number {
+  return summary.epoch + 1;
+}
+
+/** "48 / 316" in a phase message (feature caching reports its progress so) as a fraction, else null. */
+export function phaseProgress(message: string | null): { done: number; total: number } | null {
+  const m = message ? /(\d+)\s*\/\s*(\d+)/.exec(message) : null;
+  if (!m || Number(m[2]) === 0) return null;
+  return { done: Number(m[1]), total: Number(m[2]) };
+}

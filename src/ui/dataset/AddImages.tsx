@@ -1,0 +1,97 @@
+import { useId } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useDatasetStore } from '../../state/dataset';
+import { useAppStore } from '../../state/app';
+import { DropZone } from '../shared/DropZone';
+import { ProgressBar, Spinner } from '../shared/ProgressBar';
+import { collectDrop, collectInput, type CollectedFiles } from '../shared/file-walk';
+
+/** The ways in: drop a folder or files, choose them, or load the sample set. */
+export function AddImages() {
+  const folderId = useId();
+  const filesId = useId();
+  const { addFiles, loadSample, progress, sampleStatus, sampleLoaded } = useDatasetStore(
+    useShallow((s) => ({
+      addFiles: s.addFiles, loadSample: s.loadSample, progress: s.progress, sampleStatus: s.sampleStatus,
+      sampleLoaded: s.images.some((i) => i.fromSample),
+    })),
+  );
+  const workerReady = useAppStore((s) => s.modelStatus !== 'failed');
+  const busy = progress !== null;
+
+  const add = (collected: CollectedFiles) =>
+    addFiles(collected.files, { sourceName: collected.sourceName, emptyFolders: collected.emptyFolders });
+
+  return (
+    <section className="panel add-images" aria-labelledby="add-images-title">
+      <DropZone
+        label="Drop a folder of class sub-folders, or images with a labels CSV"
+        testId="dataset-dropzone"
+        onDrop={(dt) => {
+          void collectDrop(dt).then(add);
+        }}
+      >
+        <svg className="dropzone-icon" viewBox="0 0 48 48" aria-hidden="true">
+          <path d="M6 14a4 4 0 0 1 4-4h9l4 4h15a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H10a4 4 0 0 1-4-4z" fill="none" stroke="currentColor" strokeWidth="2.5" />
+          <path d="M24 34V21m-6 6 6-6 6 6" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" />
+        </svg>
+        <h2 id="add-images-title" className="dropzone-title">Drop your labelled fundus photographs here</h2>
+        <p className="muted">
+          A folder with <strong>one sub-folder per class</strong> (e.g. <code>0_No_DR/</code>, <code>2_Moderate/</code>),
+          or images together with a <strong>labels CSV</strong> (<code>id_code,diagnosis</code>, <code>image,level</code> or{' '}
+          <code>filename,label</code>).
+        </p>
+        <div className="button-row">
+          <input
+            id={folderId}
+            ref={(el) => {
+              // Not in React's input types: lets the picker choose a folder (files keep their relative paths).
+              el?.setAttribute('webkitdirectory', '');
+            }}
+            className="visually-hidden"
+            type="file"
+            multiple
+            data-testid="folder-input"
+            onChange={(e) => {
+              void add(collectInput(e.target.files));
+              e.target.value = '';
+            }}
+          />
+          <label htmlFor={folderId} className="button">Choose a folder…</label>
+          <input
+            id={filesId}
+            className="visually-hidden"
+            type="file"
+            multiple
+            accept="image/*,.csv,text/csv"
+            data-testid="files-input"
+            onChange={(e) => {
+              void add(collectInput(e.target.files));
+              e.target.value = '';
+            }}
+          />
+          <label htmlFor={filesId} className="button secondary">Choose files…</label>
+          <span className="or muted">or</span>
+          <button
+            type="button"
+            className="button ghost"
+            data-testid="load-sample-button"
+            disabled={sampleStatus === 'loading' || busy || !workerReady || sampleLoaded}
+            onClick={() => void loadSample()}
+          >
+            {sampleStatus === 'loading' ? <><Spinner /> Loading sample data…</> : sampleLoaded ? 'Sample data loaded' : 'Load sample data'}
+          </button>
+        </div>
+        <p className="muted small">Your images stay on this computer. Colour is never altered: it is diagnostic.</p>
+      </DropZone>
+      {progress && (
+        <ProgressBar
+          testId="dataset-progress"
+          label={progress.stage === 'downloading' ? 'Downloading sample images' : 'Reading images'}
+          detail={`${progress.done} of ${progress.total}`}
+          value={progress.total > 0 ? progress.done / progress.total : undefined}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,149 @@
+import { useShallow } from 'zustand/react/shallow';
+import type { TrainPhase } from '../../worker/protocol';
+import { useAppStore } from '../../state/app';
+import { useDatasetStore } from '../../state/dataset';
+import { useDerivedDataset } from '../../state/dataset-derive';
+import { isActive, phaseProgress, useTrainingStore, type FormProblem } from '../../state/training';
+import { ErrorBanner, Banner } from '../shared/Banner';
+import { ProgressBar, Spinner } from '../shared/ProgressBar';
+import { duration, percent, plural } from '../shared/format';
+
+const PHASE_TEXT: Record<TrainPhase, string> = {
+  preparing: 'Preparing the network and the images…',
+  'caching-features': 'Computing the frozen layers’ features once, so every epoch after is fast…',
+  training: 'Training',
+  validating: 'Measuring on the validation images…',
+  paused: 'Paused. Resume to continue where it stopped.',
+  done: 'Finishing…',
+};
+
+/** Start, pause, resume, cancel; phase, progress, speed and time left; errors and the finished run. */
+export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
+  const derived = useDerivedDataset();
+  const loading = useDatasetStore((s) => s.progress !== null);
+  const { modelStatus } = useAppStore(useShallow((s) => ({ modelStatus: s.modelStatus })));
+  const t = useTrainingStore(
+    useShallow((s) => ({
+      endedAt: s.endedAt, status: s.status, phase: s.phase, phaseMessage: s.phaseMessage, pausedFrom: s.pausedFrom, lastBatch: s.lastBatch, run: s.run,
+      epochsDone: s.epochs.length, error: s.error, finished: s.finished, epochsPlanned: s.form.epochs,
+      start: s.start, pause: s.pause, resume: s.resume, cancel: s.cancel, dismissError: s.dismissError,
+    })),
+  );
+  const setTab = useAppStore((s) => s.setTab);
+  const active = isActive(t.status);
+
+  const reason = modelStatus === 'loading' || modelStatus === 'idle' ? 'The pretrained GoogLeNet is still loading.'
+    : modelStatus === 'failed' ? 'The pretrained model could not be loaded (see the message at the top).'
+    : loading ? 'Images are still being read.'
+    : derived.blockingReason ? `${derived.blockingReason}`
+    : formProblem ? formProblem.message
+    : null;
+
+  const b = t.lastBatch;
+  const shownPhase = t.phase === 'paused' ? t.pausedFrom : t.phase;
+  const caching = shownPhase === 'caching-features' ? phaseProgress(t.phaseMessage) : null;
+  let fraction: number | undefined;
+  let detail: string | undefined;
+  if (caching) {
+    fraction = caching.done / caching.total;
+    detail = `${caching.done} of ${caching.total}`;
+  } else if (b) {
+    fraction = (b.epoch + b.batch / Math.max(1, b.batches)) / Math.max(1, b.epochs);
+    detail = `Epoch ${b.epoch + 1} of ${b.epochs} · batch ${b.batch} of ${b.batches} · ${b.imagesPerSecond < 10 ? b.imagesPerSecond.toFixed(1) : Math.round(b.imagesPerSecond)} images/s · about ${duration(b.etaSeconds)} left`;
+  }
+  const phaseText = t.status === 'cancelling' ? 'Cancelling…' : t.phase ? PHASE_TEXT[t.phase] : 'Starting…';
+  const phaseNote = caching ? null : t.phaseMessage;
+
+  return (
+    <section className="panel run-panel" aria-labelledby="run-title">
+      <h2 id="run-title" className="panel-title">Run</h2>
+      <p className="run-data muted">
+        {derived.items.length > 0
+          ? `${plural(derived.trainCount, 'image')} to train on, ${plural(derived.valCount, 'image')} to validate on, ${plural(derived.classNames.length, 'class', 'classes')}.`
+          : 'No dataset yet.'}
+      </p>
+      <div className="button-row">
+        {!active && (
+          <button type="button" className="button primary" data-testid="start-training" disabled={reason !== null} onClick={() => void t.start()}>
+            {t.finished || t.status === 'failed' ? 'Train again' : 'Start training'}
+          </button>
+        )}
+        {active && t.status !== 'paused' && (
+          <button
+            type="button"
+            className="button secondary"
+            data-testid="pause-training"
+            disabled={t.status === 'cancelling' || t.status === 'pausing'}
+            onClick={() => void t.pause()}
+          >
+            {t.status === 'pausing' ? 'Pausing…' : 'Pause'}
+          </button>
+        )}
+        {t.status === 'paused' && (
+          <button type="button" className="button primary" data-testid="resume-training" onClick={() => void t.resume()}>Resume</button>
+        )}
+        {active && (
+          <button type="button" className="button danger-ghost" data-testid="cancel-training" disabled={t.status === 'cancelling'} onClick={() => void t.cancel()}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {!active && reason && <p className="disabled-reason" data-testid="start-disabled-reason">{reason}</p>}
+
+      {active && (
+        <div className="run-progress" aria-live="polite">
+          <p className="phase">
+            {t.status !== 'paused' && <Spinner />} {phaseText}
+            {phaseNote && <span className="muted"> — {phaseNote}</span>}
+          </p>
+          <ProgressBar testId="train-progress" label={caching ? 'Computing features' : 'Training progress'} value={fraction} detail={detail} />
+        </div>
+      )}
+      {!active && t.run && (
+        <ProgressBar
+          testId="train-progress"
+          label={t.status !== 'done' || !t.finished ? 'Stopped'
+            : t.finished.result.stoppedBecause === 'cancelled' ? 'Cancelled'
+            : t.finished.result.stoppedBecause === 'early-stopping' ? 'Stopped early' : 'Finished'}
+          value={t.status === 'done' && t.finished?.result.stoppedBecause !== 'cancelled' ? 1 : fraction ?? 0}
+          detail={`${plural(t.epochsDone, 'epoch')} in ${duration(((t.endedAt ?? t.run.startedAt) - t.run.startedAt) / 1000)}`}
+        />
+      )}
+
+      {t.error && <ErrorBanner error={t.error} onDismiss={t.dismissError} testId="train-error" />}
+
+      {!active && t.finished && t.status === 'done' && <FinishedSummary onEvaluate={() => setTab('evaluate')} onExport={() => setTab('export')} />}
+      {!active && t.finished && t.status !== 'done' && (
+        <Banner tone="info" title="Your last finished model is kept.">
+          <p>It is still shown on the Evaluate screen and can be exported.</p>
+        </Banner>
+      )}
+    </section>
+  );
+}
+
+function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onExport: () => void }) {
+  const finished = useTrainingStore((s) => s.finished);
+  if (!finished) return null;
+  const { result } = finished;
+  const best = result.epochs.reduce((a, e) => (e.valLoss < a.valLoss ? e : a), result.epochs[0]);
+  const why = result.stoppedBecause === 'completed' ? `Completed ${plural(result.epochs.length, 'epoch')}.`
+    : result.stoppedBecause === 'early-stopping' ? `Stopped early after epoch ${result.epochs.length}: the validation loss stopped improving.`
+    : `Cancelled after ${plural(result.epochs.length, 'epoch')}.`;
+  return (
+    <Banner
+      tone="success"
+      testId="train-finished"
+      title={why}
+      actions={<>
+        <button type="button" className="button" onClick={onEvaluate}>See evaluation →</button>
+        <button type="button" className="button secondary" onClick={onExport}>Export</button>
+      </>}
+    >
+      <p>
+        {best ? `Best epoch ${best.epoch + 1}: validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}. Its weights are kept.`
+          : `Validation accuracy ${percent(result.report.accuracy)}.`}
+      </p>
+    </Banner>
+  );
+}

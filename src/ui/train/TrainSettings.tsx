@@ -1,0 +1,83 @@
+import { useId } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { LrSchedule, OptimizerName } from '../../core/train/config';
+import { useTrainingStore, type FormProblem } from '../../state/training';
+import { NumberField } from '../shared/NumberField';
+
+const INPUT_SIZES = Array.from({ length: (224 - 64) / 32 + 1 }, (_, i) => 64 + i * 32);
+
+/** The training settings; the worker applies the same rules (resolveTrainConfig) that check them here. */
+export function TrainSettings({ disabled, problem }: { disabled: boolean; problem: FormProblem | null }) {
+  const ids = { size: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId() };
+  const { form, setForm } = useTrainingStore(useShallow((s) => ({ form: s.form, setForm: s.setForm })));
+  const bad = (field: string) => problem?.field === field;
+  const headOnly = form.freezeUpTo === 'all';
+
+  return (
+    <section className="panel" aria-labelledby="settings-title">
+      <h2 id="settings-title" className="panel-title">Settings</h2>
+      <fieldset disabled={disabled} className="settings-grid">
+        <legend className="visually-hidden">Training settings</legend>
+        <div className="field">
+          <label htmlFor={ids.size} className="field-label">Input size</label>
+          <select id={ids.size} data-testid="input-size" value={form.inputSize} onChange={(e) => setForm({ inputSize: Number(e.target.value) })}>
+            {INPUT_SIZES.map((s) => <option key={s} value={s}>{s} px{s === 224 ? ' (native)' : ''}</option>)}
+          </select>
+          <p className="field-hint">Smaller trains faster but sees less detail (microaneurysms are tiny).</p>
+        </div>
+        <NumberField label="Epochs" testId="epochs" integer min={1} max={500} step={1} value={form.epochs} invalid={bad('epochs')} onChange={(epochs) => setForm({ epochs })} />
+        <NumberField
+          label="Batch size" testId="batch-size" integer min={1} max={256} step={1} value={form.batchSize} invalid={bad('batchSize')}
+          hint="Lower it if the GPU runs out of memory." onChange={(batchSize) => setForm({ batchSize })}
+        />
+        <div className="field">
+          <label htmlFor={ids.opt} className="field-label">Optimizer</label>
+          <select id={ids.opt} data-testid="optimizer" value={form.optimizer} onChange={(e) => setForm({ optimizer: e.target.value as OptimizerName })}>
+            <option value="sgd-momentum">SGD + momentum</option>
+            <option value="adam">Adam</option>
+          </select>
+        </div>
+        <NumberField label="Learning rate (new head)" testId="learning-rate" min={0} step="any" value={form.learningRate} invalid={bad('learningRate')} onChange={(learningRate) => setForm({ learningRate })} />
+        <NumberField
+          label="Pretrained layers' rate ×" testId="pretrained-lr-multiplier" min={0} max={10} step={0.05}
+          value={form.pretrainedLrMultiplier} invalid={bad('pretrainedLrMultiplier')} disabled={headOnly}
+          hint={headOnly ? 'Not used: the backbone is frozen.' : 'Pretrained layers learn more gently than the new head.'}
+          onChange={(pretrainedLrMultiplier) => setForm({ pretrainedLrMultiplier })}
+        />
+        <NumberField label="Weight decay (L2)" testId="weight-decay" min={0} step="any" value={form.weightDecay} invalid={bad('weightDecay')} onChange={(weightDecay) => setForm({ weightDecay })} />
+        <div className="field">
+          <label htmlFor={ids.sched} className="field-label">Learning-rate schedule</label>
+          <select id={ids.sched} data-testid="lr-schedule" value={form.lrSchedule} onChange={(e) => setForm({ lrSchedule: e.target.value as LrSchedule })}>
+            <option value="constant">Constant</option>
+            <option value="step">Step (× 0.1 every 4 epochs)</option>
+            <option value="cosine">Cosine decay</option>
+          </select>
+        </div>
+        <NumberField label="Seed" testId="train-seed" integer step={1} value={form.seed} invalid={bad('seed')} hint="Same seed, same settings: same run." onChange={(seed) => setForm({ seed })} />
+
+        <div className="field field-wide">
+          <label className="switch" htmlFor={ids.rot}>
+            <input id={ids.rot} type="checkbox" role="switch" data-testid="rotations" checked={form.rotations} onChange={(e) => setForm({ rotations: e.target.checked })} />
+            <span>Rotation augmentation (0°, 90°, 180°, 270°)</span>
+          </label>
+          <p className="field-hint">
+            A fundus photograph is still valid when turned. Only quarter turns are used, and colour, brightness and
+            contrast are never altered: colour is diagnostic (haemorrhages, exudates).
+          </p>
+        </div>
+        <div className="field field-wide early-stopping">
+          <label className="switch" htmlFor={ids.early}>
+            <input id={ids.early} type="checkbox" role="switch" data-testid="early-stopping" checked={form.earlyStopping} onChange={(e) => setForm({ earlyStopping: e.target.checked })} />
+            <span>Early stopping</span>
+          </label>
+          <NumberField
+            label="Patience (epochs)" testId="patience" integer min={1} step={1} value={form.patience} disabled={!form.earlyStopping}
+            invalid={bad('earlyStopping.patience')} onChange={(patience) => setForm({ patience })}
+          />
+          <p className="field-hint">Stops when the validation loss has not improved for this many epochs; the best epoch's weights are kept.</p>
+        </div>
+      </fieldset>
+      {problem && <p className="field-error" role="alert" data-testid="settings-error">{problem.message}</p>}
+    </section>
+  );
+}

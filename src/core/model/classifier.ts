@@ -16,6 +16,10 @@ export interface ClassifierConfig {
   dropout: number;
   /** Seed of the new head's initial weights and of dropout. */
   seed: number;
+  /**
+   * Constant factor on the pooled features before the head (see measureFeatureScale). Defaults to 1.
+   */
+  featureScale?: number;
 }
 
 export interface FoveaNet {
@@ -101,9 +105,12 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
     const block = outputOf(base.getLayer(blockOutputLayer(config.headOn)));
     features = tf.layers.globalAveragePooling2d({ name: 'fovea_gap' }).apply(block) as tf.SymbolicTensor;
   }
+  const scaled = tf.layers
+    .rescaling({ scale: config.featureScale ?? 1, offset: 0, name: 'fovea_feature_scale' })
+    .apply(features) as tf.SymbolicTensor;
   const dropped = tf.layers
     .dropout({ rate: config.dropout, seed: config.seed, name: 'fovea_dropout' })
-    .apply(features) as tf.SymbolicTensor;
+    .apply(scaled) as tf.SymbolicTensor;
   const head = tf.layers.dense({
     units: config.numClasses,
     kernelInitializer: tf.initializers.glorotUniform({ seed: config.seed }),
@@ -117,7 +124,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   for (const layer of model.layers) layer.trainable = !isFrozen(layer.name, config.freezeUpTo);
 
   let cut: tf.SymbolicTensor | null = null;
-  if (config.freezeUpTo === 'all') cut = features;
+  if (config.freezeUpTo === 'all') cut = features; // the head's input: the cache holds pooled features
   else if (config.freezeUpTo !== 'none') cut = outputOf(base.getLayer(blockOutputLayer(config.freezeUpTo)));
   const prefix = cut ? tf.model({ inputs: base.inputs, outputs: cut, name: 'fovea_prefix' }) : null;
   const suffix = cut ? modelFromCut(logitsModel, cut, logits) : logitsModel;
@@ -127,6 +134,26 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
     .filter((l) => l.name !== HEAD_LAYER)
     .flatMap((l) => l.trainableWeights);
   return { model, prefix, suffix, headVariables, pretrainedVariables };
+}
+
+/**
+ * Scale that brings the pooled features the head reads to a mean squared norm of FEATURE_SQUARED_NORM on
+ * `x` (a batch of network inputs). GoogLeNet's pooled features are large and vary by cut and input size
+ * (mean squared norm ~2e3 for pool5 at 224 px, ~3e5 for inception_4c at 64 px). SGD on a softmax head is
+ * stable below lr ~ 4(1+momentum)/||f||^2, so raw features made the default rate diverge; scaled, the
+ * head's learning rate means the same at every cut (lr 0.01 with momentum 0.9: ~10x inside the limit).
+ */
+export const FEATURE_SQUARED_NORM = 100;
+
+export function measureFeatureScale(base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D): number {
+  const layer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
+  const probe = tf.model({ inputs: base.inputs, outputs: outputOf(base.getLayer(layer)) });
+  const meanSquaredNorm = tf.tidy(() => {
+    let f = probe.predict(x) as tf.Tensor;
+    if (f.rank === 4) f = tf.mean(f, [1, 2]);
+    return tf.mean(tf.sum(tf.square(f), 1)).dataSync()[0];
+  });
+  return meanSquaredNorm > 0 ? Math.sqrt(FEATURE_SQUARED_NORM / meanSquaredNorm) : 1;
 }
 
 /** Whether a variable is a kernel (weight decay applies) rather than a bias (Caffe: decay_mult 0). */

@@ -98,7 +98,8 @@ export interface TrainConfig {
   batchSize: number;
   /** Defaults to 'sgd-momentum'. */
   optimizer: OptimizerName;
-  /** The head's learning rate. Defaults to 0.001 for SGD with momentum, 0.0001 for Adam (fine-tuning rates). */
+  /** The head's learning rate (pooled features are first scaled to a fixed norm). Defaults to 0.01 for SGD with
+   * momentum, 0.001 for Adam; with the 0.1 multiplier pretrained layers get Caffe's fine-tuning rate 0.001. */
   learningRate: number;
   /** SGD momentum. Defaults to 0.9. */
   momentum: number;
@@ -140,7 +141,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     epochs: partial.epochs ?? 10,
     batchSize: partial.batchSize ?? 16,
     optimizer,
-    learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-4 : 1e-3),
+    learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-3 : 1e-2),
     momentum: partial.momentum ?? 0.9,
     pretrainedLrMultiplier: partial.pretrainedLrMultiplier ?? 0.1,
     weightDecay: partial.weightDecay ?? 5e-4,

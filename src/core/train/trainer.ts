@@ -9,7 +9,7 @@ import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../data/prep
 import { mulberry32, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
-import { buildClassifier, type FoveaNet, isKernel } from '../model/classifier';
+import { buildClassifier, type FoveaNet, isKernel, measureFeatureScale } from '../model/classifier';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { earlyStoppingStep, initialEarlyStoppingState } from './early-stopping';
 import type { EpochSummary, TrainerEvent } from './events';
@@ -158,10 +158,14 @@ export async function trainClassifier(
   }
 
   emit({ type: 'phase', phase: 'preparing' });
+  const size = config.inputSize;
+  const probe = inputBatch(data, data.train.slice(0, Math.min(16, data.train.length)).map((it) => ({ id: it.id, rotation: 0 })), size);
+  const featureScale = measureFeatureScale(base, config.headOn, probe);
+  probe.dispose();
   const net = buildClassifier(base, {
     numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
+    featureScale,
   });
-  const size = config.inputSize;
   const rotations = config.rotations ? ROTATIONS : 1;
   const trainSamples: Sample[] = data.train.flatMap((it) => Array.from({ length: rotations }, (_, r) => ({ id: it.id, rotation: r })));
   const valSamples: Sample[] = data.val.map((it) => ({ id: it.id, rotation: 0 }));

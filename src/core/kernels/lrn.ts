@@ -1,0 +1,71 @@
+import type { KernelConfig, KernelFunc, LRNAttrs, LRNInputs, TensorInfo } from '@tensorflow/tfjs';
+import { LRN } from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+
+/**
+ * Local response normalisation across channels of an NHWC tensor, one invocation per output element:
+ *   y_c = x_c * (bias + alpha * sum_{c' in [c - r, c + r]} x_{c'}^2) ^ -beta
+ * The window is a few contiguous floats, so neighbouring invocations share cache lines and no workgroup
+ * memory is needed (GoogLeNet: r = 2, channels 64 and 192).
+ */
+export class LRNProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames = ['x'];
+  uniforms = 'radius : i32, bias : f32, alpha : f32, beta : f32,';
+  workgroupSize: [number, number, number] = [128, 1, 1];
+  size = true;
+  private readonly beta: number;
+
+  constructor(xShape: number[], beta: number) {
+    this.outputShape = xShape;
+    this.beta = beta;
+    this.dispatchLayout = { x: xShape.map((_, i) => i) };
+    this.dispatch = flatDispatch(xShape.reduce((a, b) => a * b, 1), this.workgroupSize);
+    this.shaderKey = `foveaLrn_${negativePowerKey(beta)}`;
+  }
+
+  getUserCode(): string {
+    return `
+    ${mainHeader('index')} {
+      if (index < uniforms.size) {
+        let channels = uniforms.outShape[3];
+        let c = index % channels;
+        let pixel = index - c;
+        let first = pixel + max(0, c - uniforms.radius);
+        let last = pixel + min(channels - 1, c + uniforms.radius);
+        var sum = 0.0;
+        for (var k = first; k <= last; k++) {
+          let v = x[k];
+          sum = sum + v * v;
+        }
+        let s = uniforms.bias + uniforms.alpha * sum;
+        setOutputAtIndex(index, x[index] * ${negativePowerSnippet('s', this.beta)});
+      }
+    }
+    `;
+  }
+}
+
+export function lrn(args: { inputs: LRNInputs; backend: WebGPUBackend; attrs: LRNAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const { depthRadius, bias, alpha, beta } = attrs;
+  const program = new LRNProgram(x.shape, beta);
+  const uniformData = [
+    { type: 'int32', data: [depthRadius] },
+    { type: 'float32', data: [bias] },
+    { type: 'float32', data: [alpha] },
+    { type: 'float32', data: [beta] },
+  ];
+  return backend.runWebGPUProgram(program, [x], x.dtype, uniformData);
+}
+
+export const lrnConfig: KernelConfig = {
+  kernelName: LRN,
+  backendName: 'webgpu',
+  kernelFunc: lrn as unknown as KernelFunc,
+};

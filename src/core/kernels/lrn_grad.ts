@@ -1,0 +1,82 @@
+import type { KernelConfig, KernelFunc, LRNGradAttrs, LRNGradInputs, TensorInfo } from '@tensorflow/tfjs';
+import { LRNGrad } from '@tensorflow/tfjs';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+
+/**
+ * Gradient of across-channel LRN, one invocation per element of dx:
+ *   dx_c = dy_c * s_c^-beta - 2 * alpha * beta * x_c * sum_{d in window(c)} dy_d * y_d / s_d
+ * with s_d = bias + alpha * sum_{k in window(d)} x_k^2 and y = LRN(x) (the same terms tfjs's CPU LRNGrad
+ * accumulates). The windows are symmetric, so each invocation reads only 4r + 1 channels of x and 2r + 1 of
+ * y and dy at its own pixel, where stock tfjs loops over every channel twice per channel (O(C^2)).
+ */
+export class LRNGradProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  variableNames = ['x', 'y', 'dy'];
+  uniforms = 'radius : i32, bias : f32, alpha : f32, beta : f32,';
+  workgroupSize: [number, number, number] = [128, 1, 1];
+  size = true;
+  private readonly beta: number;
+
+  constructor(xShape: number[], beta: number) {
+    this.outputShape = xShape;
+    this.beta = beta;
+    this.dispatchLayout = { x: xShape.map((_, i) => i) };
+    this.dispatch = flatDispatch(xShape.reduce((a, b) => a * b, 1), this.workgroupSize);
+    this.shaderKey = `foveaLrnGrad_${negativePowerKey(beta)}`;
+  }
+
+  getUserCode(): string {
+    return `
+    ${mainHeader('index')} {
+      if (index < uniforms.size) {
+        let channels = uniforms.outShape[3];
+        let c = index % channels;
+        let pixel = index - c;
+        let r = uniforms.radius;
+        var windowSum = 0.0;
+        var ownScale = 0.0;
+        for (var d = max(0, c - r); d <= min(channels - 1, c + r); d++) {
+          var sumSq = 0.0;
+          for (var k = max(0, d - r); k <= min(channels - 1, d + r); k++) {
+            let v = x[pixel + k];
+            sumSq = sumSq + v * v;
+          }
+          let s = uniforms.bias + uniforms.alpha * sumSq;
+          windowSum = windowSum + dy[pixel + d] * y[pixel + d] / s;
+          if (d == c) {
+            ownScale = ${negativePowerSnippet('s', this.beta)};
+          }
+        }
+        setOutputAtIndex(index,
+            dy[index] * ownScale - 2.0 * uniforms.alpha * uniforms.beta * x[index] * windowSum);
+      }
+    }
+    `;
+  }
+}
+
+export function lrnGrad(args: { inputs: LRNGradInputs; backend: WebGPUBackend; attrs: LRNGradAttrs }): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const y = inputs.y as TensorInfo;
+  const dy = inputs.dy as TensorInfo;
+  const { depthRadius, bias, alpha, beta } = attrs;
+  const program = new LRNGradProgram(x.shape, beta);
+  const uniformData = [
+    { type: 'int32', data: [depthRadius] },
+    { type: 'float32', data: [bias] },
+    { type: 'float32', data: [alpha] },
+    { type: 'float32', data: [beta] },
+  ];
+  return backend.runWebGPUProgram(program, [x, y, dy], x.dtype, uniformData);
+}
+
+export const lrnGradConfig: KernelConfig = {
+  kernelName: LRNGrad,
+  backendName: 'webgpu',
+  kernelFunc: lrnGrad as unknown as KernelFunc,
+};

@@ -1,0 +1,29 @@
+/**
+ * The few pieces of tfjs-backend-webgpu's program plumbing our programs need, restated here because the
+ * package only exports them from internal modules, and importing the package itself at load time would
+ * register the backend before `navigator.gpu` exists in Node (dawn.node) and so silently lose it.
+ */
+
+/** Same as tfjs-backend-webgpu's `getMainHeaderString`: the wrapper's `_start` calls `main(index)` for
+ * programs whose dispatch layout is flat, and `main()` otherwise. */
+export function mainHeader(index?: string): string {
+  return index === undefined ? 'fn main()' : `fn main(${index} : i32)`;
+}
+
+/** Workgroups needed to cover `size` invocations in x, for a flat layout (same as tfjs's computeDispatch). */
+export function flatDispatch(size: number, workgroupSize: [number, number, number]): [number, number, number] {
+  return [Math.ceil(size / workgroupSize[0]), 1, 1];
+}
+
+/** `base ^ -beta` in WGSL for a positive `base`; exact square roots for the beta values LRN uses. */
+export function negativePowerSnippet(base: string, beta: number): string {
+  if (beta === 0.75) return `(inverseSqrt(${base}) * inverseSqrt(sqrt(${base})))`;
+  if (beta === 0.5) return `inverseSqrt(${base})`;
+  if (beta === 1) return `(1.0 / ${base})`;
+  return `pow(${base}, -uniforms.beta)`;
+}
+
+/** Shader-key tag for the power variant chosen by {@link negativePowerSnippet}. */
+export function negativePowerKey(beta: number): string {
+  return beta === 0.75 || beta === 0.5 || beta === 1 ? `b${beta}` : 'bpow';
+}

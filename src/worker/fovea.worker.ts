@@ -9,6 +9,7 @@ import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
 import { describePreprocessing, exportPackage, importPackage, type FoveaManifest } from '../core/export/package';
 import { disposeNetwork } from '../core/model/classifier';
 import '../core/model/lrn';
+import { registerFoveaKernels } from '../core/kernels';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
 import { decodeForStore, ImageRejected, resizeStored } from './decode';
@@ -75,6 +76,7 @@ async function pickBackend(): Promise<BackendInfo> {
         await import('@tensorflow/tfjs-backend-webgpu');
         if (await tf.setBackend('webgpu')) {
           await tf.ready();
+          registerFoveaKernels();
           watchDevice();
           return { backend: 'webgpu' };
         }

@@ -7,7 +7,7 @@ import type {
 } from '@tensorflow/tfjs';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, mainHeader } from './program_util';
+import { type FoveaKernel, flatDispatch, mainHeader } from './program_util';
 
 /**
  * Filter gradient of an NHWC, dilation-1 convolution as one matrix product over the N*OH*OW positions:
@@ -18,8 +18,9 @@ import { flatDispatch, mainHeader } from './program_util';
  *
  * Each 16x16 workgroup computes a (16*rowsPerThread) x (16*colsPerThread) block of dW, staging K in
  * slices of 16 through workgroup memory; each slice is summed on its own before joining the running sum,
- * which keeps float32 rounding error well below that of one long running sum. K is huge (batch*56*56 at GoogLeNet's second stage) and M*CO
- * small, so K is split across workgroups (z) into partial sums that {@link SumSplitsProgram} adds up.
+ * which keeps float32 rounding error well below that of one long running sum (stock tfjs's). K is huge
+ * (batch*56*56 at GoogLeNet's second stage) and M*CO small, so K is split across workgroups (z) into
+ * partial sums that {@link SumSplitsProgram} adds up.
  */
 const TILE_K = 16;
 const WORKGROUP_SIDE = 16;
@@ -280,6 +281,8 @@ export function makeConv2DBackpropFilter(fallback: KernelFunc): KernelFunc {
   return conv2DBackpropFilter as unknown as KernelFunc;
 }
 
-export function conv2DBackpropFilterConfig(fallback: KernelFunc): KernelConfig {
-  return { kernelName: Conv2DBackpropFilter, backendName: 'webgpu', kernelFunc: makeConv2DBackpropFilter(fallback) };
-}
+export const conv2DBackpropFilterKernel: FoveaKernel = {
+  kernelName: Conv2DBackpropFilter,
+  make: (stock: KernelFunc): KernelConfig =>
+    ({ kernelName: Conv2DBackpropFilter, backendName: 'webgpu', kernelFunc: makeConv2DBackpropFilter(stock) }),
+};

@@ -1,18 +1,15 @@
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
-import { Conv2DBackpropFilter, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
-import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter';
-import { lrnConfig } from './lrn';
-import { lrnGradConfig } from './lrn_grad';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter';
+import { lrnKernel } from './lrn';
+import { lrnGradKernel } from './lrn_grad';
+import type { FoveaKernel } from './program_util';
 
 /**
- * Fovea's WebGPU kernels, each replacing the stock tfjs-backend-webgpu kernel of the same name. A factory
- * receives the stock kernel function, for the configurations a replacement leaves to it.
+ * Fovea's WebGPU kernels, each replacing the stock tfjs-backend-webgpu kernel of the same name and given
+ * the stock kernel function for the inputs it leaves to it.
  */
-const FOVEA_KERNELS: ReadonlyArray<{ kernelName: string; make: (stock: KernelFunc) => KernelConfig }> = [
-  { kernelName: lrnConfig.kernelName, make: () => lrnConfig },
-  { kernelName: lrnGradConfig.kernelName, make: () => lrnGradConfig },
-  { kernelName: Conv2DBackpropFilter, make: conv2DBackpropFilterConfig },
-];
+const FOVEA_KERNELS: readonly FoveaKernel[] = [lrnKernel, lrnGradKernel, conv2DBackpropFilterKernel];
 
 const BACKEND = 'webgpu';
 

@@ -1,7 +1,7 @@
 import type { KernelConfig, KernelFunc, LRNAttrs, LRNInputs, TensorInfo } from '@tensorflow/tfjs';
 import { LRN } from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
 
 /**
  * Local response normalisation across channels of an NHWC tensor, one invocation per output element:
@@ -50,22 +50,28 @@ export class LRNProgram implements WebGPUProgram {
   }
 }
 
-export function lrn(args: { inputs: LRNInputs; backend: WebGPUBackend; attrs: LRNAttrs }): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const x = inputs.x as TensorInfo;
-  const { depthRadius, bias, alpha, beta } = attrs;
-  const program = new LRNProgram(x.shape, beta);
-  const uniformData = [
-    { type: 'int32', data: [depthRadius] },
-    { type: 'float32', data: [bias] },
-    { type: 'float32', data: [alpha] },
-    { type: 'float32', data: [beta] },
-  ];
-  return backend.runWebGPUProgram(program, [x], x.dtype, uniformData);
+type LRNArgs = { inputs: LRNInputs; backend: WebGPUBackend; attrs: LRNAttrs };
+
+/** Builds the kernel function; `fallback` (stock tfjs) takes non-float32 inputs, which it converts. */
+export function makeLrn(fallback: KernelFunc): KernelFunc {
+  function lrn(args: LRNArgs): TensorInfo {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as TensorInfo;
+    if (x.dtype !== 'float32') return fallback(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    const { depthRadius, bias, alpha, beta } = attrs;
+    const program = new LRNProgram(x.shape, beta);
+    const uniformData = [
+      { type: 'int32', data: [depthRadius] },
+      { type: 'float32', data: [bias] },
+      { type: 'float32', data: [alpha] },
+      { type: 'float32', data: [beta] },
+    ];
+    return backend.runWebGPUProgram(program, [x], 'float32', uniformData);
+  }
+  return lrn as unknown as KernelFunc;
 }
 
-export const lrnConfig: KernelConfig = {
+export const lrnKernel: FoveaKernel = {
   kernelName: LRN,
-  backendName: 'webgpu',
-  kernelFunc: lrn as unknown as KernelFunc,
+  make: (stock: KernelFunc): KernelConfig => ({ kernelName: LRN, backendName: 'webgpu', kernelFunc: makeLrn(stock) }),
 };

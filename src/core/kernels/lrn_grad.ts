@@ -1,7 +1,7 @@
 import type { KernelConfig, KernelFunc, LRNGradAttrs, LRNGradInputs, TensorInfo } from '@tensorflow/tfjs';
 import { LRNGrad } from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
 
 /**
  * Gradient of across-channel LRN, one invocation per element of dx:
@@ -59,24 +59,33 @@ export class LRNGradProgram implements WebGPUProgram {
   }
 }
 
-export function lrnGrad(args: { inputs: LRNGradInputs; backend: WebGPUBackend; attrs: LRNGradAttrs }): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const x = inputs.x as TensorInfo;
-  const y = inputs.y as TensorInfo;
-  const dy = inputs.dy as TensorInfo;
-  const { depthRadius, bias, alpha, beta } = attrs;
-  const program = new LRNGradProgram(x.shape, beta);
-  const uniformData = [
-    { type: 'int32', data: [depthRadius] },
-    { type: 'float32', data: [bias] },
-    { type: 'float32', data: [alpha] },
-    { type: 'float32', data: [beta] },
-  ];
-  return backend.runWebGPUProgram(program, [x, y, dy], x.dtype, uniformData);
+type LRNGradArgs = { inputs: LRNGradInputs; backend: WebGPUBackend; attrs: LRNGradAttrs };
+
+/** Builds the kernel function; `fallback` (stock tfjs) takes non-float32 inputs, which it converts. */
+export function makeLrnGrad(fallback: KernelFunc): KernelFunc {
+  function lrnGrad(args: LRNGradArgs): TensorInfo {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x as TensorInfo;
+    const y = inputs.y as TensorInfo;
+    const dy = inputs.dy as TensorInfo;
+    if ([x, y, dy].some((t) => t.dtype !== 'float32')) {
+      return fallback(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+    }
+    const { depthRadius, bias, alpha, beta } = attrs;
+    const program = new LRNGradProgram(x.shape, beta);
+    const uniformData = [
+      { type: 'int32', data: [depthRadius] },
+      { type: 'float32', data: [bias] },
+      { type: 'float32', data: [alpha] },
+      { type: 'float32', data: [beta] },
+    ];
+    return backend.runWebGPUProgram(program, [x, y, dy], 'float32', uniformData);
+  }
+  return lrnGrad as unknown as KernelFunc;
 }
 
-export const lrnGradConfig: KernelConfig = {
+export const lrnGradKernel: FoveaKernel = {
   kernelName: LRNGrad,
-  backendName: 'webgpu',
-  kernelFunc: lrnGrad as unknown as KernelFunc,
+  make: (stock: KernelFunc): KernelConfig =>
+    ({ kernelName: LRNGrad, backendName: 'webgpu', kernelFunc: makeLrnGrad(stock) }),
 };

@@ -1,8 +1,16 @@
 /**
- * The few pieces of tfjs-backend-webgpu's program plumbing our programs need, restated here because the
- * package only exports them from internal modules, and importing the package itself at load time would
- * register the backend before `navigator.gpu` exists in Node (dawn.node) and so silently lose it.
+ * What Fovea's kernels share, and the few pieces of tfjs-backend-webgpu's program plumbing they need,
+ * restated here because the package only exports them from internal modules, and importing the package at
+ * load time would register the backend before `navigator.gpu` exists in Node (dawn.node) and so lose it.
  */
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+
+/** One of Fovea's replacements: builds its config from the stock kernel, which it calls for inputs it
+ * does not handle. */
+export interface FoveaKernel {
+  kernelName: string;
+  make: (stock: KernelFunc) => KernelConfig;
+}
 
 /** Same as tfjs-backend-webgpu's `getMainHeaderString`: the wrapper's `_start` calls `main(index)` for
  * programs whose dispatch layout is flat, and `main()` otherwise. */
@@ -15,7 +23,7 @@ export function flatDispatch(size: number, workgroupSize: [number, number, numbe
   return [Math.ceil(size / workgroupSize[0]), 1, 1];
 }
 
-/** `base ^ -beta` in WGSL for a positive `base`; exact square roots for the beta values LRN uses. */
+/** `base ^ -beta` in WGSL for a positive `base`: (inverse) square roots rather than pow for the usual betas. */
 export function negativePowerSnippet(base: string, beta: number): string {
   if (beta === 0.75) return `(inverseSqrt(${base}) * inverseSqrt(sqrt(${base})))`;
   if (beta === 0.5) return `inverseSqrt(${base})`;

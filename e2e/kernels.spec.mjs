@@ -1,0 +1,83 @@
+// Fovea's WebGPU kernels (src/core/kernels) against tfjs's CPU backend in Chromium's SwiftShader WebGPU:
+// every case must match to a relative error of 1e-4 and leave no tensor data behind. Then a side-by-side
+// timing of stock tfjs vs Fovea on GoogLeNet shapes at batch 2 is printed (not asserted: SwiftShader runs
+// on the CPU). Stock LRNGrad is O(C^2) per element (41 s at 2x56x56x64 here), so it is compared at GoogLeNet's
+// channel counts on small images, and only Fovea's runs at full size. FOVEA_KERNEL_TIMINGS=0 skips timings.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './lib/browser.mjs';
+import { startDevServer } from './lib/servers.mjs';
+
+const MAX_REL_ERROR = 1e-4;
+// FOVEA_KERNEL_STOCK_ERRORS=1 also prints the error of tfjs's own WebGPU kernels on each case, for context.
+const WITH_STOCK = process.env.FOVEA_KERNEL_STOCK_ERRORS === '1';
+
+let server;
+let browser;
+let page;
+
+before(async () => {
+  server = await startDevServer();
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.on('pageerror', (err) => console.error('[page error]', err));
+  page.on('console', (msg) => { if (msg.type() === 'error') console.error('[page]', msg.text()); });
+  await page.goto(`${server.url}e2e/pages/kernels.html`);
+  await page.waitForFunction(() => window.foveaKernelChecks !== undefined, null, { timeout: 120_000 });
+  const ready = await page.evaluate(() => window.foveaKernelChecks.ready);
+  console.log(`backend ${ready.backend}, adapter ${ready.adapter}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('registerFoveaKernels replaces the stock webgpu kernels, unregister restores them, both idempotent', async () => {
+  const r = await page.evaluate(() => window.foveaKernelChecks.checkRegistry());
+  assert.deepEqual(r, {
+    registeredIsIdempotent: true,
+    unregisterRestoresOther: true,
+    unregisterIsIdempotent: true,
+    reRegisterWorks: true,
+    cpuUntouched: true,
+    foveaRegistered: true,
+  });
+});
+
+test('Fovea kernels match the CPU backend', async (t) => {
+  const names = await page.evaluate(() => window.foveaKernelChecks.checkCases);
+  const rows = [];
+  for (const name of names) {
+    await t.test(name, async () => {
+      const r = await page.evaluate(([n, s]) => window.foveaKernelChecks.check(n, s), [name, WITH_STOCK]);
+      rows.push({
+        case: name, elements: r.size, maxRelError: r.maxRelError.toExponential(2),
+        'maxAbsErr/max|ref|': r.maxAbsErrorOverMax.toExponential(2),
+        ...(WITH_STOCK ? { 'stock maxRelError': r.stockRelError.toExponential(2) } : {}),
+      });
+      assert.ok(r.foveaRegistered, 'Fovea kernels were not registered while checking');
+      assert.ok(r.maxRelError <= MAX_REL_ERROR, `${name}: max relative error ${r.maxRelError} > ${MAX_REL_ERROR}`);
+      assert.equal(r.leakedDataIds, 0, `${name}: ${r.leakedDataIds} tensor data left on the webgpu backend`);
+    });
+  }
+  console.table(rows);
+});
+
+test('stock vs Fovea timings on SwiftShader (printed, not asserted)', { skip: process.env.FOVEA_KERNEL_TIMINGS === '0' }, async () => {
+  const names = await page.evaluate(() => window.foveaKernelChecks.timingCases);
+  const rows = [];
+  for (const name of names) {
+    // Stock kernels take seconds per call here: one timed call after the first; Fovea's get three.
+    const r = await page.evaluate(([n]) => window.foveaKernelChecks.time(n, 3, 1), [name]);
+    const ms = (v) => (v === undefined || v === null ? 'not run' : Math.round(v));
+    rows.push({
+      case: name,
+      'stock first ms': ms(r.stockFirstMs), 'stock ms': ms(r.stockMedianMs),
+      'fovea first ms': ms(r.foveaFirstMs), 'fovea ms': ms(r.foveaMedianMs),
+      speedup: r.speedup ? `${r.speedup.toFixed(1)}x` : '',
+    });
+  }
+  console.table(rows);
+  console.log(JSON.stringify({ kernelTimingsSwiftShader: rows }));
+});

@@ -9,7 +9,9 @@ const BASE_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+// SwiftShader runs a GoogLeNet batch for many seconds: without --disable-gpu-watchdog Chromium kills the GPU
+// process mid-run ("A valid external Instance reference no longer exists").
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--disable-gpu-watchdog'];
 
 /** @param {{ webgpu?: boolean }} [opts] webgpu: false launches a browser without WebGPU (and without GPU). */
 export async function launchBrowser(opts = {}) {

@@ -51,6 +51,10 @@ function asWorkerError(e: unknown): Error {
         'and try a smaller batch size or input size. Exported models are not affected.');
   }
   const err = e instanceof Error ? e : new Error(String(e));
+  if (/device (was |is )?lost|Instance reference no longer exists|GPUDevice.*destroyed/i.test(err.message)) {
+    deviceLost = err.message;
+    return asWorkerError(err);
+  }
   const name = KNOWN[err.name];
   if (name) return workerError(name, err.message);
   return workerError('InternalError', `Something went wrong inside the training worker: ${err.message}`);

@@ -145,14 +145,17 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
  */
 export const FEATURE_SQUARED_NORM = 100;
 
-export function measureFeatureScale(base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D): number {
+export async function measureFeatureScale(base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D): Promise<number> {
   const layer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
   const probe = tf.model({ inputs: base.inputs, outputs: outputOf(base.getLayer(layer)) });
-  const meanSquaredNorm = tf.tidy(() => {
+  const measured = tf.tidy(() => {
     let f = probe.predict(x) as tf.Tensor;
     if (f.rank === 4) f = tf.mean(f, [1, 2]);
-    return tf.mean(tf.sum(tf.square(f), 1)).dataSync()[0];
+    return tf.mean(tf.sum(tf.square(f), 1));
   });
+  // Never read synchronously: on WebGPU in a worker that stalls (and on SwiftShader can lose) the device.
+  const meanSquaredNorm = (await measured.data())[0];
+  measured.dispose();
   return meanSquaredNorm > 0 ? Math.sqrt(FEATURE_SQUARED_NORM / meanSquaredNorm) : 1;
 }
 

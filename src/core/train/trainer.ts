@@ -160,7 +160,7 @@ export async function trainClassifier(
   emit({ type: 'phase', phase: 'preparing' });
   const size = config.inputSize;
   const probe = inputBatch(data, data.train.slice(0, Math.min(16, data.train.length)).map((it) => ({ id: it.id, rotation: 0 })), size);
-  const featureScale = measureFeatureScale(base, config.headOn, probe);
+  const featureScale = await measureFeatureScale(base, config.headOn, probe);
   probe.dispose();
   const net = buildClassifier(base, {
     numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
@@ -175,11 +175,8 @@ export async function trainClassifier(
   const disposables: { dispose(): void }[] = [];
   try {
     if (net.prefix && hooks.cache !== false) {
-      const shape = (net.prefix.outputs[0].shape as number[]).slice(1).map((d) => d ?? 0);
-      // Spatial dims are unknown in the symbolic shape: compute them for this input size.
-      const concrete = shape.some((d) => d === 0)
-        ? (tf.tidy(() => (net.prefix!.predict(tf.zeros([1, size, size, 3])) as tf.Tensor).shape.slice(1)) as number[])
-        : shape;
+      // The symbolic shape has free spatial dims: ask the layers what they give for this input size.
+      const concrete = (net.prefix.computeOutputShape([1, size, size, 3]) as number[]).slice(1);
       const where = planFeatureCache(concrete, allSamples.length, resolveFeatureCacheConfig(hooks.cache ?? {}));
       if (where) {
         emit({ type: 'phase', phase: 'caching-features', message: `0 / ${allSamples.length}` });

@@ -1,0 +1,76 @@
+// Shared steps of the app specs: open the built studio, wait for the model, load the sample data, screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser } from './browser.mjs';
+import { ROOT, startPreview } from './servers.mjs';
+
+export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+export const SHARED = join(ROOT, '..', 'shared');
+
+/** Opens the built app in a fresh browser; returns { page, browser, server, errors, close }. */
+export async function openStudio({ webgpu = true } = {}) {
+  const server = await startPreview();
+  const browser = await launchBrowser({ webgpu });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text().slice(0, 400)}`);
+  });
+  await page.goto(server.url);
+  return {
+    page, browser, server, errors,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+export async function waitForBackend(page, timeout = 180_000) {
+  await page.getByTestId('backend-badge').waitFor({ timeout });
+  await page.waitForFunction(
+    () => /webgpu|webgl/i.test(document.querySelector('[data-testid="backend-badge"]')?.textContent ?? ''),
+    null, { timeout },
+  );
+  return page.getByTestId('backend-badge').textContent();
+}
+
+export async function tab(page, id) {
+  await page.getByTestId(`tab-${id}`).click();
+}
+
+/** Loads the 94 sample photographs and waits until the dataset shows them. */
+export async function loadSampleData(page) {
+  await tab(page, 'dataset');
+  await page.getByTestId('load-sample-button').click();
+  await page.waitForFunction(
+    () => /\b94\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''),
+    null, { timeout: 300_000 },
+  );
+}
+
+export async function datasetSummary(page) {
+  return (await page.getByTestId('dataset-summary').textContent()) ?? '';
+}
+
+/** Waits for the run to finish; fails at once with the studio's message if it reports an error. */
+export async function waitForRunEnd(page, timeout) {
+  const handle = await page.waitForFunction(
+    () => {
+      const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+      if (q('train-finished')) return { ok: true };
+      const err = q('train-error');
+      return err ? { ok: false, message: err.textContent } : null;
+    },
+    null, { timeout, polling: 1000 },
+  );
+  const r = await handle.jsonValue();
+  if (!r.ok) throw new Error(`training failed in the studio: ${r.message}`);
+}

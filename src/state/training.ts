@@ -5,7 +5,7 @@
 import { create } from 'zustand';
 import {
   resolveTrainConfig, scenarioById, InvalidTrainConfigError,
-  type FreezeUpTo, type HeadPosition, type LrSchedule, type OptimizerName, type ScenarioId, type TrainConfig,
+  type OptimizerName, type ScenarioId, type TrainConfig,
 } from '../core/train/config';
 import type { EvalReport } from '../core/eval/report';
 import type { EpochSummary, TrainPhase, TrainRequest, TrainResult, WorkerEvent } from '../worker/protocol';
@@ -16,23 +16,14 @@ import { useDatasetStore } from './dataset';
 import { useModelStore } from './model';
 
 /** The settings form, as the user sees it (a subset of TrainConfig; the rest keeps its defaults). */
-export interface TrainForm {
-  scenario: ScenarioId | 'custom';
-  freezeUpTo: FreezeUpTo;
-  headOn: HeadPosition;
-  inputSize: number;
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  pretrainedLrMultiplier: number;
-  weightDecay: number;
-  lrSchedule: LrSchedule;
-  rotations: boolean;
+export type TrainForm = Pick<
+  TrainConfig,
+  | 'scenario' | 'freezeUpTo' | 'headOn' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
+  | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed'
+> & {
   earlyStopping: boolean;
   patience: number;
-  seed: number;
-}
+};
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'done' | 'failed';
 

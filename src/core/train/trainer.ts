@@ -133,8 +133,11 @@ export class TrainStep {
   }
 
   dispose(): void {
-    this.headOpt.dispose();
-    this.preOpt.dispose();
+    for (const opt of [this.headOpt, this.preOpt]) {
+      opt.dispose();
+      // tfjs's MomentumOptimizer.dispose leaves SGD's learning-rate scalar `c` behind (2 tensors per run).
+      if (opt instanceof tf.SGDOptimizer) (opt as unknown as { c?: tf.Tensor }).c?.dispose();
+    }
   }
 }
 

@@ -14,6 +14,7 @@ function makeFixtures() {
   mkdirSync(FIX, { recursive: true });
   mkdirSync(join(FIX, 'not-image', '0_No_DR'), { recursive: true });
   writeFileSync(join(FIX, 'not-image', '0_No_DR', 'notes.txt'), 'Referral letter, not an image.\n');
+  writeFileSync(join(FIX, 'minutes.txt'), 'Clinic minutes, dropped by mistake.\n');
   mkdirSync(join(FIX, 'corrupt', '2_Moderate'), { recursive: true });
   // A JPEG that starts right (SOI + JFIF header) but whose data is garbage after the first 600 bytes.
   const corrupt = Buffer.from(realJpeg());
@@ -48,6 +49,13 @@ test('a non-image file is rejected with a plain reason; the 94 images stay', asy
   const text = await page.getByTestId('rejected-files').textContent({ timeout: 60_000 });
   assert.match(text, /notes\.txt/);
   assert.match(text, /not an image/i);
+  assert.equal(await imageCount(), 94);
+});
+
+test('a non-image dropped on its own (no class folder) is rejected at once, not held for a CSV', async () => {
+  await page.getByTestId('files-input').setInputFiles(join(FIX, 'minutes.txt'));
+  await page.waitForFunction(() => /minutes\.txt/.test(document.querySelector('[data-testid="rejected-files"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.match(await page.getByTestId('rejected-files').textContent(), /not an image/i);
   assert.equal(await imageCount(), 94);
 });
 

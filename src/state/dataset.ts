@@ -144,11 +144,15 @@ interface Labelled {
   files: { incoming: IncomingFile; label: string }[];
   notices: DatasetNotice[];
   csvProblems: string[];
+  /** Loose files that cannot be images (by name), reported at once instead of waiting for a CSV. */
+  rejected: RejectedFile[];
 }
+
+const IMAGE_NAME = /\.(jpe?g|png|gif|webp|bmp|tiff?)$/i;
 
 /** Decides each file's label: from a labels CSV when one is in (or held for) this load, else from folders. */
 async function labelFiles(incoming: IncomingFile[], sourceName: string): Promise<Labelled> {
-  const out: Labelled = { files: [], notices: [], csvProblems: [] };
+  const out: Labelled = { files: [], notices: [], csvProblems: [], rejected: [] };
   const csvFiles = incoming.filter((f) => isCsv(f.name));
   const others = incoming.filter((f) => !isCsv(f.name));
 
@@ -186,7 +190,10 @@ async function labelFiles(incoming: IncomingFile[], sourceName: string): Promise
 
   for (const f of folder.files) out.files.push({ incoming: byPath.get(f.path)!, label: f.label });
   // Loose images wait for a labels CSV (the dataset screen says so while any are waiting).
-  for (const f of loose) waitingFiles.set(f.path, f);
+  for (const f of loose) {
+    if (IMAGE_NAME.test(f.name)) waitingFiles.set(f.path, f);
+    else out.rejected.push({ id: `loose-${f.path}`, name: f.name, reason: 'not an image file (expected JPEG, PNG, WebP, GIF or BMP)' });
+  }
   if (others.length === 0 && csvFiles.length === 0) {
     out.notices.push(notice('warning', `No images found in "${sourceName}".`));
   } else if (others.length > 0 && folder.files.length === 0 && loose.length === 0) {
@@ -218,6 +225,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   }
   set((s) => ({
     notices: [...s.notices, ...labelled.notices],
+    rejected: [...s.rejected, ...labelled.rejected],
     csvProblems: labelled.csvProblems.length > 0 ? labelled.csvProblems : s.csvProblems,
     waitingForLabels: [...waitingFiles.values()].map((f) => f.name),
     declaredLabels: [...new Set([...s.declaredLabels, ...emptyLabels])],

@@ -80,6 +80,26 @@ test('journey: sample data -> scenario -> train -> metrics -> export -> import -
     const importedPrediction = await predictWith();
     assert.equal(importedPrediction, trainedPrediction, 'the imported model predicts differently');
     await screenshot(page, '07-imported-predict');
+
+    // Pause, resume and cancel a second run: the finished run and the dataset stay.
+    await tab(page, 'train');
+    await page.getByTestId('start-training').click();
+    await page.getByTestId('pause-training').click({ timeout: 120_000 });
+    await page.getByTestId('resume-training').waitFor({ timeout: 300_000 });
+    // The loop stops at the end of the batch under way, then reports itself paused.
+    await page.getByText(/Paused\. Resume to continue/).waitFor({ timeout: 300_000 });
+    await screenshot(page, '08-paused');
+    await page.getByTestId('resume-training').click();
+    await page.getByTestId('pause-training').waitFor({ timeout: 60_000 });
+    await page.getByTestId('cancel-training').click();
+    await page.getByTestId('start-training').waitFor({ timeout: 300_000 });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="start-training"]')?.disabled, null, { timeout: 300_000 });
+    await screenshot(page, '09-cancelled');
+    assert.ok((await page.locator('[data-testid="epoch-table"] tbody tr').count()) >= 2, 'the finished run is gone');
+    await tab(page, 'evaluate');
+    assert.match(await page.getByTestId('metrics-summary').textContent(), /accuracy/i);
+    await tab(page, 'dataset');
+    assert.match(await page.getByTestId('dataset-summary').textContent(), /\b94\b/);
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
   } finally {
     await studio.close();

@@ -1,4 +1,5 @@
-// Fovea's WebGPU kernels (src/core/kernels) against tfjs's CPU backend in Chromium's SwiftShader WebGPU:
+// Fovea's WebGPU kernels (src/core/kernels) against tfjs's CPU backend (forward convolutions: against a
+// float64 reference, see conv2dFloat64 in pages/kernels.ts) in Chromium's SwiftShader WebGPU:
 // every case must match to a relative error of 1e-4 and leave no tensor data behind. Then a side-by-side
 // timing of stock tfjs vs Fovea on GoogLeNet shapes at batch 2 is printed (not asserted: SwiftShader runs
 // on the CPU). Stock LRNGrad is O(C^2) per element (41 s at 2x56x56x64 here), so it is compared at GoogLeNet's
@@ -55,6 +56,7 @@ test('Fovea kernels match the CPU backend', async (t) => {
         case: name, elements: r.size, maxRelError: r.maxRelError.toExponential(2),
         'maxAbsErr/max|ref|': r.maxAbsErrorOverMax.toExponential(2),
         ...(WITH_STOCK ? { 'stock maxRelError': r.stockRelError.toExponential(2) } : {}),
+        ...(r.cpuRelError !== undefined ? { 'cpu backend vs float64': r.cpuRelError.toExponential(2) } : {}),
       });
       assert.ok(r.foveaRegistered, 'Fovea kernels were not registered while checking');
       assert.ok(r.maxRelError <= MAX_REL_ERROR, `${name}: max relative error ${r.maxRelError} > ${MAX_REL_ERROR}`);

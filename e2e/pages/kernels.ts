@@ -27,6 +27,17 @@ type CheckCase =
     pad: 'same' | 'valid';
     /** Defaults to NHWC; NCHW is left to the stock kernel, which this checks the fallback reaches. */
     dataFormat?: 'NHWC' | 'NCHW';
+  }
+  | {
+    name: string;
+    /** Conv2D in training; FusedConv2D (+ bias, ReLU) at inference and when the feature cache is built. */
+    kind: 'Conv2D' | 'FusedConv2D';
+    xShape: Shape4;
+    filterShape: Shape4;
+    strides: [number, number];
+    pad: 'same' | 'valid';
+    /** Dilated convolutions are left to the stock kernel. */
+    dilation?: number;
   };
 
 // Activations feeding GoogLeNet's LRNs are ReLU outputs of up to a few hundred (Caffe's 0-255 input scale):
@@ -105,6 +116,46 @@ const CHECK_CASES: CheckCase[] = [
     name: 'dW 3x3 NCHW 8->4 same at 1x8x6x6 (stock fallback)', kind: 'Conv2DBackpropFilter', xShape: [1, 8, 6, 6],
     filterShape: [3, 3, 8, 4], strides: [1, 1], pad: 'same', dataFormat: 'NCHW',
   },
+  {
+    name: 'y 1x1 192->64 at 2x14x14 (3a/1x1)', kind: 'Conv2D', xShape: [2, 14, 14, 192],
+    filterShape: [1, 1, 192, 64], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'y 3x3 96->128 same at 2x7x7 (3a/3x3)', kind: 'Conv2D', xShape: [2, 7, 7, 96],
+    filterShape: [3, 3, 96, 128], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'y 5x5 16->32 same at 2x7x7 (3a/5x5)', kind: 'Conv2D', xShape: [2, 7, 7, 16],
+    filterShape: [5, 5, 16, 32], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'y 7x7/2 3->64 valid at 2x21x21 (conv1, padded input)', kind: 'Conv2D', xShape: [2, 21, 21, 3],
+    filterShape: [7, 7, 3, 64], strides: [2, 2], pad: 'valid',
+  },
+  {
+    name: 'y 3x3 192->384 same at 4x2x2 (5b/3x3 at 64 px, split K)', kind: 'Conv2D', xShape: [4, 2, 2, 192],
+    filterShape: [3, 3, 192, 384], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'y 3x3/2 13->7 same at 2x9x9 (odd)', kind: 'Conv2D', xShape: [2, 9, 9, 13],
+    filterShape: [3, 3, 13, 7], strides: [2, 2], pad: 'same',
+  },
+  {
+    name: 'y 3x3 dilation 2 8->4 same at 1x9x9 (stock fallback)', kind: 'Conv2D', xShape: [1, 9, 9, 8],
+    filterShape: [3, 3, 8, 4], strides: [1, 1], pad: 'same', dilation: 2,
+  },
+  {
+    name: 'fused y+b, ReLU 1x1 832->128 at 2x7x7 (5b/pool_proj)', kind: 'FusedConv2D', xShape: [2, 7, 7, 832],
+    filterShape: [1, 1, 832, 128], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'fused y+b, ReLU 3x3 33->17 same at 3x5x5 (odd)', kind: 'FusedConv2D', xShape: [3, 5, 5, 33],
+    filterShape: [3, 3, 33, 17], strides: [1, 1], pad: 'same',
+  },
+  {
+    name: 'fused y+b, ReLU 3x3 160->320 same at 4x4x4 (split K)', kind: 'FusedConv2D', xShape: [4, 4, 4, 160],
+    filterShape: [3, 3, 160, 320], strides: [1, 1], pad: 'same',
+  },
 ];
 
 /** Deterministic normal(0, scale) values (mulberry32 + Box-Muller), so both backends see the same inputs. */
@@ -126,10 +177,54 @@ function randomNormal(size: number, seed: number, scale = 1): Float32Array {
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-function convOutShape(c: Extract<CheckCase, { kind: 'Conv2DBackpropFilter' }>): Shape4 {
-  const info = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad, undefined, false,
-    c.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast');
-  return info.outShape as Shape4;
+type ConvCase = Extract<CheckCase, { kind: 'Conv2DBackpropFilter' | 'Conv2D' | 'FusedConv2D' }>;
+
+function convInfo(c: ConvCase): tf.backend_util.Conv2DInfo {
+  const dataFormat = 'dataFormat' in c && c.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast';
+  const dilation = 'dilation' in c ? (c.dilation ?? 1) : 1;
+  return tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, dilation, c.pad, undefined, false,
+    dataFormat);
+}
+
+function convOutShape(c: ConvCase): Shape4 {
+  return convInfo(c).outShape as Shape4;
+}
+
+/**
+ * The forward convolution (+ bias, ReLU) in float64, NHWC. The forward cases are checked against this
+ * exact reference rather than the CPU backend: a float32 sum of K = KH*KW*CI products carries a rounding
+ * error that, on these shapes, alone reaches 2.5e-4 in the relative measure used here (the CPU backend's
+ * own error against this reference is reported beside ours).
+ */
+function conv2dFloat64(c: ForwardCase, operands: Operand[]): Float64Array {
+  const info = convInfo(c);
+  const [x, w, bias] = operands.map((o) => o.values);
+  const [batch, inH, inW, inC] = c.xShape;
+  const [kH, kW, , outC] = c.filterShape;
+  const out = new Float64Array(batch * info.outHeight * info.outWidth * outC);
+  let o = 0;
+  for (let n = 0; n < batch; n++) {
+    for (let oh = 0; oh < info.outHeight; oh++) {
+      for (let ow = 0; ow < info.outWidth; ow++) {
+        for (let co = 0; co < outC; co++) {
+          let sum = bias ? bias[co] : 0;
+          for (let kh = 0; kh < kH; kh++) {
+            const ih = oh * info.strideHeight + kh * info.dilationHeight - info.padInfo.top;
+            if (ih < 0 || ih >= inH) continue;
+            for (let kw = 0; kw < kW; kw++) {
+              const iw = ow * info.strideWidth + kw * info.dilationWidth - info.padInfo.left;
+              if (iw < 0 || iw >= inW) continue;
+              const xBase = ((n * inH + ih) * inW + iw) * inC;
+              const wBase = (kh * kW + kw) * inC * outC + co;
+              for (let ci = 0; ci < inC; ci++) sum += x[xBase + ci] * w[wBase + ci * outC];
+            }
+          }
+          out[o++] = c.kind === 'FusedConv2D' ? Math.max(sum, 0) : sum;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 interface Operand {
@@ -137,8 +232,35 @@ interface Operand {
   values: Float32Array;
 }
 
+type SetUp = { operands: Operand[]; op: (...t: tf.Tensor[]) => tf.Tensor };
+type ForwardCase = Extract<CheckCase, { kind: 'Conv2D' | 'FusedConv2D' }>;
+
+const isForward = (c: CheckCase): c is ForwardCase => c.kind === 'Conv2D' || c.kind === 'FusedConv2D';
+
+function setUpForward(c: ForwardCase, seed: number): SetUp {
+  const x = { shape: c.xShape, values: randomNormal(sizeOf(c.xShape), seed) };
+  const w = { shape: c.filterShape, values: randomNormal(sizeOf(c.filterShape), seed + 1) };
+  const dilations = c.dilation ?? 1;
+  if (c.kind === 'Conv2D') {
+    return {
+      operands: [x, w],
+      op: (xt, wt) => tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, c.strides, c.pad, 'NHWC', dilations),
+    };
+  }
+  const bias = { shape: [c.filterShape[3]], values: randomNormal(c.filterShape[3], seed + 2, 10) };
+  // Outside a gradient tape, tf.fused.conv2d runs the FusedConv2D kernel (as GoogLeNet's inference does).
+  return {
+    operands: [x, w, bias],
+    op: (xt, wt, bt) => tf.fused.conv2d({
+      x: xt as tf.Tensor4D, filter: wt as tf.Tensor4D, strides: c.strides, pad: c.pad, dilations, bias: bt,
+      activation: 'relu',
+    }),
+  };
+}
+
 /** The operands of a case and the op that produces what is compared. */
-function setUp(c: CheckCase, seed: number): { operands: Operand[]; op: (...t: tf.Tensor[]) => tf.Tensor } {
+function setUp(c: CheckCase, seed: number): SetUp {
+  if (isForward(c)) return setUpForward(c, seed);
   if (c.kind === 'Conv2DBackpropFilter') {
     const outShape = convOutShape(c);
     const x = { shape: c.xShape, values: randomNormal(sizeOf(c.xShape), seed) };
@@ -179,14 +301,16 @@ export interface CheckResult {
   refMaxAbs: number;
   /** maxRelError of tfjs's own WebGPU kernel on the same case, when asked for. */
   stockRelError?: number;
+  /** Forward cases: maxRelError of the CPU backend (float32) against the float64 reference. */
+  cpuRelError?: number;
   leakedDataIds: number;
   foveaRegistered: boolean;
 }
 
 /** Error of `values` against `ref`, in the two measures of {@link CheckResult}. */
-function compare(values: Float32Array, ref: Float32Array) {
+function compare(values: Float32Array, ref: ArrayLike<number>) {
   let refMaxAbs = 0;
-  for (const v of ref) refMaxAbs = Math.max(refMaxAbs, Math.abs(v));
+  for (let i = 0; i < ref.length; i++) refMaxAbs = Math.max(refMaxAbs, Math.abs(ref[i]));
   const floor = 1e-3 * refMaxAbs;
   let maxRelError = 0;
   let maxAbsError = 0;
@@ -205,7 +329,9 @@ async function check(name: string, withStock = false): Promise<CheckResult> {
   if (index < 0) throw new Error(`no check case named '${name}'`);
   const c = CHECK_CASES[index];
   const { operands, op } = setUp(c, 1000 * (index + 1));
-  const ref = await computeOn('cpu', operands, op);
+  const cpu = await computeOn('cpu', operands, op);
+  const ref = isForward(c) ? { values: conv2dFloat64(c, operands) } : cpu;
+  const cpuRelError = isForward(c) ? compare(cpu.values, ref.values).maxRelError : undefined;
   const ours = await computeOn('webgpu', operands, op);
   let stockRelError: number | undefined;
   if (withStock) {
@@ -217,14 +343,14 @@ async function check(name: string, withStock = false): Promise<CheckResult> {
     }
   }
   return {
-    name, kind: c.kind, size: ref.values.length, ...compare(ours.values, ref.values), stockRelError,
+    name, kind: c.kind, size: ref.values.length, ...compare(ours.values, ref.values), stockRelError, cpuRelError,
     leakedDataIds: ours.leakedDataIds, foveaRegistered: foveaKernelsRegistered(),
   };
 }
 
 /** registerFoveaKernels / unregisterFoveaKernels swap the registry entries and are idempotent. */
 function checkRegistry() {
-  const names = ['LRN', 'LRNGrad', 'Conv2DBackpropFilter'];
+  const names = ['LRN', 'LRNGrad', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter'];
   const current = () => names.map((n) => tf.getKernel(n, 'webgpu')?.kernelFunc);
   const ours = current();
   registerFoveaKernels();

@@ -11,7 +11,7 @@ export interface FoveaKernelModule {
 }
 
 /** The kernels Fovea replaces (for the report; the module itself decides). */
-export const REPLACED_KERNELS = ['LRN', 'LRNGrad', 'Conv2DBackpropFilter'];
+export const REPLACED_KERNELS = ['LRN', 'LRNGrad', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter'];
 
 export class KernelSwitch {
   private current: KernelSet | null = null;

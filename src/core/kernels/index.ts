@@ -1,5 +1,6 @@
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { conv2DKernel, fusedConv2DKernel } from './conv2d';
 import { conv2DBackpropFilterKernel } from './conv2d_backprop_filter';
 import { lrnKernel } from './lrn';
 import { lrnGradKernel } from './lrn_grad';
@@ -9,7 +10,9 @@ import type { FoveaKernel } from './program_util';
  * Fovea's WebGPU kernels, each replacing the stock tfjs-backend-webgpu kernel of the same name and given
  * the stock kernel function for the inputs it leaves to it.
  */
-const FOVEA_KERNELS: readonly FoveaKernel[] = [lrnKernel, lrnGradKernel, conv2DBackpropFilterKernel];
+const FOVEA_KERNELS: readonly FoveaKernel[] = [
+  lrnKernel, lrnGradKernel, conv2DKernel, fusedConv2DKernel, conv2DBackpropFilterKernel,
+];
 
 const BACKEND = 'webgpu';
 

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { planFilterGemm } from './conv2d_backprop_filter';
+import { planConvGemm } from './conv_gemm';
 
 // Correctness of the kernel itself is checked against the CPU backend in Chromium (e2e/kernels.spec.mjs);
 // here only the work split, which must cover K exactly once whatever the shape.
 function plan(xShape: [number, number, number, number], filterShape: [number, number, number, number],
   strides: number, pad: 'same' | 'valid') {
-  return planFilterGemm(tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, 1, pad));
+  return planConvGemm('filterGrad', tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, 1, pad));
 }
 
-describe('planFilterGemm', () => {
+describe('planConvGemm', () => {
   it('maps dW to an [KH*KW*CI, CO] product reduced over N*OH*OW', () => {
     const p = plan([32, 230, 230, 3], [7, 7, 3, 64], 2, 'valid');
     expect([p.m, p.n, p.k]).toEqual([147, 64, 32 * 112 * 112]);

@@ -29,9 +29,9 @@ export class WebGPUKernelsMissingError extends Error {
 }
 
 /**
- * Replaces tfjs-backend-webgpu's LRN, LRNGrad and Conv2DBackpropFilter with Fovea's faster kernels for the
- * 'webgpu' backend (other backends are untouched). Idempotent. tfjs looks kernels up on every call, so
- * this takes effect immediately, also on an already initialised backend.
+ * Replaces tfjs-backend-webgpu's LRN, LRNGrad, Conv2D, FusedConv2D and Conv2DBackpropFilter with Fovea's
+ * faster kernels for the 'webgpu' backend (other backends are untouched). Idempotent. tfjs looks kernels up
+ * on every call, so this takes effect immediately, also on an already initialised backend.
  */
 export function registerFoveaKernels(): void {
   if (stockKernels.size > 0) return;

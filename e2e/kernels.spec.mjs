@@ -66,6 +66,27 @@ test('Fovea kernels match the CPU backend', async (t) => {
   console.table(rows);
 });
 
+test('float16 packing of the feature cache: gathered rows round to nearest even, out-of-range values clamp, nothing leaks', async () => {
+  const r = await page.evaluate(() => window.foveaKernelChecks.checkFloat16());
+  assert.deepEqual(r.packedShape, [5, 168]);
+  assert.equal(r.notNearest, 0, `${r.notNearest} values in float16's normal range are not Math.f16round's`);
+  assert.ok(r.maxRelErrorNormal <= 2 ** -11, `relative error ${r.maxRelErrorNormal} > 2^-11`);
+  // Below float16's normal range WGSL may flush to zero: the error stays under the smallest normal.
+  assert.ok(r.maxAbsErrorTiny <= 2 ** -14, `tiny values off by ${r.maxAbsErrorTiny}`);
+  // Row 0 (gathered second) held 1e5, -7e4 and 65504 at positions 3-5.
+  assert.deepEqual(r.clamped, [65504, -65504, 65504]);
+  assert.equal(r.leakedDataIds, 0);
+});
+
+test('a float16 feature cache gathers across its packed batches what the float32 cache holds, rounded to float16', async () => {
+  const r = await page.evaluate(() => window.foveaKernelChecks.checkFloat16Cache());
+  assert.equal(r.precision, 'float16');
+  assert.deepEqual(r.shape, [6, 4, 4, 8]);
+  assert.equal(r.mismatches, 0, `${r.mismatches} of ${r.values} values differ from the float32 cache's, rounded`);
+  assert.equal(r.bytes[1] * 2, r.bytes[0]);
+  assert.equal(r.leakedDataIds, 0);
+});
+
 test('stock vs Fovea timings on SwiftShader (printed, not asserted)', { skip: process.env.FOVEA_KERNEL_TIMINGS === '0' }, async () => {
   const names = await page.evaluate(() => window.foveaKernelChecks.timingCases);
   const rows = [];

@@ -3,6 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { foveaKernelsRegistered, registerFoveaKernels, unregisterFoveaKernels } from '../../src/core/kernels';
+import { FLOAT16_MAX, gatherFloat16, packFloat16 } from '../../src/core/kernels/float16_pack';
+import { FeatureCache } from '../../src/core/train/feature-cache';
 
 type Shape4 = [number, number, number, number];
 
@@ -480,6 +482,82 @@ async function time(name: string, iterations: number, stockIterations = iteratio
   };
 }
 
+/**
+ * float16 packing (the feature cache's float16 mode): pack, gather rows as the cache does, unpack, and
+ * compare with Math.f16round (IEEE round to nearest even) value by value; out-of-range values clamp.
+ */
+async function checkFloat16() {
+  const shape = [5, 6, 7, 8];
+  const per = 6 * 7 * 8;
+  const values = randomNormal(5 * per, 99);
+  // Magnitudes from float16's subnormals to its largest finite value, and a few beyond it.
+  for (let i = 0; i < values.length; i++) values[i] *= 10 ** ((i % 11) - 6);
+  values[3] = 1e5;
+  values[4] = -7e4;
+  values[5] = FLOAT16_MAX;
+  const f16round = (Math as unknown as { f16round(v: number): number }).f16round;
+  const expected = (v: number) => f16round(Math.max(-FLOAT16_MAX, Math.min(FLOAT16_MAX, v)));
+  const dataIdsBefore = tf.engine().backend.numDataIds();
+  const x = tf.tensor(values, shape);
+  const packed = packFloat16(x);
+  const rows = [3, 0, 3];
+  const gathered = tf.tidy(() => gatherFloat16(packed, tf.tensor1d(rows, 'int32'), shape.slice(1)));
+  const out = await gathered.data();
+  tf.dispose([x, packed, gathered]);
+  // WGSL leaves pack2x16float's rounding and subnormal flushing to the implementation: values within
+  // float16's normal range are compared, tiny ones (< 2^-14, below any feature that matters) bounded.
+  const smallestNormal = 2 ** -14;
+  let mismatchesNormal = 0;
+  let notNearest = 0;
+  let maxRelError = 0;
+  let maxAbsErrorTiny = 0;
+  rows.forEach((r, i) => {
+    for (let j = 0; j < per; j++) {
+      const v = values[r * per + j];
+      const got = out[i * per + j];
+      if (Math.abs(v) < smallestNormal) {
+        maxAbsErrorTiny = Math.max(maxAbsErrorTiny, Math.abs(got - v));
+        continue;
+      }
+      if (Math.abs(v) > FLOAT16_MAX) continue;
+      if (!Object.is(got, expected(v))) notNearest++;
+      if (f16round(got) !== got) mismatchesNormal++;
+      maxRelError = Math.max(maxRelError, Math.abs(got - v) / Math.abs(v));
+    }
+  });
+  return {
+    packedShape: packed.shape, notNearest, notFloat16: mismatchesNormal, maxRelErrorNormal: maxRelError, maxAbsErrorTiny,
+    clamped: [out[per + 3], out[per + 4], out[per + 5]], leakedDataIds: tf.engine().backend.numDataIds() - dataIdsBefore,
+  };
+}
+
+/**
+ * The feature cache in float16 against the same cache in float32: 10 samples built in batches of 3 (so the
+ * float16 cache holds 4 packed chunks), gathered in an order that crosses chunks and repeats a sample.
+ */
+async function checkFloat16Cache() {
+  const dataIdsBefore = tf.engine().backend.numDataIds();
+  const prefix = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [6, 6, 3], filters: 8, kernelSize: 3, activation: 'relu' })] });
+  const images = tf.tensor(randomNormal(10 * 6 * 6 * 3, 5, 50), [10, 6, 6, 3]);
+  const input = (start: number, count: number) => images.slice([start, 0, 0, 0], [count, 6, 6, 3]) as tf.Tensor4D;
+  const noStop = async () => false;
+  const f32 = await FeatureCache.build(prefix, 10, { location: 'gpu', precision: 'float32' }, 3, input, noStop);
+  const f16 = await FeatureCache.build(prefix, 10, { location: 'gpu', precision: 'float16' }, 3, input, noStop);
+  const order = [9, 0, 4, 3, 9, 7];
+  const a = f32!.gather(order);
+  const b = f16!.gather(order);
+  const [va, vb] = await Promise.all([a.data(), b.data()]);
+  const f16round = (Math as unknown as { f16round(v: number): number }).f16round;
+  let mismatches = 0;
+  for (let i = 0; i < va.length; i++) if (vb[i] !== f16round(va[i])) mismatches++;
+  const result = { shape: b.shape, values: va.length, mismatches, bytes: [f32!.bytes, f16!.bytes], precision: f16!.precision };
+  tf.dispose([a, b, images]);
+  f32!.dispose();
+  f16!.dispose();
+  prefix.dispose();
+  return { ...result, leakedDataIds: tf.engine().backend.numDataIds() - dataIdsBefore };
+}
+
 declare global {
   interface Window {
     foveaKernelChecks: {
@@ -489,6 +567,8 @@ declare global {
       check: typeof check;
       checkRegistry: typeof checkRegistry;
       time: typeof time;
+      checkFloat16: typeof checkFloat16;
+      checkFloat16Cache: typeof checkFloat16Cache;
     };
   }
 }
@@ -509,4 +589,6 @@ window.foveaKernelChecks = {
   check,
   checkRegistry,
   time,
+  checkFloat16,
+  checkFloat16Cache,
 };

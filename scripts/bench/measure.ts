@@ -10,7 +10,7 @@ import { type KernelSwitch, REPLACED_KERNELS } from './kernel-switch';
 import { type BenchConfig, type BenchPart, resolveBenchConfig } from './options';
 import type { BenchReport } from './report';
 import { measureThroughput } from './throughput';
-import { measureCacheVsHead, measureMemoryPerEpoch, measureNumerics } from './training-runs';
+import { measureCacheVsHead, measureFloat16Cache, measureMemoryPerEpoch, measureNumerics } from './training-runs';
 
 export interface BenchHost {
   /** Where this runs, in words (goes into the report). */
@@ -110,6 +110,7 @@ export async function runBench(host: BenchHost, partial: Partial<BenchConfig> = 
   }
   if (has('cache-vs-head')) await attempt('cache-vs-head', async () => { report.cacheVsHead = await measureCacheVsHead(ctx); });
   if (has('numerics')) await attempt('numerics', async () => { report.numerics = await measureNumerics(ctx); });
+  if (has('float16-cache')) await attempt('float16-cache', async () => { report.float16Cache = await measureFloat16Cache(ctx); });
   if (has('memory')) await attempt('memory', async () => { report.memoryPerEpoch = await measureMemoryPerEpoch(ctx); });
   host.kernels.use('stock');
   report.seconds = Math.round((performance.now() - start) / 10) / 100;

@@ -7,9 +7,11 @@ export type ScenarioNumber = 1 | 2 | 3 | 4;
 
 /**
  * The switchable parts of a run. 'train', 'inference', 'no-cache' and 'profile' are measured for each
- * scenario and batch size; 'cache-vs-head', 'numerics' and 'memory' are whole training runs.
+ * scenario and batch size; 'cache-vs-head', 'numerics', 'float16-cache' and 'memory' are whole training runs.
  */
-export const BENCH_PARTS = ['train', 'no-cache', 'inference', 'profile', 'cache-vs-head', 'numerics', 'memory'] as const;
+export const BENCH_PARTS = [
+  'train', 'no-cache', 'inference', 'profile', 'cache-vs-head', 'numerics', 'float16-cache', 'memory',
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchConfig {
@@ -133,10 +135,10 @@ and prints one JSON object on stdout (progress on stderr).
   --cache-size N         input side of the cache-vs-head run (default: --size)
   --cache-epochs N       head-training epochs of the cache-vs-head run (default 10)
   --numerics-scenario N  scenario of the stock-vs-ours training check (default 2)
-  --numerics-epochs N    its epochs (default 2)
+  --numerics-epochs N    its epochs, and the float16-cache runs' (default 2)
   --memory-scenario N    scenario of the memory-per-epoch run (default 4)
   --memory-epochs N      its epochs (default 3)
-  --run-images N         demo images used by the numerics and memory runs (default 0 = all 94)
+  --run-images N         demo images of the numerics, float16-cache and memory runs (default 0 = all 94)
   --seed N               seed (default 42)
   --browser              run the same measurement in Chromium (SwiftShader WebGPU) instead of Node
   --json                 print only the JSON (no summary table on stderr)

@@ -155,6 +155,23 @@ export interface MemoryPerEpoch {
   gpuBytesGrowth: number | null;
 }
 
+/** A float16 feature cache against a float32 one, same seeded run (targets as for {@link Numerics}). */
+export interface Float16Cache {
+  scenario: ScenarioNumber;
+  size: number;
+  batch: number;
+  epochs: number;
+  seed: number;
+  kernels: KernelSet;
+  images: { train: number; val: number };
+  float32: NumericsRun;
+  float16: NumericsRun;
+  valAccuracyDiffPoints: number;
+  maxLossDiffFirst10: number;
+  lossDiffsFirst10: number[];
+  meetsTarget: boolean;
+}
+
 export interface BenchReport {
   bench: 'fovea-googlenet-train';
   startedAt: string;
@@ -169,6 +186,7 @@ export interface BenchReport {
   throughput: ScenarioThroughput[];
   cacheVsHead?: CacheVsHead;
   numerics?: Numerics;
+  float16Cache?: Float16Cache;
   memoryPerEpoch?: MemoryPerEpoch;
   /** Parts that failed (the rest of the report still stands). */
   errors: { part: string; message: string }[];
@@ -201,6 +219,12 @@ export function summaryLines(r: BenchReport): string[] {
   if (n) {
     lines.push(`numerics (scenario ${n.scenario}, ${n.epochs} epochs): val accuracy stock ${fmt(n.stock.valAccuracy * 100)}% ours ` +
       `${fmt(n.ours.valAccuracy * 100)}%, max |loss diff| first 10 steps ${n.maxLossDiffFirst10.toExponential(2)} (${n.meetsTarget ? 'met' : 'NOT met'})`);
+  }
+  const h = r.float16Cache;
+  if (h) {
+    lines.push(`float16 cache (scenario ${h.scenario}, ${h.epochs} epochs): val accuracy float32 ${fmt(h.float32.valAccuracy * 100)}% ` +
+      `float16 ${fmt(h.float16.valAccuracy * 100)}%, max |loss diff| first 10 steps ${h.maxLossDiffFirst10.toExponential(2)} ` +
+      `(${h.meetsTarget ? 'met' : 'NOT met'})`);
   }
   const m = r.memoryPerEpoch;
   if (m) {

@@ -1,17 +1,18 @@
 /**
  * The bench parts that are whole training runs through trainClassifier on the demo set: the feature cache's
  * cost against the head training it buys (scenario 1), stock vs Fovea kernels giving the same training
- * (numerics), and GPU memory per epoch.
+ * (numerics), a float16 feature cache training as a float32 one does, and GPU memory per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { disposeNetwork } from '../../src/core/model/classifier';
 import { SCENARIOS, type TrainConfig } from '../../src/core/train/config';
+import type { FeatureCacheConfig } from '../../src/core/train/feature-cache';
 import type { TrainerEvent } from '../../src/core/train/events';
 import { trainClassifier, type TrainingData } from '../../src/core/train/trainer';
 import { demoTrainingData, patientSubset } from './demo-set';
 import type { MeasureContext } from './measure';
 import type { ScenarioNumber } from './options';
-import type { CacheVsHead, KernelSet, MemoryPerEpoch, MemorySnapshot, Numerics, NumericsRun } from './report';
+import type { CacheVsHead, Float16Cache, KernelSet, MemoryPerEpoch, MemorySnapshot, Numerics, NumericsRun } from './report';
 
 const NO_EARLY_STOPPING = { enabled: false, patience: 1, minDelta: 0 };
 const HEAD_TO_CACHE_TARGET = 0.1;
@@ -23,10 +24,11 @@ const scenarioId = (n: ScenarioNumber) => SCENARIOS.find((s) => s.number === n)!
 /** Runs trainClassifier on a freshly loaded GoogLeNet and frees everything after. */
 async function train(
   ctx: MeasureContext, data: TrainingData, config: Partial<TrainConfig>, onEvent: (e: TrainerEvent) => void,
+  cache?: Partial<FeatureCacheConfig>,
 ): Promise<Awaited<ReturnType<typeof trainClassifier>>> {
   const base = await ctx.loadGoogLeNet();
   try {
-    const outcome = await trainClassifier(base, data, config, { onEvent });
+    const outcome = await trainClassifier(base, data, config, { onEvent, cache });
     disposeNetwork(outcome.net.model, base);
     return outcome;
   } catch (e) {
@@ -77,43 +79,81 @@ async function subsetData(ctx: MeasureContext): Promise<TrainingData> {
 }
 
 /** The same seeded training run with stock and with Fovea's kernels: accuracy and loss curves compared. */
-export async function measureNumerics(ctx: MeasureContext): Promise<Numerics> {
-  const { size, seed, numericsScenario: scenario, numericsEpochs: epochs } = ctx.config;
-  const batch = ctx.config.batches[0];
-  const data = await subsetData(ctx);
-  const runs = {} as Record<KernelSet, NumericsRun>;
-  for (const set of ['stock', 'ours'] as const) {
-    ctx.kernels.use(set);
-    ctx.log(`numerics: scenario ${scenario}, ${set} kernels, ${data.train.length} + ${data.val.length} images, ${epochs} epochs`);
-    const losses: number[] = [];
-    const t0 = performance.now();
-    const outcome = await train(ctx, data, {
-      scenario: scenarioId(scenario), inputSize: size, batchSize: batch, epochs, seed, earlyStopping: NO_EARLY_STOPPING,
-    }, (e) => {
-      if (e.type !== 'batch') return;
-      losses.push(e.loss);
-      ctx.log(`  epoch ${e.epoch + 1} batch ${e.batch}/${e.batches}: loss ${e.loss.toFixed(6)}`);
-    });
-    const last = outcome.epochs[outcome.epochs.length - 1];
-    runs[set] = {
+/** One seeded training run, its per-batch losses and validation accuracy. */
+async function seededRun(
+  ctx: MeasureContext, data: TrainingData, scenario: ScenarioNumber, epochs: number, label: string,
+  cache?: Partial<FeatureCacheConfig>,
+): Promise<{ run: NumericsRun; cachePrecision: string | null }> {
+  const { size, seed } = ctx.config;
+  ctx.log(`${label}: scenario ${scenario}, ${data.train.length} + ${data.val.length} images, ${epochs} epochs`);
+  const losses: number[] = [];
+  const t0 = performance.now();
+  const outcome = await train(ctx, data, {
+    scenario: scenarioId(scenario), inputSize: size, batchSize: ctx.config.batches[0], epochs, seed,
+    earlyStopping: NO_EARLY_STOPPING,
+  }, (e) => {
+    if (e.type !== 'batch') return;
+    losses.push(e.loss);
+    ctx.log(`  epoch ${e.epoch + 1} batch ${e.batch}/${e.batches}: loss ${e.loss.toFixed(6)}`);
+  }, cache);
+  const last = outcome.epochs[outcome.epochs.length - 1];
+  ctx.log(`  val accuracy ${(last.valAccuracy * 100).toFixed(1)}%, first losses ${losses.slice(0, 3).map((l) => l.toFixed(5)).join(', ')}`);
+  return {
+    run: {
       valAccuracy: last.valAccuracy,
       valAccuracyPerEpoch: outcome.epochs.map((s) => s.valAccuracy),
       valLossPerEpoch: outcome.epochs.map((s) => s.valLoss),
       losses,
       seconds: round((performance.now() - t0) / 1000, 2),
-    };
-    ctx.log(`  val accuracy ${(last.valAccuracy * 100).toFixed(1)}%, first losses ${losses.slice(0, 3).map((l) => l.toFixed(5)).join(', ')}`);
-  }
-  const diffs = runs.stock.losses.slice(0, 10).map((l, i) => Math.abs(l - runs.ours.losses[i]));
+    },
+    cachePrecision: outcome.cachePrecision,
+  };
+}
+
+/** How far run b's training is from run a's: loss differences over the first 10 steps, accuracy points. */
+function compareRuns(a: NumericsRun, b: NumericsRun) {
+  const diffs = a.losses.slice(0, 10).map((l, i) => Math.abs(l - b.losses[i]));
   const maxLossDiff = Math.max(...diffs);
-  const accuracyDiff = Math.abs(runs.ours.valAccuracy - runs.stock.valAccuracy) * 100;
+  const accuracyDiff = Math.abs(b.valAccuracy - a.valAccuracy) * 100;
   return {
-    scenario, size, batch, epochs, seed, images: { train: data.train.length, val: data.val.length },
-    stock: runs.stock, ours: runs.ours,
     valAccuracyDiffPoints: round(accuracyDiff, 2),
     maxLossDiffFirst10: maxLossDiff,
     lossDiffsFirst10: diffs,
     meetsTarget: accuracyDiff <= ACCURACY_DIFF_TARGET_POINTS && maxLossDiff <= LOSS_DIFF_TARGET,
+  };
+}
+
+/** The same seeded training run with stock and with Fovea's kernels: accuracy and loss curves compared. */
+export async function measureNumerics(ctx: MeasureContext): Promise<Numerics> {
+  const { size, seed, numericsScenario: scenario, numericsEpochs: epochs } = ctx.config;
+  const data = await subsetData(ctx);
+  const runs = {} as Record<KernelSet, NumericsRun>;
+  for (const set of ['stock', 'ours'] as const) {
+    ctx.kernels.use(set);
+    runs[set] = (await seededRun(ctx, data, scenario, epochs, `numerics, ${set} kernels`)).run;
+  }
+  return {
+    scenario, size, batch: ctx.config.batches[0], epochs, seed, images: { train: data.train.length, val: data.val.length },
+    stock: runs.stock, ours: runs.ours, ...compareRuns(runs.stock, runs.ours),
+  };
+}
+
+/** Scenario 4 (its cache, pool2, is the largest) with the feature cache kept in float32 and in float16. */
+export const FLOAT16_SCENARIO: ScenarioNumber = 4;
+
+/** The same seeded run with a float32 and a float16 feature cache: accuracy and loss curves compared. */
+export async function measureFloat16Cache(ctx: MeasureContext): Promise<Float16Cache> {
+  const { size, seed, numericsEpochs: epochs } = ctx.config;
+  const kernels: KernelSet = ctx.kernels.available ? 'ours' : 'stock';
+  ctx.kernels.use(kernels);
+  const data = await subsetData(ctx);
+  const f32 = await seededRun(ctx, data, FLOAT16_SCENARIO, epochs, 'float16 cache, float32 run', { precision: 'float32' });
+  const f16 = await seededRun(ctx, data, FLOAT16_SCENARIO, epochs, 'float16 cache, float16 run', { precision: 'float16' });
+  if (f16.cachePrecision !== 'float16') throw new Error(`the float16 run kept its cache in ${f16.cachePrecision ?? 'no cache'}`);
+  return {
+    scenario: FLOAT16_SCENARIO, size, batch: ctx.config.batches[0], epochs, seed, kernels,
+    images: { train: data.train.length, val: data.val.length },
+    float32: f32.run, float16: f16.run, ...compareRuns(f32.run, f16.run),
   };
 }
 

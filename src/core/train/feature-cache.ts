@@ -1,54 +1,95 @@
 /**
  * Frozen-prefix feature cache: the frozen layers run once per (image, rotation) and their outputs are kept,
  * so each training step runs only the trainable suffix. Kept on the GPU (one tensor, gathered per batch)
- * while it fits `gpuBudgetBytes`, else in CPU memory (uploaded per batch) while it fits `cpuBudgetBytes`;
+ * while it fits `gpuBudgetBytes` in float32, else on the GPU in float16 (WebGPU only: half the bytes,
+ * relative error <= 4.9e-4 per value, which moves training losses by far less than 1e-3; the bench's
+ * `float16` part measures it), else in CPU memory (uploaded per batch) while it fits `cpuBudgetBytes`;
  * beyond that there is no cache and the prefix runs every step (still without its backward pass).
  */
 import * as tf from '@tensorflow/tfjs';
+import { FLOAT16_MAX, float16PackingAvailable, gatherFloat16, packFloat16 } from '../kernels/float16_pack';
+
+export type CachePrecision = 'float32' | 'float16';
 
 export interface FeatureCacheConfig {
   /** Defaults to 512 MiB. */
   gpuBudgetBytes: number;
   /** Defaults to 2 GiB. */
   cpuBudgetBytes: number;
+  /** 'auto' (default): float16 on the GPU only when float32 does not fit. The others force one. */
+  precision: 'auto' | CachePrecision;
 }
 
 export function resolveFeatureCacheConfig(partial: Partial<FeatureCacheConfig> = {}): FeatureCacheConfig {
-  return { gpuBudgetBytes: partial.gpuBudgetBytes ?? 512 * 2 ** 20, cpuBudgetBytes: partial.cpuBudgetBytes ?? 2 * 2 ** 30 };
+  return {
+    gpuBudgetBytes: partial.gpuBudgetBytes ?? 512 * 2 ** 20,
+    cpuBudgetBytes: partial.cpuBudgetBytes ?? 2 * 2 ** 30,
+    precision: partial.precision ?? 'auto',
+  };
 }
 
 export type CacheLocation = 'gpu' | 'cpu';
 
-/** Where a cache of `samples` feature maps of `featureShape` would live, or null when it does not fit. */
-export function planFeatureCache(featureShape: number[], samples: number, config: FeatureCacheConfig): CacheLocation | null {
-  const bytes = featureShape.reduce((a, b) => a * b, 1) * 4 * samples;
-  if (bytes <= config.gpuBudgetBytes) return 'gpu';
-  if (bytes <= config.cpuBudgetBytes) return 'cpu';
+export interface CachePlan {
+  location: CacheLocation;
+  precision: CachePrecision;
+}
+
+/**
+ * Where and how a cache of `samples` feature maps of `featureShape` would be kept, or null when it does not
+ * fit. `float16Available`: the backend can pack float16 (WebGPU; see kernels/float16_pack.ts).
+ */
+export function planFeatureCache(
+  featureShape: number[], samples: number, config: FeatureCacheConfig, float16Available = float16PackingAvailable(),
+): CachePlan | null {
+  const values = featureShape.reduce((a, b) => a * b, 1) * samples;
+  const float32 = config.precision !== 'float16';
+  const float16 = config.precision !== 'float32' && float16Available && values % 2 === 0 && (values / samples) % 2 === 0;
+  if (float32 && values * 4 <= config.gpuBudgetBytes) return { location: 'gpu', precision: 'float32' };
+  if (float16 && values * 2 <= config.gpuBudgetBytes) return { location: 'gpu', precision: 'float16' };
+  if (float32 && values * 4 <= config.cpuBudgetBytes) return { location: 'cpu', precision: 'float32' };
   return null;
+}
+
+/** A frozen feature beyond float16's range turned up while building a float16 cache. */
+export class FeatureRangeError extends Error {
+  override name = 'FeatureRangeError';
+  constructor(readonly maxAbs: number) {
+    super(`a frozen feature of magnitude ${maxAbs} does not fit float16 (max ${FLOAT16_MAX})`);
+  }
 }
 
 export class FeatureCache {
   private constructor(
     readonly location: CacheLocation,
+    readonly precision: CachePrecision,
     readonly featureShape: number[],
     readonly samples: number,
+    /** float32: one tensor [samples, ...featureShape]. */
     private readonly gpu: tf.Tensor | null,
+    /** float16: the packed batches as built (int32 [batchSize, values / 2] each, the last maybe shorter).
+     * They stay apart because tfjs's concat and gather pass int32 through float32, which would corrupt
+     * the packed bit patterns; gatherFloat16 reads them raw. */
+    private readonly packed: tf.Tensor2D[],
+    private readonly chunkSize: number,
     private readonly cpu: Float32Array | null,
   ) {}
 
   get bytes(): number {
-    return this.featureShape.reduce((a, b) => a * b, 1) * 4 * this.samples;
+    return this.featureShape.reduce((a, b) => a * b, 1) * (this.precision === 'float16' ? 2 : 4) * this.samples;
   }
 
   /**
    * Runs `prefix` over every sample. `input(start, count)` returns the network input of samples
    * [start, start + count) (the cache disposes it). `onProgress(done)` is awaited after each batch, so the
    * caller can pause or cancel (return true to stop: the partial cache is discarded and null returned).
+   * Throws {@link FeatureRangeError} (having freed what it built) when a float16 plan meets a feature
+   * beyond float16's range; the caller then plans again in float32.
    */
   static async build(
     prefix: tf.LayersModel,
     samples: number,
-    location: CacheLocation,
+    { location, precision }: CachePlan,
     batchSize: number,
     input: (start: number, count: number) => tf.Tensor4D,
     onProgress: (done: number) => Promise<boolean>,
@@ -56,6 +97,7 @@ export class FeatureCache {
     const featureShape = (prefix.outputs[0].shape as number[]).slice(1);
     const per = featureShape.reduce((a, b) => a * b, 1);
     const chunks: tf.Tensor[] = [];
+    const packed: tf.Tensor2D[] = [];
     const cpu = location === 'cpu' ? new Float32Array(per * samples) : null;
     for (let start = 0; start < samples; start += batchSize) {
       const count = Math.min(batchSize, samples - start);
@@ -66,34 +108,74 @@ export class FeatureCache {
         cpu.set((await f.data()) as Float32Array, start * per);
         f.dispose();
       } else {
-        chunks.push(f);
-        await f.data(); // keeps the queue short and the progress honest
+        // Reading one number back keeps the queue short and the progress honest; it is the range check too.
+        const maxAbs = tf.tidy(() => tf.max(tf.abs(f)));
+        const max = (await maxAbs.data())[0];
+        maxAbs.dispose();
+        if (precision === 'float16') {
+          if (!(max <= FLOAT16_MAX)) {
+            tf.dispose([f, ...packed]);
+            throw new FeatureRangeError(max);
+          }
+          packed.push(packFloat16(f));
+          f.dispose();
+        } else {
+          chunks.push(f);
+        }
       }
       if (await onProgress(start + count)) {
-        tf.dispose(chunks);
+        tf.dispose([...chunks, ...packed]);
         return null;
       }
     }
     let gpu: tf.Tensor | null = null;
-    if (!cpu) {
+    if (!cpu && precision === 'float32') {
       gpu = chunks.length === 1 ? chunks[0] : tf.concat(chunks, 0);
       if (chunks.length > 1) tf.dispose(chunks);
     }
-    return new FeatureCache(location, featureShape, samples, gpu, cpu);
+    return new FeatureCache(location, precision, featureShape, samples, gpu, packed, batchSize, cpu);
   }
 
-  /** Features of the given samples, as one batch tensor (the caller owns it). */
+  /** Features of the given samples, as one float32 batch tensor (the caller owns it). */
   gather(indices: number[]): tf.Tensor {
     if (this.gpu) {
-      return tf.tidy(() => tf.gather(this.gpu!, tf.tensor1d(indices, 'int32')));
+      const gpu = this.gpu;
+      return tf.tidy(() => tf.gather(gpu, tf.tensor1d(indices, 'int32')));
     }
+    if (this.packed.length > 0) return this.gatherPacked(indices);
     const per = this.featureShape.reduce((a, b) => a * b, 1);
     const out = new Float32Array(per * indices.length);
     indices.forEach((s, i) => out.set(this.cpu!.subarray(s * per, (s + 1) * per), i * per));
     return tf.tensor(out, [indices.length, ...this.featureShape]);
   }
 
+  /** float16: one raw gather per packed batch the samples fall in, then the rows put in the asked order. */
+  private gatherPacked(indices: number[]): tf.Tensor {
+    const byChunk = new Map<number, { rows: number[]; positions: number[] }>();
+    indices.forEach((sample, position) => {
+      const chunk = Math.floor(sample / this.chunkSize);
+      const entry = byChunk.get(chunk) ?? { rows: [], positions: [] };
+      entry.rows.push(sample - chunk * this.chunkSize);
+      entry.positions.push(position);
+      byChunk.set(chunk, entry);
+    });
+    return tf.tidy(() => {
+      const parts: tf.Tensor[] = [];
+      const order: number[] = [];
+      for (const [chunk, { rows, positions }] of [...byChunk].sort((a, b) => a[0] - b[0])) {
+        parts.push(gatherFloat16(this.packed[chunk], tf.tensor1d(rows, 'int32'), this.featureShape));
+        order.push(...positions);
+      }
+      const stacked = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      // Row j of `stacked` is batch position order[j]: invert the permutation.
+      const inverse = new Array<number>(order.length);
+      order.forEach((position, j) => { inverse[position] = j; });
+      return tf.gather(stacked, tf.tensor1d(inverse, 'int32'));
+    });
+  }
+
   dispose(): void {
     this.gpu?.dispose();
+    tf.dispose(this.packed);
   }
 }

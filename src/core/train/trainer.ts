@@ -13,7 +13,9 @@ import { buildClassifier, type FoveaNet, isKernel, measureFeatureScale } from '.
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { earlyStoppingStep, initialEarlyStoppingState } from './early-stopping';
 import type { EpochSummary, TrainerEvent } from './events';
-import { FeatureCache, type FeatureCacheConfig, planFeatureCache, resolveFeatureCacheConfig } from './feature-cache';
+import {
+  type CachePlan, FeatureCache, type FeatureCacheConfig, FeatureRangeError, planFeatureCache, resolveFeatureCacheConfig,
+} from './feature-cache';
 import { CancelledError, RunControl } from './run-control';
 
 export interface TrainingItem {
@@ -47,6 +49,8 @@ export interface TrainOutcome {
   stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
   /** Where the frozen features were kept, if cached. */
   cache: 'gpu' | 'cpu' | 'none';
+  /** In what precision they were kept (null: not cached). */
+  cachePrecision: 'float32' | 'float16' | null;
 }
 
 export class TrainingDataError extends Error {
@@ -180,17 +184,28 @@ export async function trainClassifier(
     if (net.prefix && hooks.cache !== false) {
       // The symbolic shape has free spatial dims: ask the layers what they give for this input size.
       const concrete = (net.prefix.computeOutputShape([1, size, size, 3]) as number[]).slice(1);
-      const where = planFeatureCache(concrete, allSamples.length, resolveFeatureCacheConfig(hooks.cache ?? {}));
-      if (where) {
+      const prefix = net.prefix;
+      const cacheConfig = resolveFeatureCacheConfig(hooks.cache ?? {});
+      const build = (plan: CachePlan) => {
         emit({ type: 'phase', phase: 'caching-features', message: `0 / ${allSamples.length}` });
-        cache = await FeatureCache.build(
-          net.prefix, allSamples.length, where, config.batchSize,
+        return FeatureCache.build(
+          prefix, allSamples.length, plan, config.batchSize,
           (start, count) => inputBatch(data, allSamples.slice(start, start + count), size),
           async (done) => {
             emit({ type: 'phase', phase: 'caching-features', message: `${done} / ${allSamples.length}` });
             return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
           },
         );
+      };
+      const plan = planFeatureCache(concrete, allSamples.length, cacheConfig);
+      if (plan) {
+        try {
+          cache = await build(plan);
+        } catch (e) {
+          if (!(e instanceof FeatureRangeError)) throw e;
+          const float32 = planFeatureCache(concrete, allSamples.length, { ...cacheConfig, precision: 'float32' });
+          if (float32) cache = await build(float32);
+        }
         if (cache) disposables.push(cache);
       }
     }
@@ -298,7 +313,10 @@ export async function trainClassifier(
     [...headVars, ...net.pretrainedVariables].forEach((v, i) => v.write(best!.weights[i]));
     tf.dispose(best.weights);
     emit({ type: 'phase', phase: 'done' });
-    return { net, config, epochs, report: best.report, stoppedBecause, cache: cache?.location ?? 'none' };
+    return {
+      net, config, epochs, report: best.report, stoppedBecause, cache: cache?.location ?? 'none',
+      cachePrecision: cache?.precision ?? null,
+    };
   } finally {
     disposables.forEach((d) => d.dispose());
   }

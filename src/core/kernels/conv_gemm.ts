@@ -3,24 +3,24 @@ import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webg
 import { flatDispatch, mainHeader } from './program_util';
 
 /**
- * The three products of an NHWC, dilation-1 convolution as one implicit-GEMM program, C[M, N] = A[M, K] B[K, N],
- * with A read straight from the activations (no im2col buffer):
+ * The forward product and the filter gradient of an NHWC, dilation-1 convolution as one implicit-GEMM program,
+ * C[M, N] = A[M, K] B[K, N], with A read straight from the activations (no im2col buffer):
  *
  * | op           | M (rows of C)  | N        | K (reduced)    | A[m, k]                       | B[k, n]            |
  * |--------------|----------------|----------|----------------|-------------------------------|--------------------|
  * | `forward`    | N*OH*OW        | CO       | KH*KW*CI       | x patch at output pixel m     | W as [K, CO]       |
  * | `filterGrad` | KH*KW*CI       | CO       | N*OH*OW        | x patch, transposed           | dy as [K, CO]      |
  *
- * C is the result in its natural layout (y / dx NHWC, dW [KH, KW, CI, CO] are all row-major [M, N]).
+ * C is the result in its natural layout (y NHWC and dW [KH, KW, CI, CO] are both row-major [M, N]).
+ * (The input gradient stays with tfjs's vectorised kernel, which was faster than this formulation.)
  *
  * Each 16x16 workgroup computes a (16*rowsPerThread) x (16*colsPerThread) block of C from register tiles,
  * staging K in slices of 16 through workgroup memory; neighbouring invocations stage neighbouring floats of
- * memory (along K for A of `forward`, along M or N otherwise), and each
- * staged row's pixel coordinates are computed once, before the K loop. Each slice is summed on its own before
- * joining a compensated (Kahan) running sum, which keeps float32 rounding well below that of one long running
- * sum (tfjs's kernels and its CPU backend). When the
- * blocks of C are too few to fill a GPU and K is long (filter gradients; deep layers on small images), K is
- * split across workgroups (z) into partial sums that {@link SumSplitsProgram} adds up.
+ * memory (along K for A of `forward`, along M or N otherwise), and each staged row's pixel coordinates are
+ * computed once, before the K loop. Each slice is summed on its own before joining a compensated (Kahan)
+ * running sum, which keeps float32 rounding well below that of one long running sum (tfjs's kernels and its
+ * CPU backend). When the blocks of C are too few to fill a GPU and K is long (filter gradients; deep layers
+ * on small images), K is split across workgroups (z) into partial sums that {@link SumSplitsProgram} adds up.
  */
 export type ConvGemmOp = 'forward' | 'filterGrad';
 

@@ -94,7 +94,7 @@ export async function runBench(host: BenchHost, partial: Partial<BenchConfig> = 
       await f();
     } catch (e) {
       const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      host.log(`${part} failed: ${message}`);
+      host.log(`${part} failed: ${e instanceof Error && e.stack ? e.stack : message}`);
       report.errors.push({ part, message });
     }
   };

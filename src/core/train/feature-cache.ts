@@ -94,16 +94,22 @@ export class FeatureCache {
     input: (start: number, count: number) => tf.Tensor4D,
     onProgress: (done: number) => Promise<boolean>,
   ): Promise<FeatureCache | null> {
-    const featureShape = (prefix.outputs[0].shape as number[]).slice(1);
-    const per = featureShape.reduce((a, b) => a * b, 1);
+    // GoogLeNet's prefix is fully convolutional (free spatial dims): the first batch tells the shape.
+    let featureShape: number[] = [];
+    let per = 0;
     const chunks: tf.Tensor[] = [];
     const packed: tf.Tensor2D[] = [];
-    const cpu = location === 'cpu' ? new Float32Array(per * samples) : null;
+    let cpu: Float32Array | null = null;
     for (let start = 0; start < samples; start += batchSize) {
       const count = Math.min(batchSize, samples - start);
       const x = input(start, count);
       const f = prefix.predict(x) as tf.Tensor;
       x.dispose();
+      if (start === 0) {
+        featureShape = f.shape.slice(1);
+        per = featureShape.reduce((a, b) => a * b, 1);
+        if (location === 'cpu') cpu = new Float32Array(per * samples);
+      }
       if (cpu) {
         cpu.set((await f.data()) as Float32Array, start * per);
         f.dispose();

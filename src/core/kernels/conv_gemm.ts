@@ -14,8 +14,8 @@ import { flatDispatch, mainHeader } from './program_util';
  * C is the result in its natural layout (y NHWC and dW [KH, KW, CI, CO] are both row-major [M, N]).
  * (The input gradient stays with tfjs's vectorised kernel, which was faster than this formulation.)
  *
- * Each 16x16 workgroup computes a (16*rowsPerThread) x (16*colsPerThread) block of C from register tiles,
- * staging K in slices of 16 through workgroup memory; neighbouring invocations stage neighbouring floats of
+ * Each 16x16 workgroup computes a (16*rowsPerThread) x (16*colsPerThread) block of C, each invocation a
+ * rowsPerThread x colsPerThread register tile read as vectors from workgroup memory, staging K in slices of 16; neighbouring invocations stage neighbouring floats of
  * memory (along K for A of `forward`, along M or N otherwise), and each staged row's pixel coordinates are
  * computed once, before the K loop. Each slice is summed on its own before joining a compensated (Kahan)
  * running sum, which keeps float32 rounding well below that of one long running sum (tfjs's kernels and its
@@ -52,6 +52,10 @@ export interface ConvGemmPlan {
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+function vectorType(n: 1 | 2 | 4): string {
+  return n === 1 ? 'f32' : `vec${n}<f32>`;
 }
 
 function perThread(extent: number): 1 | 2 | 4 {
@@ -118,7 +122,8 @@ function uniformData(plan: ConvGemmPlan, c: backend_util.Conv2DInfo) {
   ].map((v) => ({ type: 'int32', data: [v] }));
 }
 
-/** WGSL staging one K slice of A into `tileA[kk * tileM + row]` and of B into `tileB[kk * tileN + col]`. */
+/** WGSL staging one K slice of A into element `kk * tileM + row` of tileA (`setTileA`) and of B into
+ * element `kk * tileN + col` of tileB (`setTileB`). */
 interface Staging {
   /** Before the K loop: per-invocation constants (which rows/columns it stages, their pixel coordinates). */
   setup: string;
@@ -142,8 +147,8 @@ function stageForwardA(plan: ConvGemmPlan, tileM: number): Staging {
     return {
       setup: passes.map((i) => `let aM${i} = blockRow + aRow0 + ${i * pitch};`).join('\n'),
       stage: passes.map((i) => `
-        tileA[kk * ${tileM} + aRow0 + ${i * pitch}] =
-          select(0.0, x[aM${i} * uniforms.K + k], aM${i} < uniforms.M && kValid);`).join(''),
+        setTileA(kk * ${tileM} + aRow0 + ${i * pitch},
+          select(0.0, x[aM${i} * uniforms.K + k], aM${i} < uniforms.M && kValid));`).join(''),
     };
   }
   // Row m = (n, oh, ow) reads x[n, oh*sh - padTop + kh, ow*sw - padLeft + kw, ci], k = (kh, kw, ci).
@@ -165,7 +170,7 @@ function stageForwardA(plan: ConvGemmPlan, tileM: number): Staging {
           if (aValid${i} && kValid && ih >= 0 && ih < uniforms.inHeight && iw >= 0 && iw < uniforms.inWidth) {
             v = x[((aBase${i} + ih) * uniforms.inWidth + iw) * uniforms.inChannels + kc];
           }
-          tileA[kk * ${tileM} + aRow0 + ${i * pitch}] = v;
+          setTileA(kk * ${tileM} + aRow0 + ${i * pitch}, v);
         }`).join(''),
   };
 }
@@ -192,7 +197,7 @@ function stageFilterGradA(plan: ConvGemmPlan, tileM: number): Staging {
           if (aValid && k < uniforms.K) {
             v = ${readX};
           }
-          tileA[kk * ${tileM} + aRow] = v;
+          setTileA(kk * ${tileM} + aRow, v);
         }`,
   };
 }
@@ -212,7 +217,7 @@ function stageBAlongN(source: string, tileN: number, cols: number): Staging {
           if (bValid && k < uniforms.K) {
             v = ${source}[k * uniforms.N + blockCol + bCol];
           }
-          tileB[kk * ${tileN} + bCol] = v;
+          setTileB(kk * ${tileN} + bCol, v);
         }`,
   };
 }
@@ -290,8 +295,13 @@ export class ConvGemmProgram implements WebGPUProgram {
     const tileN = WORKGROUP_SIDE * cols;
     const { setup, stage, advance } = this.staging(tileM, tileN);
     const epilogue = this.plan.splits === 1 ? this.epilogue : NO_EPILOGUE;
-    // Unrolled by hand: per-invocation arrays indexed in loops may land in slow local memory.
-    const accumulators = range(rows * cols).map((ij) => `acc${Math.floor(ij / cols)}_${ij % cols}`);
+    // Invocation (tx, ty) owns rows ty*rows + i and columns tx*cols + j of the block: the tiles are arrays
+    // of vectors (vec4 for 4 per invocation), so each K step reads its rows of A and columns of B with one
+    // load each and updates a row of accumulators with one vector fma.
+    const aType = vectorType(rows);
+    const bType = vectorType(cols);
+    const component = (n: number, v: string, i: number) => (n === 1 ? v : `${v}[${i}]`);
+    const accumulators = range(rows).map((i) => `acc${i}`);
     const readPatch = this.plan.op === 'filterGrad' ? `
     fn readPatch(k : i32, kh : i32, kw : i32, ci : i32) -> f32 {
       let outArea = uniforms.outHeight * uniforms.outWidth;
@@ -306,14 +316,19 @@ export class ConvGemmProgram implements WebGPUProgram {
       }
       return x[((n * uniforms.inHeight + ih) * uniforms.inWidth + iw) * uniforms.inChannels + ci];
     }` : '';
+    const setter = (name: string, n: number) => n === 1 ?
+      `fn set${name}(i : i32, v : f32) { ${name.charAt(0).toLowerCase()}${name.slice(1)}[i] = v; }` :
+      `fn set${name}(i : i32, v : f32) { ${name.charAt(0).toLowerCase()}${name.slice(1)}[i / ${n}][i % ${n}] = v; }`;
     return `
-    var<workgroup> tileA : array<f32, ${TILE_K * tileM}>;
-    var<workgroup> tileB : array<f32, ${TILE_K * tileN}>;
+    var<workgroup> tileA : array<${aType}, ${TILE_K * WORKGROUP_SIDE}>;
+    var<workgroup> tileB : array<${bType}, ${TILE_K * WORKGROUP_SIDE}>;
+    ${setter('TileA', rows)}
+    ${setter('TileB', cols)}
     ${readPatch}
 
     // Kahan summation of the per-tile sums: the running sum's rounding error stays at a few ulps however
     // long K is (108 tiles at inception 5b's 3x3), at 4 adds per tile instead of 1.
-    fn compensatedAdd(sum : f32, value : f32, lost : ptr<function, f32>) -> f32 {
+    fn compensatedAdd(sum : ${bType}, value : ${bType}, lost : ptr<function, ${bType}>) -> ${bType} {
       let y = value - *lost;
       let t = sum + y;
       *lost = (t - sum) - y;
@@ -335,18 +350,18 @@ export class ConvGemmProgram implements WebGPUProgram {
       let kBegin = i32(workgroupId.z) * uniforms.tilesPerSplit * ${TILE_K};
       ${setup}
 
-      ${accumulators.map((a) => `var ${a} = 0.0; var lost_${a} = 0.0;`).join(' ')}
+      ${accumulators.map((a) => `var ${a} = ${bType}(0.0); var lost_${a} = ${bType}(0.0);`).join(' ')}
 
       for (var t = 0; t < uniforms.tilesPerSplit; t++) {
         let kTile = kBegin + t * ${TILE_K};
         ${stage}
         workgroupBarrier();
 
-        ${accumulators.map((a) => `var tile_${a} = 0.0;`).join(' ')}
+        ${accumulators.map((a) => `var tile_${a} = ${bType}(0.0);`).join(' ')}
         for (var j = 0; j < ${TILE_K}; j++) {
-          ${range(rows).map((i) => `let a${i} = tileA[j * ${tileM} + ty + ${i * WORKGROUP_SIDE}];`).join(' ')}
-          ${range(cols).map((c) => `let b${c} = tileB[j * ${tileN} + tx + ${c * WORKGROUP_SIDE}];`).join(' ')}
-          ${accumulators.map((a, ij) => `tile_${a} = fma(a${Math.floor(ij / cols)}, b${ij % cols}, tile_${a});`).join('\n          ')}
+          let a = tileA[j * ${WORKGROUP_SIDE} + ty];
+          let b = tileB[j * ${WORKGROUP_SIDE} + tx];
+          ${accumulators.map((acc, i) => `tile_${acc} = fma(${bType}(${component(rows, 'a', i)}), b, tile_${acc});`).join('\n          ')}
         }
         ${accumulators.map((a) => `${a} = compensatedAdd(${a}, tile_${a}, &lost_${a});`).join('\n        ')}
         workgroupBarrier();
@@ -354,7 +369,7 @@ export class ConvGemmProgram implements WebGPUProgram {
       }
 
       let splitOffset = i32(workgroupId.z) * uniforms.M * uniforms.N;
-      ${accumulators.map((a, ij) => `writeResult(splitOffset, blockRow + ty + ${Math.floor(ij / cols) * WORKGROUP_SIDE}, blockCol + tx + ${(ij % cols) * WORKGROUP_SIDE}, ${a});`).join('\n      ')}
+      ${accumulators.map((acc, i) => range(cols).map((j) => `writeResult(splitOffset, blockRow + ty * ${rows} + ${i}, blockCol + tx * ${cols} + ${j}, ${component(cols, acc, j)});`).join('\n      ')).join('\n      ')}
     }
     `;
   }

@@ -18,7 +18,8 @@ describe('bench options', () => {
   it('switches parts with --only and --no-<part>, keeping their canonical order', () => {
     expect(parseBenchArgs(['--only', 'numerics,train']).config.parts).toEqual(['train', 'numerics']);
     expect(parseBenchArgs(['--no-numerics', '--no-memory', '--no-cache-vs-head']).config.parts)
-      .toEqual(['train', 'no-cache', 'inference', 'profile']);
+      .toEqual(['train', 'no-cache', 'inference', 'profile', 'float16-cache']);
+    expect(parseBenchArgs(['--only', 'memory,float16-cache']).config.parts).toEqual(['float16-cache', 'memory']);
   });
 
   it('names the bad flag or value', () => {

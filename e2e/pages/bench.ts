@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '../../src/core/model/lrn';
-import { centreCropResize, rgbaToRgb, type RgbImage } from '../../src/core/data/preprocess';
-import type { DemoImageRef } from '../../scripts/bench/demo-set';
+import { rgbaToRgb, type RgbImage } from '../../src/core/data/preprocess';
+import { cachedImageLoader, type DemoImageRef } from '../../scripts/bench/demo-set';
 import { loadKernelSwitch } from '../../scripts/bench/kernel-switch';
 import { runBench } from '../../scripts/bench/measure';
 import type { BenchConfig } from '../../scripts/bench/options';
@@ -52,23 +52,11 @@ window.foveaBench = {
   ready,
   async run(config, images) {
     await ready;
-    const decoded = new Map<string, RgbImage>();
     const report = await runBench({
       platform: `chromium (${navigator.userAgent.match(/Chrom(e|ium)\/[\d.]+/)?.[0] ?? navigator.userAgent})`,
       loadGoogLeNet: () => tf.loadLayersModel(MODEL_URL),
       demoImages: images,
-      loadImages: async (ids, size) => {
-        const resized = new Map<string, RgbImage>();
-        for (const id of ids) {
-          if (!decoded.has(id)) decoded.set(id, await decode(id));
-          resized.set(id, centreCropResize(decoded.get(id)!, size));
-        }
-        return (id) => {
-          const img = resized.get(id);
-          if (!img) throw new Error(`unknown demo image ${id}`);
-          return img;
-        };
-      },
+      loadImages: cachedImageLoader(decode),
       kernels: await loadKernelSwitch(() => import('../../src/core/kernels/index')),
       log: (line) => {
         status.textContent = line;

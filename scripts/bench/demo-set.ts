@@ -2,7 +2,7 @@
  * The fundus demo set as the bench uses it: referable DR (grade >= 2) as a 2-class task, a patient-aware
  * train/validation split, batches that mix both classes, and patient-aware subsets for short runs.
  */
-import type { RgbImage } from '../../src/core/data/preprocess';
+import { centreCropResize, type RgbImage } from '../../src/core/data/preprocess';
 import { LABEL_PRESETS, type DrGrade } from '../../src/core/data/presets';
 import { patientIdOf } from '../../src/core/data/labels';
 import { splitDataset } from '../../src/core/data/split';
@@ -49,4 +49,24 @@ export function demoTrainingData(images: DemoImageRef[], image: (id: string) => 
   const side = splitDataset(items, { valFraction: 0.2, seed });
   const pick = (s: 'train' | 'val') => items.filter((it) => side.get(it.id) === s).map(({ id, classIndex }) => ({ id, classIndex }));
   return { classNames: CLASS_NAMES, ordinal: REFERABLE.ordinal, image, train: pick('train'), val: pick('val') };
+}
+
+/**
+ * A bench host's `loadImages`: decodes each demo image once (`decode`, from disk or by fetch), then gives
+ * its centre crop at the asked size.
+ */
+export function cachedImageLoader(decode: (id: string) => RgbImage | Promise<RgbImage>) {
+  const decoded = new Map<string, RgbImage>();
+  return async (ids: string[], size: number): Promise<(id: string) => RgbImage> => {
+    const resized = new Map<string, RgbImage>();
+    for (const id of ids) {
+      if (!decoded.has(id)) decoded.set(id, await decode(id));
+      resized.set(id, centreCropResize(decoded.get(id)!, size));
+    }
+    return (id) => {
+      const img = resized.get(id);
+      if (!img) throw new Error(`unknown demo image ${id}`);
+      return img;
+    };
+  };
 }

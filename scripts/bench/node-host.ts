@@ -5,11 +5,11 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { centreCropResize, type RgbImage } from '../../src/core/data/preprocess';
 import { decodeJpegFile } from '../lib/node-images';
 import { readModelArtifacts } from '../lib/node-model';
 import { loadKernelSwitch } from './kernel-switch';
 import type { BenchHost } from './measure';
+import { cachedImageLoader } from './demo-set';
 import { listDemoImages } from './node-demo';
 
 interface Dawn {
@@ -43,23 +43,11 @@ export async function installWebGPU(): Promise<string> {
 
 export async function nodeBenchHost(platform: string, modelDir: string, dataDir: string, log: (line: string) => void): Promise<BenchHost> {
   const artifacts = readModelArtifacts(modelDir);
-  const decoded = new Map<string, RgbImage>();
   return {
     platform,
     loadGoogLeNet: () => tf.loadLayersModel(tf.io.fromMemory(artifacts)),
     demoImages: listDemoImages(dataDir),
-    loadImages: async (ids, size) => {
-      const resized = new Map<string, RgbImage>();
-      for (const id of ids) {
-        if (!decoded.has(id)) decoded.set(id, decodeJpegFile(join(dataDir, id)));
-        resized.set(id, centreCropResize(decoded.get(id)!, size));
-      }
-      return (id) => {
-        const img = resized.get(id);
-        if (!img) throw new Error(`unknown demo image ${id}`);
-        return img;
-      };
-    },
+    loadImages: cachedImageLoader((id) => decodeJpegFile(join(dataDir, id))),
     kernels: await loadKernelSwitch(() => import('../../src/core/kernels/index')),
     log,
   };

@@ -1,7 +1,7 @@
 import type { KernelConfig, KernelFunc, LRNAttrs, LRNInputs, TensorInfo } from '@tensorflow/tfjs';
 import { LRN } from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { type FoveaKernel, LrnElementwiseProgram, mainHeader, negativePowerSnippet } from './program_util';
 
 /**
  * Local response normalisation across channels of an NHWC tensor, one invocation per output element:
@@ -9,23 +9,9 @@ import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativeP
  * The window is a few contiguous floats, so neighbouring invocations share cache lines and no workgroup
  * memory is needed (GoogLeNet: r = 2, channels 64 and 192).
  */
-export class LRNProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames = ['x'];
-  uniforms = 'radius : i32, bias : f32, alpha : f32, beta : f32,';
-  workgroupSize: [number, number, number] = [128, 1, 1];
-  size = true;
-  private readonly beta: number;
-
+export class LRNProgram extends LrnElementwiseProgram {
   constructor(xShape: number[], beta: number) {
-    this.outputShape = xShape;
-    this.beta = beta;
-    this.dispatchLayout = { x: xShape.map((_, i) => i) };
-    this.dispatch = flatDispatch(xShape.reduce((a, b) => a * b, 1), this.workgroupSize);
-    this.shaderKey = `foveaLrn_${negativePowerKey(beta)}`;
+    super(xShape, beta, 'foveaLrn', ['x']);
   }
 
   getUserCode(): string {

@@ -1,7 +1,7 @@
 import type { KernelConfig, KernelFunc, LRNGradAttrs, LRNGradInputs, TensorInfo } from '@tensorflow/tfjs';
 import { LRNGrad } from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativePowerSnippet } from './program_util';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { type FoveaKernel, LrnElementwiseProgram, mainHeader, negativePowerSnippet } from './program_util';
 
 /**
  * Gradient of across-channel LRN, one invocation per element of dx:
@@ -10,23 +10,9 @@ import { type FoveaKernel, flatDispatch, mainHeader, negativePowerKey, negativeP
  * accumulates). The windows are symmetric, so each invocation reads only 4r + 1 channels of x and 2r + 1 of
  * y and dy at its own pixel, where stock tfjs loops over every channel twice per channel (O(C^2)).
  */
-export class LRNGradProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames = ['x', 'y', 'dy'];
-  uniforms = 'radius : i32, bias : f32, alpha : f32, beta : f32,';
-  workgroupSize: [number, number, number] = [128, 1, 1];
-  size = true;
-  private readonly beta: number;
-
+export class LRNGradProgram extends LrnElementwiseProgram {
   constructor(xShape: number[], beta: number) {
-    this.outputShape = xShape;
-    this.beta = beta;
-    this.dispatchLayout = { x: xShape.map((_, i) => i) };
-    this.dispatch = flatDispatch(xShape.reduce((a, b) => a * b, 1), this.workgroupSize);
-    this.shaderKey = `foveaLrnGrad_${negativePowerKey(beta)}`;
+    super(xShape, beta, 'foveaLrnGrad', ['x', 'y', 'dy']);
   }
 
   getUserCode(): string {

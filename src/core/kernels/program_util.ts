@@ -4,6 +4,7 @@
  * load time would register the backend before `navigator.gpu` exists in Node (dawn.node) and so lose it.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 
 /** One of Fovea's replacements: builds its config from the stock kernel, which it calls for inputs it
  * does not handle. */
@@ -34,4 +35,28 @@ export function negativePowerSnippet(base: string, beta: number): string {
 /** Shader-key tag for the power variant chosen by {@link negativePowerSnippet}. */
 export function negativePowerKey(beta: number): string {
   return beta === 0.75 || beta === 0.5 || beta === 1 ? `b${beta}` : 'bpow';
+}
+
+/**
+ * What LRN and LRNGrad's programs share: one invocation per element of the NHWC output (shaped like x),
+ * the LRN parameters as uniforms, and a shader key by power variant ({@link negativePowerKey}).
+ */
+export abstract class LrnElementwiseProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  uniforms = 'radius : i32, bias : f32, alpha : f32, beta : f32,';
+  workgroupSize: [number, number, number] = [128, 1, 1];
+  size = true;
+
+  protected constructor(xShape: number[], protected readonly beta: number, keyPrefix: string,
+    public variableNames: string[]) {
+    this.outputShape = xShape;
+    this.dispatchLayout = { x: xShape.map((_, i) => i) };
+    this.dispatch = flatDispatch(xShape.reduce((a, b) => a * b, 1), this.workgroupSize);
+    this.shaderKey = `${keyPrefix}_${negativePowerKey(beta)}`;
+  }
+
+  abstract getUserCode(): string;
 }

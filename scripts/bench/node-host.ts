@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { decodeJpegFile } from '../lib/node-images';
+import { decodeImageFile } from '../lib/node-images';
 import { readModelArtifacts } from '../lib/node-model';
 import { loadKernelSwitch } from './kernel-switch';
 import type { BenchHost } from './measure';
@@ -47,7 +47,7 @@ export async function nodeBenchHost(platform: string, modelDir: string, dataDir:
     platform,
     loadGoogLeNet: () => tf.loadLayersModel(tf.io.fromMemory(artifacts)),
     demoImages: listDemoImages(dataDir),
-    loadImages: cachedImageLoader((id) => decodeJpegFile(join(dataDir, id))),
+    loadImages: cachedImageLoader((id) => decodeImageFile(join(dataDir, id))),
     kernels: await loadKernelSwitch(() => import('../../src/core/kernels/index')),
     log,
   };

@@ -1,13 +1,35 @@
-/** Image decoding for Node (tests, bench, CLIs): JPEG/PNG files to RgbImage through jpeg-js. */
+/** Image decoding for Node (tests, bench, CLIs): JPEG through jpeg-js, PNG through pngjs, to RgbImage. */
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
 import { centreCropResize, rgbaToRgb, type RgbImage } from '../../src/core/data/preprocess';
 
-export function decodeJpegFile(path: string): RgbImage {
-  const { width, height, data } = jpeg.decode(readFileSync(path), { useTArray: true, formatAsRGBA: true });
-  return rgbaToRgb(data, width, height);
+/** A file that is not a JPEG or PNG image, or is damaged; the message names the file. */
+export class ImageDecodeError extends Error {
+  override name = 'ImageDecodeError';
+}
+
+const isPng = (bytes: Uint8Array) => bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+const isJpeg = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8;
+
+/** Decodes a JPEG or PNG file (told apart by their first bytes, not the extension). */
+export function decodeImageFile(path: string): RgbImage {
+  const bytes = new Uint8Array(readFileSync(path));
+  try {
+    if (isJpeg(bytes)) {
+      const { width, height, data } = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
+      return rgbaToRgb(data, width, height);
+    }
+    if (isPng(bytes)) {
+      const { width, height, data } = PNG.sync.read(Buffer.from(bytes));
+      return rgbaToRgb(data, width, height);
+    }
+  } catch (e) {
+    throw new ImageDecodeError(`${path} could not be decoded (${(e as Error).message}); it may be damaged.`);
+  }
+  throw new ImageDecodeError(`${path} is not a JPEG or PNG image.`);
 }
 
 export function loadForNetwork(path: string, size: number): RgbImage {
-  return centreCropResize(decodeJpegFile(path), size);
+  return centreCropResize(decodeImageFile(path), size);
 }

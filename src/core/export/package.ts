@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { unzipSync, zipSync } from 'fflate';
 import type { EvalReport } from '../eval/report';
+import type { EvaluationSummary } from '../eval/summary';
 import type { TrainConfig } from '../train/config';
 import type { EpochSummary } from '../train/events';
 import { CAFFE_MEAN_BGR } from '../data/preprocess';
@@ -21,7 +22,11 @@ export interface FoveaManifest {
   ordinal: boolean;
   inputSize: number;
   preprocessing: {
-    crop: 'centre-square';
+    /** 'centre-square': the centre square of the photo; 'field-of-view': the square around the circular fundus
+     * disc (black borders dropped), padded with black where the disc is cut off. */
+    crop: 'centre-square' | 'field-of-view';
+    /** After the crop and resize: local-average colour subtraction (Ben Graham: 4 x (image - Gaussian blur) + 128). */
+    colour?: 'local-average-subtraction';
     channelOrder: 'BGR';
     meanBgr: [number, number, number];
     scale: 1;
@@ -33,6 +38,13 @@ export interface FoveaManifest {
   validation: Omit<EvalReport, 'predictions'>;
   weightsProvenance: Record<string, unknown>;
   customLayers: string[];
+  /**
+   * Quarter turns (0-3, clockwise) whose softmax outputs are averaged for one prediction (test-time
+   * augmentation); [0] or absent: one pass. Consumers should do the same to get the reported figures.
+   */
+  testTimeRotations?: number[];
+  /** Screening figures: intervals, operating points (thresholds on summed class probabilities), calibration. */
+  screening?: EvaluationSummary;
 }
 
 export const MANIFEST_FILE = 'fovea.json';
@@ -41,14 +53,24 @@ export class PackageImportError extends Error {
   override name = 'ImportError';
 }
 
-export function describePreprocessing(): FoveaManifest['preprocessing'] {
-  return { crop: 'centre-square', channelOrder: 'BGR', meanBgr: [...CAFFE_MEAN_BGR], scale: 1, layout: 'NHWC' };
+/** How images were prepared: 'centre' (centre square), 'fov' (field-of-view square), 'fov-colour' (that plus
+ * local-average colour subtraction). */
+export function describePreprocessing(kind: 'centre' | 'fov' | 'fov-colour' = 'centre'): FoveaManifest['preprocessing'] {
+  return {
+    crop: kind === 'centre' ? 'centre-square' : 'field-of-view',
+    ...(kind === 'fov-colour' ? { colour: 'local-average-subtraction' as const } : {}),
+    channelOrder: 'BGR', meanBgr: [...CAFFE_MEAN_BGR], scale: 1, layout: 'NHWC',
+  };
 }
 
-export async function exportPackage(model: tf.LayersModel, manifest: FoveaManifest): Promise<Uint8Array> {
+/** The zip: model.json, weight shards, fovea.json and any `extraFiles` (e.g. MODEL_CARD.md) by name. */
+export async function exportPackage(
+  model: tf.LayersModel, manifest: FoveaManifest, extraFiles: Record<string, string> = {},
+): Promise<Uint8Array> {
   const files = artifactsToFiles(await modelArtifacts(model), 'Fovea (fine-tuned BVLC GoogLeNet)');
   const entries: Record<string, Uint8Array> = {};
   for (const [name, bytes] of files) entries[name] = bytes;
+  for (const [name, text] of Object.entries(extraFiles)) entries[name] = new TextEncoder().encode(text);
   entries[MANIFEST_FILE] = new TextEncoder().encode(JSON.stringify(manifest, null, 2));
   // Weights barely compress; level 1 keeps the export fast.
   return zipSync(entries, { level: 1 });

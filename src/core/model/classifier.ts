@@ -6,6 +6,7 @@
  * suffix (features -> logits). All models share the same layer objects, hence the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32, type Random } from '../data/random';
 import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPosition } from '../train/config';
 
 export interface ClassifierConfig {
@@ -14,7 +15,7 @@ export interface ClassifierConfig {
   freezeUpTo: FreezeUpTo;
   /** Dropout before the new dense layer. */
   dropout: number;
-  /** Seed of the new head's initial weights and of dropout. */
+  /** Seed of the new head's initial weights and of dropout's stream of masks. */
   seed: number;
   /**
    * Constant factor on the pooled features before the head (see measureFeatureScale). Defaults to 1.
@@ -36,6 +37,51 @@ export interface FoveaNet {
 }
 
 export const HEAD_LAYER = 'fovea_classifier';
+
+export interface SeededDropoutLayerArgs {
+  /** Fraction of inputs zeroed in training, in [0, 1). */
+  rate: number;
+  /** Seed of the stream the masks' seeds are drawn from. Defaults to 0. */
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * Dropout whose mask changes at every training call yet repeats for a given seed. tfjs's Dropout layer
+ * passes its fixed `seed` to every call, so it draws the same mask each step (not dropout at all); this
+ * one draws each call's seed from a mulberry32 stream started at `seed`. Identity outside training.
+ * It serialises as a stock, unseeded 'Dropout' (identical at inference), so an exported model loads in
+ * any tfjs app without registering a class; it is deliberately not registered here, to leave tfjs's own
+ * 'Dropout' in place for loading.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  static className = 'Dropout';
+  readonly rate: number;
+  private readonly masks: Random;
+
+  constructor(args: SeededDropoutLayerArgs) {
+    super({ name: args.name });
+    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${args.rate}`);
+    this.rate = args.rate;
+    this.masks = mulberry32(args.seed ?? 0);
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!kwargs.training || this.rate === 0) return x;
+    const maskSeed = Math.floor(this.masks() * 2 ** 31);
+    return tf.dropout(x, this.rate, undefined, maskSeed);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate, noiseShape: null, seed: null };
+  }
+}
 
 /** The tfjs layer whose output is a block's output. */
 export function blockOutputLayer(block: BlockName): string {
@@ -108,8 +154,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   const scaled = tf.layers
     .rescaling({ scale: config.featureScale ?? 1, offset: 0, name: 'fovea_feature_scale' })
     .apply(features) as tf.SymbolicTensor;
-  const dropped = tf.layers
-    .dropout({ rate: config.dropout, seed: config.seed, name: 'fovea_dropout' })
+  const dropped = new SeededDropout({ rate: config.dropout, seed: config.seed, name: 'fovea_dropout' })
     .apply(scaled) as tf.SymbolicTensor;
   const head = tf.layers.dense({
     units: config.numClasses,
@@ -162,6 +207,21 @@ export async function measureFeatureScale(base: tf.LayersModel, headOn: HeadPosi
 /** Whether a variable is a kernel (weight decay applies) rather than a bias (Caffe: decay_mult 0). */
 export function isKernel(v: tf.LayerVariable): boolean {
   return /kernel/.test(v.name);
+}
+
+/**
+ * Frees the weights of the layers buildClassifier added (the new head's kernel and bias), leaving the
+ * pretrained layers' weights to whoever owns `base`: what a run that fails before returning its net frees.
+ */
+export function disposeNewLayers(net: FoveaNet): void {
+  const added = net.model.layers.filter((l) => l.name.startsWith('fovea_'));
+  tf.dispose(added.flatMap((l) => l.weights).flatMap((w) => {
+    try {
+      return [w.read()];
+    } catch {
+      return []; // already disposed
+    }
+  }));
 }
 
 /** Frees every weight of a run's network and of the pretrained model it was built on. */

@@ -82,6 +82,13 @@ export function scenarioById(id: ScenarioId): Scenario {
 
 export type OptimizerName = 'sgd-momentum' | 'adam';
 export type LrSchedule = 'constant' | 'step' | 'cosine';
+/**
+ * How training makes up for unequal class sizes (screening sets are mostly grade 0):
+ * 'none'; 'loss': each example's cross-entropy weighted by n_train / (K x n_c) of its class (sklearn's
+ * class_weight='balanced'); 'sampling': each epoch draws its items with probability proportional to 1 / n_c.
+ */
+export type ClassWeighting = 'none' | 'loss' | 'sampling';
+export const CLASS_WEIGHTINGS: readonly ClassWeighting[] = ['none', 'loss', 'sampling'];
 
 export interface TrainConfig {
   /** Which preset the freeze/head settings came from, or 'custom'. Defaults to 'finetune-pretrained'. */
@@ -120,6 +127,11 @@ export interface TrainConfig {
   dropout: number;
   /** Seed of head initialisation, shuffling, rotations and dropout. Defaults to 42. */
   seed: number;
+  /** How unequal class sizes are made up for (see ClassWeighting). Defaults to 'loss'. */
+  classWeighting: ClassWeighting;
+  /** Validation and test probabilities are the mean softmax over the 0/90/180/270 degree rotations of each
+   * image (a fundus photograph has no up). Defaults to true. */
+  testTimeRotations: boolean;
 }
 
 export class InvalidTrainConfigError extends Error {
@@ -152,6 +164,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     earlyStopping: { enabled: true, patience: 3, minDelta: 0, ...partial.earlyStopping },
     dropout: partial.dropout ?? 0.4,
     seed: partial.seed ?? 42,
+    classWeighting: partial.classWeighting ?? 'loss',
+    testTimeRotations: partial.testTimeRotations ?? true,
   };
   try {
     assertValidInputSize(c.inputSize);
@@ -175,6 +189,13 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (!(c.stepGamma > 0 && c.stepGamma <= 1)) throw new InvalidTrainConfigError('stepGamma', c.stepGamma, 'a number in (0, 1]');
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new InvalidTrainConfigError('dropout', c.dropout, 'a number in [0, 1)');
   if (!['sgd-momentum', 'adam'].includes(c.optimizer)) throw new InvalidTrainConfigError('optimizer', c.optimizer, "'sgd-momentum' or 'adam'");
+  if (!CLASS_WEIGHTINGS.includes(c.classWeighting)) {
+    throw new InvalidTrainConfigError('classWeighting', c.classWeighting, "'none', 'loss' or 'sampling'");
+  }
+  if (typeof c.testTimeRotations !== 'boolean') throw new InvalidTrainConfigError('testTimeRotations', c.testTimeRotations, 'true or false');
+  if (typeof c.rotations !== 'boolean') throw new InvalidTrainConfigError('rotations', c.rotations, 'true or false');
+  if (!Number.isInteger(c.seed)) throw new InvalidTrainConfigError('seed', c.seed, 'a whole number');
+  if (!(c.earlyStopping.minDelta >= 0)) throw new InvalidTrainConfigError('earlyStopping.minDelta', c.earlyStopping.minDelta, 'a number of at least 0');
   if (!['constant', 'step', 'cosine'].includes(c.lrSchedule)) throw new InvalidTrainConfigError('lrSchedule', c.lrSchedule, "'constant', 'step' or 'cosine'");
   if (c.freezeUpTo !== 'none' && c.freezeUpTo !== 'all' && !BLOCKS.includes(c.freezeUpTo)) {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `'none', 'all' or a block (${BLOCKS.join(', ')})`);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyPreset, compareNatural, gradeOf, LABEL_PRESETS, LabelPresetError, type LabelPresetId } from './presets';
+import {
+  applyPreset, compareNatural, gradeOf, LABEL_PRESETS, LabelPresetError, suggestPreset, type LabelPresetId,
+} from './presets';
 
 describe('reading a DR grade from a label', () => {
   it('reads bare numbers 0-4 (APTOS diagnosis, EyePACS level)', () => {
@@ -127,5 +129,31 @@ describe('label presets', () => {
 
   it('refuses an unknown preset id, naming it', () => {
     expect(() => applyPreset('glaucoma' as LabelPresetId, ['0'])).toThrow(/Unknown label preset "glaucoma"/);
+  });
+});
+
+describe('suggesting a preset for loaded labels', () => {
+  it('suggests the five DR grades for APTOS diagnoses and EyePACS levels', () => {
+    expect(suggestPreset(['0', '2', '4', '1', '3'])).toBe('dr-5-grades');
+    // Two grades are enough; repeats do not matter.
+    expect(suggestPreset(['0', '0', '2', '0'])).toBe('dr-5-grades');
+  });
+
+  it('suggests the five DR grades for graded folder names', () => {
+    expect(suggestPreset(['0_No_DR', '1_Mild', '2_Moderate', '3_Severe', '4_Proliferative_DR'])).toBe('dr-5-grades');
+    expect(suggestPreset(['No_DR', 'Mild', 'Moderate', 'Severe', 'Proliferate_DR'])).toBe('dr-5-grades');
+  });
+
+  it('keeps labels as they are when any label is not a grade', () => {
+    expect(suggestPreset(['cat', 'dog'])).toBe('as-is');
+    // One unreadable label among grades: the labels are some other scheme.
+    expect(suggestPreset(['0', '1', '2', 'ungradable'])).toBe('as-is');
+    expect(suggestPreset(['normal', 'glaucoma', '2'])).toBe('as-is');
+  });
+
+  it('keeps labels as they are with fewer than two grades', () => {
+    // "0" and "0_No_DR" are the same grade: one grade is no grading task.
+    expect(suggestPreset(['0', '0_No_DR', '0'])).toBe('as-is');
+    expect(suggestPreset([])).toBe('as-is');
   });
 });

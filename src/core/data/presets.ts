@@ -90,6 +90,21 @@ export function gradeOf(label: string): DrGrade | null {
   return GRADE_BY_NAME.get(words) ?? GRADE_BY_NAME.get(words.replace(/ (?:dr|npdr)$/, '')) ?? null;
 }
 
+/**
+ * The preset a freshly loaded dataset should start with: 'dr-5-grades' when every distinct label reads as
+ * a DR grade (APTOS diagnosis 0-4, EyePACS level, folders like "0_No_DR") and at least two grades are
+ * present, else 'as-is' (one grade alone, or any label that is not a grade, means these are other classes).
+ */
+export function suggestPreset(labels: readonly string[]): LabelPresetId {
+  const grades = new Set<DrGrade>();
+  for (const label of new Set(labels)) {
+    const grade = gradeOf(label);
+    if (grade === null) return 'as-is';
+    grades.add(grade);
+  }
+  return grades.size >= 2 ? 'dr-5-grades' : 'as-is';
+}
+
 export interface PresetClasses {
   classNames: string[];
   ordinal: boolean;

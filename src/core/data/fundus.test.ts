@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  cropToFieldOfView, extractSquare, fieldOfViewBox, gaussianKernel, InvalidFundusConfigError, localAverageColourSubtraction,
+  cropToFieldOfView, EXACT_BLUR_SIGMA, extractSquare, fieldOfViewBox, gaussianBlurRgb, gaussianKernel, InvalidFundusConfigError,
+  localAverageColourSubtraction,
 } from './fundus';
 import type { RgbImage } from './preprocess';
 import { mulberry32 } from './random';
@@ -117,6 +118,34 @@ describe('local average colour subtraction (Ben Graham)', () => {
     expect(k[3]).toBeCloseTo(0.3990503, 6);
   });
 
+  it('blurs wide sigmas at reduced resolution to within half a grey level of the full convolution', () => {
+    // A 360 px fundus-like square: a disc with darker and brighter blobs, plus noise; sigma 9 > EXACT_BLUR_SIGMA
+    // takes the reduced path (f = 3). Inside the 0.9 disc, where the output is kept, compare with the exact blur.
+    const size = 360;
+    const img = discImage(size, size, 180, 180, 180, [170, 80, 30]);
+    const random = mulberry32(6);
+    for (let n = 0; n < 40; n++) {
+      const bx = 60 + random() * 240, by = 60 + random() * 240, r = 2 + random() * 10, v = random() * 255;
+      for (let y = Math.floor(by - r); y <= by + r; y++) {
+        for (let x = Math.floor(bx - r); x <= bx + r; x++) if ((x - bx) ** 2 + (y - by) ** 2 <= r * r) img.data[(y * size + x) * 3 + 1] = v;
+      }
+    }
+    for (let i = 0; i < img.data.length; i++) img.data[i] = Math.min(255, img.data[i] + Math.floor(random() * 8));
+    const values = Float32Array.from(img.data);
+    expect(9).toBeGreaterThan(EXACT_BLUR_SIGMA);
+    const exact = gaussianBlurRgb(values, size, size, 9, Infinity);
+    const reduced = gaussianBlurRgb(values, size, size, 9);
+    let max = 0;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        if ((x + 0.5 - 180) ** 2 + (y + 0.5 - 180) ** 2 > 162 ** 2) continue;
+        for (let c = 0; c < 3; c++) max = Math.max(max, Math.abs(exact[(y * size + x) * 3 + c] - reduced[(y * size + x) * 3 + c]));
+      }
+    }
+    expect(max).toBeLessThan(0.5);
+    expect(max).toBeGreaterThan(0); // the reduced path did run
+  });
+
   it('turns a uniform colour into mid-grey 128', () => {
     // A constant image equals its blur: 4 x v - 4 x v + 128.
     const out = localAverageColourSubtraction(uniformImage(40, 40, [180, 70, 20]), { maskFraction: 2 });
@@ -131,6 +160,11 @@ describe('local average colour subtraction (Ben Graham)', () => {
     }
     expect(pixel(out, 2, 2)).toEqual([128, 128, 128]);
     expect(pixel(out, 60, 2)).toEqual([128, 128, 128]); // 58 px from the centre, beyond 0.9 x 60 = 54
+    // The same at 600 px, where sigma 10 takes the reduced-resolution blur.
+    const large = localAverageColourSubtraction(cropToFieldOfView(discImage(300, 200, 170, 100, 80), 600));
+    for (const [x, y] of [[300, 300], [200, 300], [400, 350], [300, 175]]) {
+      for (const v of pixel(large, x, y)) expect(Math.abs(v - 128), `${x},${y}`).toBeLessThanOrEqual(1);
+    }
   });
 
   it('amplifies a small spot 4 x against its surround (hand-computed, sigma 1 px)', () => {

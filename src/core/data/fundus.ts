@@ -148,7 +148,7 @@ export function gaussianKernel(sigma: number): Float64Array {
  * Separable Gaussian blur of interleaved RGB values, borders reflected.
  * Rows first, then columns; the column pass adds whole weighted rows so memory is read in order.
  */
-function gaussianBlurRgb(values: Float32Array, width: number, height: number, sigma: number): Float32Array {
+function exactGaussianBlurRgb(values: Float32Array, width: number, height: number, sigma: number): Float32Array {
   const kernel = gaussianKernel(sigma);
   const radius = (kernel.length - 1) / 2;
   const stride = width * 3;
@@ -182,6 +182,74 @@ function gaussianBlurRgb(values: Float32Array, width: number, height: number, si
       for (let i = 0; i < stride; i++) accumulator[i] += horizontal[source + i] * w;
     }
     out.set(accumulator, y * stride);
+  }
+  return out;
+}
+
+/** Sigma (px) up to which gaussianBlurRgb convolves at full resolution. */
+export const EXACT_BLUR_SIGMA = 8;
+
+/**
+ * Gaussian blur of interleaved RGB values. Up to exactUpTo px of sigma a full-resolution separable
+ * convolution; beyond, the cost of which grows with sigma (1000 px at sigma 17 takes over a second), the
+ * image is area-averaged down by f = floor(sigma / 4), blurred there with the sigma that remains once the
+ * averaging and the bilinear upsampling are accounted for (variances (f^2 - 1) / 12 and f^2 / 6), and
+ * upsampled bilinearly: a blur this wide has no detail at the scale of f pixels to lose.
+ */
+export function gaussianBlurRgb(values: Float32Array, width: number, height: number, sigma: number, exactUpTo = EXACT_BLUR_SIGMA): Float32Array {
+  const f = Math.floor(sigma / 4);
+  if (sigma <= exactUpTo || f < 2) return exactGaussianBlurRgb(values, width, height, sigma);
+  const lowWidth = Math.ceil(width / f);
+  const lowHeight = Math.ceil(height / f);
+  const low = new Float32Array(lowWidth * lowHeight * 3);
+  const cellPixels = new Float32Array(lowWidth * lowHeight);
+  for (let y = 0; y < height; y++) {
+    const lowRow = Math.floor(y / f) * lowWidth;
+    for (let x = 0; x < width; x++) {
+      const cell = lowRow + Math.floor(x / f);
+      const i = (y * width + x) * 3;
+      low[cell * 3] += values[i];
+      low[cell * 3 + 1] += values[i + 1];
+      low[cell * 3 + 2] += values[i + 2];
+      cellPixels[cell]++;
+    }
+  }
+  for (let cell = 0; cell < cellPixels.length; cell++) {
+    for (let c = 0; c < 3; c++) low[cell * 3 + c] /= cellPixels[cell];
+  }
+  const lowSigma = Math.sqrt(Math.max(sigma * sigma - (f * f - 1) / 12 - (f * f) / 6, 1)) / f;
+  const blurredLow = exactGaussianBlurRgb(low, lowWidth, lowHeight, lowSigma);
+
+  // Bilinear weights per axis: low-resolution sample i sits at source coordinate i x f + (f - 1) / 2.
+  const axis = (n: number, lowN: number) => {
+    const first = new Int32Array(n);
+    const weight = new Float32Array(n);
+    for (let p = 0; p < n; p++) {
+      const position = Math.min(Math.max((p - (f - 1) / 2) / f, 0), lowN - 1);
+      first[p] = Math.min(Math.floor(position), Math.max(lowN - 2, 0));
+      weight[p] = lowN === 1 ? 0 : position - first[p];
+    }
+    return { first, weight };
+  };
+  const xs = axis(width, lowWidth);
+  const ys = axis(height, lowHeight);
+  const out = new Float32Array(values.length);
+  const lowStride = lowWidth * 3;
+  for (let y = 0; y < height; y++) {
+    const top = ys.first[y] * lowStride;
+    const bottom = lowHeight === 1 ? top : top + lowStride;
+    const wy = ys.weight[y];
+    for (let x = 0; x < width; x++) {
+      const left = xs.first[x] * 3;
+      const right = lowWidth === 1 ? left : left + 3;
+      const wx = xs.weight[x];
+      const o = (y * width + x) * 3;
+      for (let c = 0; c < 3; c++) {
+        const upper = blurredLow[top + left + c] * (1 - wx) + blurredLow[top + right + c] * wx;
+        const lower = blurredLow[bottom + left + c] * (1 - wx) + blurredLow[bottom + right + c] * wx;
+        out[o + c] = upper * (1 - wy) + lower * wy;
+      }
+    }
   }
   return out;
 }

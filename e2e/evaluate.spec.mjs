@@ -1,0 +1,94 @@
+// `npm run evaluate` end to end on a small demo subset at 64 px, on wasm (scenario 1) and on WebGPU through
+// dawn.node on SwiftShader (scenario 4, which trains convolutions): the files are written, every figure is a
+// number in range, and the report opens in Chromium with its three plots (screenshot in e2e/artifacts/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launchBrowser } from './lib/browser.mjs';
+import { ROOT } from './lib/servers.mjs';
+
+const DEMO = join(ROOT, '..', 'shared', 'data', 'fundus-demo');
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+function evaluate(name, args) {
+  const out = join(ROOT, 'e2e', 'artifacts', name);
+  rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/evaluate.ts', '--train', DEMO, '--out', out, ...args], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? SWIFTSHADER_ICD },
+    timeout: 600_000,
+  });
+  assert.equal(r.status, 0, `evaluate ${name} failed:\n${r.stderr.slice(-4000)}`);
+  assert.match(r.stderr, /ETA/, 'progress lines carry an ETA');
+  return { out, stderr: r.stderr };
+}
+
+function checkMetrics(out, scenarioId) {
+  for (const f of ['metrics.json', 'report.html', 'MODEL_CARD.md', 'model.zip']) assert.ok(existsSync(join(out, f)), `${f} written`);
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.equal(m.settings.scenario, scenarioId);
+  assert.equal(m.settings.inputSize, 64);
+  assert.deepEqual(m.data.classNames, ['No DR', 'Mild', 'Moderate', 'Severe', 'Proliferative DR'], 'DR grades preselected from folder names');
+  const inUnit = (x, what) => assert.ok(typeof x === 'number' && x >= 0 && x <= 1, `${what} = ${x} is not in [0, 1]`);
+  for (const set of [m.validation, m.test]) {
+    assert.ok(set, 'validation and test summaries present');
+    inUnit(set.accuracy.estimate, `${set.set} accuracy`);
+    assert.ok(set.accuracy.low <= set.accuracy.estimate && set.accuracy.estimate <= set.accuracy.high, `${set.set} accuracy inside its interval`);
+    assert.ok(set.quadraticKappa.estimate >= -1 && set.quadraticKappa.estimate <= 1, `${set.set} kappa in [-1, 1]`);
+    const referable = set.binary.find((b) => b.id === 'referable-dr');
+    assert.ok(referable, `${set.set} has the referable-DR question`);
+    inUnit(referable.auc.estimate, `${set.set} referable AUC`);
+    inUnit(referable.operatingPoint.sensitivity.estimate, `${set.set} sensitivity`);
+    inUnit(referable.operatingPoint.specificity.estimate, `${set.set} specificity`);
+    inUnit(set.calibration.eceBefore, 'ECE before');
+    inUnit(set.calibration.eceAfter, 'ECE after');
+    assert.ok(set.calibration.temperature > 0, 'temperature > 0');
+  }
+  // The operating point is chosen on validation and reaches the target there.
+  const valRef = m.validation.binary.find((b) => b.id === 'referable-dr');
+  assert.ok(valRef.operatingPoint.sensitivity.estimate >= 0.9, `validation sensitivity ${valRef.operatingPoint.sensitivity.estimate} < 0.9`);
+  const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
+  assert.match(card, /not a medical device/i);
+  return m;
+}
+
+test('npm run evaluate on wasm, scenario 1, 64 px: metrics, report, model card and package', { skip: !existsSync(DEMO) && 'no ../shared/data/fundus-demo', timeout: 900_000 }, async () => {
+  const { out } = evaluate('evaluate-wasm', ['--backend', 'wasm', '--scenario', '1', '--input', '64', '--epochs', '3', '--bootstrap', '200']);
+  const m = checkMetrics(out, 'linear-top');
+  assert.equal(m.data.counts.train.reduce((a, b) => a + b, 0) + m.data.counts.validation.reduce((a, b) => a + b, 0) +
+    m.data.counts.test.reduce((a, b) => a + b, 0), 94, 'all 94 demo images used once');
+
+  const browser = await launchBrowser({ webgpu: false, webgl: false });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    const requests = [];
+    page.on('request', (r) => { if (!r.url().startsWith('file:')) requests.push(r.url()); });
+    await page.goto(pathToFileURL(join(out, 'report.html')).href);
+    for (const id of ['roc', 'confusion', 'calibration']) {
+      const box = await page.locator(`#${id}`).first().boundingBox();
+      assert.ok(box && box.width > 100 && box.height > 100, `plot #${id} is shown (${JSON.stringify(box)})`);
+    }
+    assert.ok((await page.locator('#roc path, #roc polyline').count()) > 0, 'the ROC plot draws a curve');
+    assert.deepEqual(requests, [], 'the report loads nothing from anywhere');
+    await page.screenshot({ path: join(ROOT, 'e2e', 'artifacts', 'evaluate-report.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('npm run evaluate on WebGPU (dawn.node, SwiftShader), scenario 4 trains convolutions, 64 px', { skip: (!existsSync(DEMO) || !existsSync(SWIFTSHADER_ICD)) && 'no demo data or SwiftShader', timeout: 900_000 }, async () => {
+  const { out } = evaluate('evaluate-webgpu', ['--backend', 'webgpu', '--scenario', '4', '--input', '64', '--epochs', '1',
+    '--limit', '40', '--batch', '8', '--bootstrap', '200']);
+  const m = checkMetrics(out, 'finetune-pretrained');
+  assert.match(m.backend, /webgpu/);
+});
+
+test('npm run evaluate refuses a scenario that trains convolutions on wasm, in plain words', async () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/evaluate.ts', '--train', DEMO, '--backend', 'wasm', '--scenario', '4', '--out', join(ROOT, 'e2e', 'artifacts', 'evaluate-refused')], {
+    cwd: ROOT, encoding: 'utf8', timeout: 120_000,
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /cannot train convolutions.*Use --scenario 1 or 3/s);
+});

@@ -1,0 +1,294 @@
+/**
+ * One `npm run evaluate` experiment: split (train / validation / test, patient-aware), train with the studio's
+ * own core, score validation and test (test-time rotation averaging as configured), summarise (intervals,
+ * operating point, calibration), and write metrics.json, report.html, MODEL_CARD.md and the model package.
+ * With --cv K, K patient-aware folds each serve once as the test set.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { splitDataset, kFoldSplit, type SplitItem } from '../../src/core/data/split';
+import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
+import { binaryTasksFor, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
+import { type CrossValidationSummary, renderReportHtml } from '../../src/core/eval/report-html';
+import type { EvaluationSummary, SetSummary } from '../../src/core/eval/summary';
+import { type PreprocessingDescription, renderModelCard } from '../../src/core/export/model-card';
+import { describePreprocessing, exportPackage, type FoveaManifest } from '../../src/core/export/package';
+import { disposeNetwork } from '../../src/core/model/classifier';
+import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/core/train/config';
+import type { TrainerEvent } from '../../src/core/train/events';
+import { trainClassifier, type TrainingItem, type TrainOutcome } from '../../src/core/train/trainer';
+import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
+import { classesForTask, imageStore, readLabelledSet, type TaskClasses } from './dataset';
+import type { EvaluateConfig } from './options';
+
+export interface RunContext {
+  config: EvaluateConfig;
+  /** The command line as typed, for the report. */
+  command: string;
+  backend: string;
+  log: (line: string) => void;
+}
+
+interface Fold {
+  name: string;
+  train: TrainingItem[];
+  val: TrainingItem[];
+  test: TrainingItem[];
+}
+
+const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`
+  : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
+
+/** Progress lines with an ETA on stderr, at most one every few seconds (a run has thousands of batches). */
+function progressReporter(log: (line: string) => void, label: string): (e: TrainerEvent) => void {
+  let last = 0;
+  let cacheStart = 0;
+  return (e) => {
+    const now = performance.now();
+    if (e.type === 'phase' && e.phase === 'caching-features' && e.message) {
+      const [done, total] = e.message.split('/').map((s) => Number(s.trim()));
+      if (done === 0) cacheStart = now;
+      if (now - last < 5000 && done !== total) return;
+      last = now;
+      const rate = done / Math.max((now - cacheStart) / 1000, 1e-6);
+      log(`${label} frozen features ${done}/${total} (${rate.toFixed(1)} img/s, ETA ${done > 0 ? fmtTime((total - done) / rate) : '?'})`);
+    } else if (e.type === 'batch') {
+      if (now - last < 5000 && e.batch !== e.batches) return;
+      last = now;
+      log(`${label} epoch ${e.epoch + 1}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(3)} ` +
+        `(${e.imagesPerSecond.toFixed(1)} img/s, ETA ${fmtTime(e.etaSeconds)})`);
+    } else if (e.type === 'epoch') {
+      const s = e.summary;
+      log(`${label} epoch ${s.epoch + 1}: train loss ${s.trainLoss.toFixed(3)}, val loss ${s.valLoss.toFixed(3)}, ` +
+        `val accuracy ${(s.valAccuracy * 100).toFixed(1)}% (${fmtTime(s.seconds)})`);
+    } else if (e.type === 'phase' && e.phase !== 'caching-features') {
+      log(`${label} ${e.phase}`);
+    }
+  };
+}
+
+function countsOf(items: readonly TrainingItem[], k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const it of items) counts[it.classIndex]++;
+  return counts;
+}
+
+const scored = (report: TrainOutcome['report']): ScoredSet => ({
+  labels: report.predictions.map((p) => p.trueClass), probs: report.predictions.map((p) => p.probs),
+});
+
+/** Headline figures of a set, flat, for the console table and cross-validation means. */
+export function headline(set: SetSummary): Record<string, number> {
+  const out: Record<string, number> = { accuracy: set.accuracy.estimate, macroAuc: set.macroAuc.estimate };
+  if (set.quadraticKappa) out.quadraticKappa = set.quadraticKappa.estimate;
+  for (const b of set.binary) {
+    out[`${b.id}.auc`] = b.auc.estimate;
+    out[`${b.id}.sensitivity`] = b.operatingPoint.sensitivity.estimate;
+    out[`${b.id}.specificity`] = b.operatingPoint.specificity.estimate;
+  }
+  out.eceAfterTemperature = set.calibration.eceAfter;
+  return out;
+}
+
+function checkBackendCanTrain(backend: string, config: TrainConfig): void {
+  if (backend === 'wasm' && config.freezeUpTo !== 'all') {
+    throw new Error(
+      `The wasm (CPU) backend cannot train convolutions (tfjs-backend-wasm has no Conv2DBackpropFilter), and this ` +
+        `run trains every layer after ${config.freezeUpTo === 'none' ? 'the input' : config.freezeUpTo}. Use --scenario 1 ` +
+        'or 3 (only the head trains), or --backend webgpu on a machine with a GPU (see scripts/bench/README.md).',
+    );
+  }
+}
+
+interface FoldResult {
+  fold: Fold;
+  outcome: TrainOutcome;
+  summary: EvaluationSummary;
+  seconds: { total: number };
+}
+
+async function runFold(
+  ctx: RunContext, fold: Fold, classes: TaskClasses, image: (id: string) => import('../../src/core/data/preprocess').RgbImage,
+): Promise<FoldResult> {
+  const start = performance.now();
+  const base = await loadGoogLeNet();
+  let outcome: TrainOutcome;
+  try {
+    outcome = await trainClassifier(
+      base,
+      { classNames: classes.classNames, ordinal: classes.ordinal, train: fold.train, val: fold.val, test: fold.test, image },
+      ctx.config.training,
+      { onEvent: progressReporter(ctx.log, fold.name) },
+    );
+  } catch (e) {
+    disposeNetwork(base);
+    throw e;
+  }
+  const summary = summariseEvaluation(scored(outcome.report), outcome.test ? scored(outcome.test) : null, {
+    classNames: classes.classNames, ordinal: classes.ordinal,
+    binaryTasks: binaryTasksFor(classes.task, classes.classNames),
+    targetSensitivity: ctx.config.targetSensitivity, resamples: ctx.config.bootstrap, seed: ctx.config.seed,
+  });
+  return { fold, outcome, summary, seconds: { total: (performance.now() - start) / 1000 } };
+}
+
+function datasetSummary(classes: TaskClasses, fold: Fold, patients: Map<string, string>, source: string): DatasetSummary {
+  const k = classes.classNames.length;
+  const patientCount = (items: TrainingItem[]) => new Set(items.map((it) => patients.get(it.id))).size;
+  return {
+    source,
+    task: classes.task,
+    classNames: classes.classNames,
+    counts: { train: countsOf(fold.train, k), validation: countsOf(fold.val, k), ...(fold.test.length ? { test: countsOf(fold.test, k) } : {}) },
+    patients: { train: patientCount(fold.train), validation: patientCount(fold.val), ...(fold.test.length ? { test: patientCount(fold.test) } : {}) },
+  };
+}
+
+function preprocessingDescription(kind: EvaluateConfig['preprocessing'], training: TrainConfig): PreprocessingDescription {
+  const steps = [
+    kind === 'centre' ? 'Centre square crop' : 'Square crop around the circular field of view (black borders dropped)',
+    `Resize to ${training.inputSize} x ${training.inputSize} px (area average)`,
+    ...(kind === 'fov-colour' ? ['Local-average colour subtraction (4 x (image - Gaussian blur) + 128)'] : []),
+    'RGB to BGR, minus the ImageNet mean (104, 117, 123), 0-255 scale',
+  ];
+  return {
+    inputSize: training.inputSize, steps, fieldOfViewCrop: kind !== 'centre',
+    colourNormalisation: kind === 'fov-colour' ? 'local-average colour subtraction (Ben Graham)' : null,
+    testTimeRotations: training.testTimeRotations ? 4 : 1,
+  };
+}
+
+export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: string; metrics: Record<string, unknown> }> {
+  const { config, log } = ctx;
+  const t0 = performance.now();
+  const training = resolveTrainConfig(config.training);
+  checkBackendCanTrain(ctx.backend, training);
+
+  const trainSet = readLabelledSet(config.train);
+  const classes = classesForTask(trainSet, config.task);
+  let items: SplitItem[] = classes.items.map((it) => ({ id: it.image.id, patientId: it.image.patientId, classIndex: it.classIndex }));
+  const paths = new Map(classes.items.map((it) => [it.image.id, it.image.path]));
+  const patients = new Map(items.map((it) => [it.id, it.patientId]));
+  if (config.limit > 0 && config.limit < items.length) {
+    // The subset is itself a stratified, patient-aware "validation side" of the requested size.
+    const sides = splitDataset(items, { valFraction: config.limit / items.length, seed: config.seed + 1 });
+    items = items.filter((it) => sides.get(it.id) === 'val');
+    trainSet.notes.push(`--limit: a stratified, patient-aware subset of ${items.length} images.`);
+  }
+
+  let externalTest: TrainingItem[] = [];
+  let source = `${config.train} (${trainSet.labelledBy})`;
+  if (config.eval) {
+    const evalSet = readLabelledSet(config.eval);
+    const evalClasses = classesForTask(evalSet, classes.task);
+    if (evalClasses.classNames.join('\n') !== classes.classNames.join('\n')) {
+      throw new Error(`--eval gives classes ${evalClasses.classNames.join(', ')}; training has ${classes.classNames.join(', ')}.`);
+    }
+    externalTest = evalClasses.items.map((it) => ({ id: `eval:${it.image.id}`, classIndex: it.classIndex }));
+    evalClasses.items.forEach((it) => paths.set(`eval:${it.image.id}`, it.image.path));
+    source += `; test: ${config.eval} (${evalSet.labelledBy})`;
+  }
+  for (const note of trainSet.notes) log(`note: ${note}`);
+
+  const toItem = (it: SplitItem): TrainingItem => ({ id: it.id, classIndex: it.classIndex });
+  const folds: Fold[] = [];
+  if (config.cv >= 2) {
+    const foldOf = kFoldSplit(items, config.cv, config.seed);
+    for (let f = 0; f < config.cv; f++) {
+      const rest = items.filter((it) => foldOf.get(it.id) !== f);
+      const sides = splitDataset(rest, { valFraction: config.valFraction / (1 - 1 / config.cv), seed: config.seed + f });
+      folds.push({
+        name: `[fold ${f + 1}/${config.cv}]`,
+        train: rest.filter((it) => sides.get(it.id) === 'train').map(toItem),
+        val: rest.filter((it) => sides.get(it.id) === 'val').map(toItem),
+        test: items.filter((it) => foldOf.get(it.id) === f).map(toItem),
+      });
+    }
+  } else {
+    const sides = splitDataset(items, { valFraction: config.valFraction, testFraction: config.testFraction, seed: config.seed });
+    folds.push({
+      name: '[run]',
+      train: items.filter((it) => sides.get(it.id) === 'train').map(toItem),
+      val: items.filter((it) => sides.get(it.id) === 'val').map(toItem),
+      test: [...items.filter((it) => sides.get(it.id) === 'test').map(toItem), ...externalTest],
+    });
+  }
+
+  const image = imageStore(paths, training.inputSize, config.preprocessing);
+  mkdirSync(config.out, { recursive: true });
+  const scenario = training.scenario === 'custom' ? null : scenarioById(training.scenario);
+  const settings = {
+    ...training, task: classes.task, preprocessing: config.preprocessing, targetSensitivity: config.targetSensitivity,
+    valFraction: config.valFraction, testFraction: config.testFraction, splitSeed: config.seed, backend: ctx.backend,
+  };
+  const provenance = JSON.parse(readFileSync(join(MODEL_DIR, 'provenance.json'), 'utf8')) as Record<string, unknown>;
+
+  const results: FoldResult[] = [];
+  for (const fold of folds) {
+    log(`${fold.name} ${fold.train.length} train, ${fold.val.length} validation, ${fold.test.length} test images; ` +
+      `${classes.classNames.length} classes (${classes.task}); ${ctx.backend}; ${training.inputSize} px; ` +
+      `scenario ${scenario ? scenario.number : 'custom'}`);
+    const result = await runFold(ctx, fold, classes, image);
+    results.push(result);
+    const shown = result.summary.test ?? result.summary.validation;
+    log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    if (results.length < folds.length) disposeNetwork(result.outcome.net.model);
+  }
+
+  const main = results[0];
+  const data = datasetSummary(classes, main.fold, patients, source);
+  const timings = { totalSeconds: (performance.now() - t0) / 1000, perFoldSeconds: results.map((r) => r.seconds.total) };
+  let cv: CrossValidationSummary | undefined;
+  if (results.length > 1) {
+    const perFold = results.map((r, f) => ({ fold: f + 1, metrics: headline(r.summary.test!) }));
+    const mean: Record<string, number> = {};
+    const sd: Record<string, number> = {};
+    for (const key of Object.keys(perFold[0].metrics)) {
+      const xs = perFold.map((p) => p.metrics[key]).filter((x) => Number.isFinite(x));
+      mean[key] = xs.reduce((a, b) => a + b, 0) / xs.length;
+      sd[key] = Math.sqrt(xs.reduce((a, b) => a + (b - mean[key]) ** 2, 0) / Math.max(xs.length - 1, 1));
+    }
+    cv = { k: results.length, folds: perFold, mean, sd };
+  }
+
+  const epochs = main.outcome.epochs;
+  const metrics: Record<string, unknown> = {
+    tool: 'fovea evaluate', createdAt: new Date().toISOString(), command: ctx.command, backend: ctx.backend,
+    settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
+    data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
+    featureCache: main.outcome.cache, timings,
+    validation: main.summary.validation, test: main.summary.test ?? null, cv: cv ?? null,
+  };
+  const metricsPath = join(config.out, 'metrics.json');
+  writeFileSync(metricsPath, JSON.stringify(metrics, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+  writeFileSync(join(config.out, 'report.html'), renderReportHtml({
+    title: `Fovea evaluation: ${classes.task}, ${scenario ? `scenario ${scenario.number}` : 'custom'}, ${training.inputSize} px`,
+    createdAt: metrics.createdAt as string, command: ctx.command, summary: main.summary, settings, data,
+    epochs, bestEpoch: main.outcome.bestEpoch, timings: { total: timings.totalSeconds }, backend: ctx.backend,
+    ...(cv ? { cv } : {}),
+  }));
+  const card = renderModelCard({
+    createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
+    scenario: scenario ? { title: scenario.title, number: scenario.number } : { title: 'Custom (see settings)', number: 0 },
+    settings, preprocessing: preprocessingDescription(config.preprocessing, training), data, summary: main.summary,
+    weightsProvenance: provenance, ...(config.eval ? { externalValidation: `Test set: ${config.eval}` } : {}),
+  });
+  writeFileSync(join(config.out, 'MODEL_CARD.md'), card);
+  if (config.exportModel) {
+    const { predictions: _p, ...validation } = main.outcome.report;
+    void _p;
+    const manifest: FoveaManifest = {
+      format: 'fovea-model', version: 1, createdAt: metrics.createdAt as string, classNames: classes.classNames,
+      ordinal: classes.ordinal, inputSize: training.inputSize, preprocessing: describePreprocessing(config.preprocessing),
+      scenario: training.scenario, training, epochs, validation, weightsProvenance: provenance, customLayers: ['LRN'],
+      testTimeRotations: training.testTimeRotations ? [0, 1, 2, 3] : [0],
+      screening: main.summary,
+    };
+    writeFileSync(join(config.out, 'model.zip'), await exportPackage(main.outcome.net.model, manifest, { 'MODEL_CARD.md': card }));
+  }
+  disposeNetwork(main.outcome.net.model);
+  log(`wrote ${config.out}/ (metrics.json, report.html, MODEL_CARD.md${config.exportModel ? ', model.zip' : ''}) in ${fmtTime(timings.totalSeconds)}`);
+  void tf;
+  return { metricsPath, metrics };
+}

@@ -13,6 +13,7 @@ import { useDatasetStore, type DatasetState } from './dataset';
 export interface ClassSummary extends ClassCount {
   train: number;
   val: number;
+  test: number;
 }
 
 export interface SourceLabelSummary {
@@ -44,6 +45,7 @@ export interface DerivedDataset {
   items: TrainItem[];
   trainCount: number;
   valCount: number;
+  testCount: number;
   patients: number;
 }
 
@@ -104,12 +106,12 @@ function compute({ images, declaredLabels, presetId, split }: Inputs): DerivedDa
   let splitOf = new Map<string, SplitSide>();
   let splitError: string | null = null;
   try {
-    if (labelled.length > 0) splitOf = splitDataset(labelled, { seed: split.seed, valFraction: split.valFraction });
+    if (labelled.length > 0) splitOf = splitDataset(labelled, { seed: split.seed, valFraction: split.valFraction, testFraction: split.testFraction });
   } catch (e) {
     splitError = e instanceof Error ? e.message : String(e);
   }
 
-  const classes: ClassSummary[] = counts.map((c) => ({ ...c, train: 0, val: 0 }));
+  const classes: ClassSummary[] = counts.map((c) => ({ ...c, train: 0, val: 0, test: 0 }));
   const items: TrainItem[] = [];
   for (const x of labelled) {
     const side = splitOf.get(x.id);
@@ -118,7 +120,8 @@ function compute({ images, declaredLabels, presetId, split }: Inputs): DerivedDa
     items.push({ id: x.id, classIndex: x.classIndex, split: side });
   }
   const trainCount = items.filter((i) => i.split === 'train').length;
-  const valCount = items.length - trainCount;
+  const valCount = items.filter((i) => i.split === 'val').length;
+  const testCount = items.filter((i) => i.split === 'test').length;
 
   const firstError = problems.find((p) => p.severity === 'error');
   const blockingReason = presetError ?? firstError?.message ?? splitError
@@ -126,7 +129,7 @@ function compute({ images, declaredLabels, presetId, split }: Inputs): DerivedDa
 
   return {
     sourceLabels, classNames, ordinal, classes, classOf, splitOf, unreadableLabels, unreadableImages,
-    presetError, splitError, problems, blockingReason, items, trainCount, valCount, patients,
+    presetError, splitError, problems, blockingReason, items, trainCount, valCount, testCount, patients,
   };
 }
 

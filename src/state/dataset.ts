@@ -8,7 +8,7 @@ import {
   labelsFromFolders, matchCsvToFiles, describeCsvMatch, parseLabelsCsv, patientIdOf, baseNameOf,
   type LabelsCsvRow,
 } from '../core/data/labels';
-import type { LabelPresetId } from '../core/data/presets';
+import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
@@ -60,8 +60,10 @@ export type SampleStatus = 'idle' | 'loading' | 'loaded' | 'missing' | 'failed';
 
 export interface SplitSettings {
   seed: number;
-  /** Fraction of patients (per class) held out for validation. */
+  /** Fraction of patients (per class) held out for validation (early stopping, operating point, temperature). */
   valFraction: number;
+  /** Fraction held out as the test set, scored once after training: the numbers to quote. 0: no test set. */
+  testFraction: number;
 }
 
 export interface DatasetState {
@@ -113,7 +115,7 @@ export const initialDatasetState: DatasetState = {
   images: [],
   declaredLabels: [],
   presetId: 'as-is',
-  split: { seed: 42, valFraction: 0.2 },
+  split: { seed: 42, valFraction: 0.15, testFraction: 0.15 },
   rejected: [],
   csvProblems: [],
   notices: [],
@@ -235,6 +237,11 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   set({ progress: { stage: 'decoding', done: 0, total: fresh.length } });
   progressBase = 0;
   try {
+    // A first drop whose every label reads as a DR grade (APTOS diagnosis 0-4, EyePACS level, 0_No_DR folders)
+    // opens as the five ordered grades, not as classes named "0".."4" without kappa.
+    if (get().images.length === 0 && get().presetId === 'as-is' && fresh.length > 0) {
+      set({ presetId: suggestPreset(fresh.map((f) => f.label)) });
+    }
     for (let start = 0; start < fresh.length; start += WORKER_BATCH_SIZE) {
       const batch = fresh.slice(start, start + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
       const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: f.incoming.name, file: f.incoming.file }));

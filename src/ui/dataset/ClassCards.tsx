@@ -13,12 +13,14 @@ interface ThumbProps {
   labels: string[];
 }
 
+const SIDE_TITLE: Record<SplitSide, string> = { train: 'training', val: 'validation', test: 'test (scored once, at the end)' };
+
 const Thumb = memo(function Thumb({ image, side, labels }: ThumbProps) {
   const { removeImage, relabel } = useDatasetStore(useShallow((s) => ({ removeImage: s.removeImage, relabel: s.relabel })));
   return (
     <li className="thumb" title={`${image.relativePath}\npatient ${image.patientId}`}>
       <img src={image.thumbUrl} alt={image.name} loading="lazy" decoding="async" />
-      {side && <span className={`split-tag split-${side}`} title={side === 'val' ? 'validation' : 'training'}>{side === 'val' ? 'val' : 'train'}</span>}
+      {side && <span className={`split-tag split-${side}`} title={SIDE_TITLE[side]}>{side}</span>}
       <div className="thumb-actions">
         <label className="visually-hidden" htmlFor={`relabel-${image.id}`}>Move {image.name} to class</label>
         <select

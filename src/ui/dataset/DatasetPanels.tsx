@@ -84,16 +84,18 @@ export function LabelsPanel() {
 export function SplitPanel() {
   const seedId = useId();
   const fractionId = useId();
+  const testFractionId = useId();
   const { split, setSplit } = useDatasetStore(useShallow((s) => ({ split: s.split, setSplit: s.setSplit })));
   const derived = useDerivedDataset();
   const [seedText, setSeedText] = useState(String(split.seed));
   const seedValid = /^-?\d+$/.test(seedText.trim()) && Number.isSafeInteger(Number(seedText));
   return (
     <section className="panel" aria-labelledby="split-title">
-      <h2 id="split-title" className="panel-title">Training / validation split</h2>
+      <h2 id="split-title" className="panel-title">Training / validation / test split</h2>
       <p className="muted small">
         Stratified by class and kept by patient: both eyes of a patient stay on the same side, so validation measures
-        the model on people it has never seen.
+        the model on people it has never seen. Validation picks the best epoch, the operating point and the
+        calibration; the test set is scored once at the end, so its numbers are the ones to quote.
       </p>
       <div className="split-fields">
         <div className="field">
@@ -107,6 +109,19 @@ export function SplitPanel() {
             value={split.valFraction}
             data-testid="val-fraction"
             onChange={(e) => setSplit({ valFraction: Number(e.target.value) })}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={testFractionId} className="field-label">Test share <output htmlFor={testFractionId}>{Math.round(split.testFraction * 100)} %</output></label>
+          <input
+            id={testFractionId}
+            type="range"
+            min={0}
+            max={0.4}
+            step={0.05}
+            value={split.testFraction}
+            data-testid="test-fraction"
+            onChange={(e) => setSplit({ testFraction: Number(e.target.value) })}
           />
         </div>
         <div className="field">
@@ -144,14 +159,14 @@ export function SplitPanel() {
       {!seedValid && <p className="field-error">The seed must be a whole number; the split uses {split.seed}.</p>}
       {derived.items.length > 0 && (
         <table className="compact-table" data-testid="split-table">
-          <caption className="visually-hidden">Training and validation images per class</caption>
-          <thead><tr><th scope="col">Class</th><th scope="col" className="num">Train</th><th scope="col" className="num">Validation</th></tr></thead>
+          <caption className="visually-hidden">Training, validation and test images per class</caption>
+          <thead><tr><th scope="col">Class</th><th scope="col" className="num">Train</th><th scope="col" className="num">Validation</th><th scope="col" className="num">Test</th></tr></thead>
           <tbody>
             {derived.classes.map((c) => (
-              <tr key={c.name}><th scope="row">{c.name}</th><td className="num">{c.train}</td><td className="num">{c.val}</td></tr>
+              <tr key={c.name}><th scope="row">{c.name}</th><td className="num">{c.train}</td><td className="num">{c.val}</td><td className="num">{c.test}</td></tr>
             ))}
           </tbody>
-          <tfoot><tr><th scope="row">Total</th><td className="num">{derived.trainCount}</td><td className="num">{derived.valCount}</td></tr></tfoot>
+          <tfoot><tr><th scope="row">Total</th><td className="num">{derived.trainCount}</td><td className="num">{derived.valCount}</td><td className="num">{derived.testCount}</td></tr></tfoot>
         </table>
       )}
     </section>
@@ -181,7 +196,10 @@ export function ValidationPanel() {
       )}
       {!blocking && total > 0 && (
         <Banner tone="success" title="Ready to train." testId="dataset-ready">
-          <p>{plural(derived.trainCount, 'image')} for training, {plural(derived.valCount, 'image')} for validation.</p>
+          <p>
+            {plural(derived.trainCount, 'image')} for training, {plural(derived.valCount, 'image')} for validation
+            {derived.testCount > 0 ? `, ${plural(derived.testCount, 'image')} held out for the final test` : ' (no test set: validation figures will be optimistic)'}.
+          </p>
         </Banner>
       )}
       {warnings.map((p, i) => <Banner key={i} tone="warning"><p>{p.message}</p></Banner>)}

@@ -1,5 +1,6 @@
 // Static servers for the e2e specs: the built app (vite preview over dist/) and the vite dev server, which
-// serves test harness pages under e2e/pages/ that import src/ directly (kernel and model checks).
+// serves test harness pages under e2e/pages/ that import src/ directly (kernel and model checks). Both read
+// vite.config.ts, so both send its COOP/COEP headers: the pages are cross-origin isolated, as when hosted.
 import { preview, createServer } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';

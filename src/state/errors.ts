@@ -12,13 +12,15 @@ export interface UserError {
 }
 
 const KNOWN: readonly WorkerErrorName[] = [
-  'NoBackendError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError', 'NoModelError',
+  'NoBackendError', 'GpuRequiredError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError', 'NoModelError',
   'ImportError', 'BusyError', 'CancelledError', 'InternalError',
 ];
 
 const HINTS: Record<WorkerErrorName, string> = {
   NoBackendError:
     'Open Fovea in a recent Chrome or Edge with hardware acceleration turned on (Settings → System), then reload the page.',
+  GpuRequiredError:
+    'Choose scenario 1 or 3 on the Train screen (only the new classifier trains), or open Fovea in a browser with WebGPU.',
   DeviceLostError:
     'The graphics card ran out of memory or was reset. Try a smaller batch size or input size, then start training again. Your dataset is kept.',
   DatasetError: 'Fix the dataset on the Dataset screen, then start training again.',

@@ -9,22 +9,30 @@ import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
 import { describePreprocessing, exportPackage, importPackage, type FoveaManifest } from '../core/export/package';
 import { disposeNetwork } from '../core/model/classifier';
 import '../core/model/lrn';
-import { registerFoveaKernels } from '../core/kernels';
+import { resolveTrainConfig } from '../core/train/config';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
+import { pickBackend } from './backend';
+import { backendRefusal } from './capabilities';
 import { decodeForStore, ImageRejected, resizeStored } from './decode';
 import type {
   AddImagesResult, BackendInfo, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo, TrainRequest,
   TrainResult, WorkerErrorName, WorkerEvent,
 } from './protocol';
 
+/** An error already in the protocol's terms: asWorkerError passes it through unchanged. */
+class WorkerError extends Error {
+  constructor(override readonly name: WorkerErrorName, message: string) {
+    super(message);
+  }
+}
+
 function workerError(name: WorkerErrorName, message: string): Error {
-  const e = new Error(message);
-  e.name = name;
-  return e;
+  return new WorkerError(name, message);
 }
 
 const KNOWN: Record<string, WorkerErrorName> = {
+  NoBackendError: 'NoBackendError',
   DatasetError: 'DatasetError',
   InvalidTrainConfigError: 'InvalidTrainConfigError',
   InvalidInputSizeError: 'InvalidTrainConfigError',
@@ -36,6 +44,7 @@ let emit: (e: WorkerEvent) => void = () => {};
 let modelUrl = '';
 let provenance: Record<string, unknown> = {};
 let deviceLost: string | null = null;
+let backend: BackendInfo | null = null;
 /** Decoded images at STORE_SIZE, by id. */
 const store = new Map<string, RgbImage>();
 /** The same images at the current run's input size (rebuilt when the size changes). */
@@ -50,6 +59,7 @@ function asWorkerError(e: unknown): Error {
       `The GPU stopped responding (${deviceLost}). This is often the GPU running out of memory: reload the page ` +
         'and try a smaller batch size or input size. Exported models are not affected.');
   }
+  if (e instanceof WorkerError) return e;
   const err = e instanceof Error ? e : new Error(String(e));
   if (/device (was |is )?lost|Instance reference no longer exists|GPUDevice.*destroyed/i.test(err.message)) {
     deviceLost = err.message;
@@ -68,49 +78,6 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
       throw asWorkerError(e);
     }
   };
-}
-
-async function pickBackend(): Promise<BackendInfo> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  let reason = 'this browser has no WebGPU';
-  if (gpu) {
-    try {
-      const adapter = await gpu.requestAdapter();
-      if (adapter) {
-        await import('@tensorflow/tfjs-backend-webgpu');
-        if (await tf.setBackend('webgpu')) {
-          await tf.ready();
-          registerFoveaKernels();
-          watchDevice();
-          return { backend: 'webgpu' };
-        }
-      }
-      reason = 'no WebGPU adapter was found (GPU blocked or unsupported)';
-    } catch (e) {
-      reason = `WebGPU failed to start (${(e as Error).message})`;
-    }
-  }
-  try {
-    if (await tf.setBackend('webgl')) {
-      await tf.ready();
-      return { backend: 'webgl', notice: `WebGPU is not available: ${reason}. Training runs on WebGL instead, which is slower. For full speed use a recent Chrome or Edge with hardware acceleration on.` };
-    }
-  } catch {
-    // fall through
-  }
-  throw workerError('NoBackendError',
-    `Neither WebGPU nor WebGL is available in this browser (${reason}), so the network cannot run on your GPU. ` +
-      'Open Fovea in a recent Chrome, Edge or Safari with hardware acceleration enabled.');
-}
-
-function watchDevice(): void {
-  const backend = tf.backend() as unknown as { device?: { lost: Promise<{ message: string; reason?: string }> } };
-  backend.device?.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    deviceLost = info.message || 'device lost';
-    run?.cancel();
-    emit({ type: 'device-lost', message: deviceLost });
-  });
 }
 
 function imagesAt(size: number, ids: string[]): (id: string) => RgbImage {
@@ -134,7 +101,12 @@ const api: FoveaWorkerApi = {
   init: guarded(async (onEvent, url) => {
     emit = onEvent;
     modelUrl = url;
-    const info = await pickBackend();
+    const info = await pickBackend((message) => {
+      deviceLost = message;
+      run?.cancel();
+      emit({ type: 'device-lost', message });
+    });
+    backend = info;
     try {
       provenance = await (await fetch(new URL('provenance.json', new URL(url, self.location.href)))).json();
     } catch {
@@ -171,6 +143,9 @@ const api: FoveaWorkerApi = {
   train: guarded(async (request: TrainRequest): Promise<TrainResult> => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: pause or cancel it first.');
     if (deviceLost) throw asWorkerError(null);
+    // Refused before anything starts: the CPU backends cannot train convolutions (capabilities.ts).
+    const refusal = backendRefusal(backend, resolveTrainConfig(request.config).freezeUpTo);
+    if (refusal) throw workerError('GpuRequiredError', refusal);
     const control = new RunControl();
     run = control;
     let base: tf.LayersModel | null = null;

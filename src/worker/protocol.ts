@@ -12,7 +12,8 @@ import type { EpochSummary, TrainerEvent } from '../core/train/events';
 export type { FoveaManifest } from '../core/export/package';
 export type { BatchProgress, EpochSummary, TrainPhase, TrainerEvent } from '../core/train/events';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+/** In the order the worker tries them: WebGPU, WebGL, WebAssembly on the CPU, tfjs's plain CPU backend. */
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   backend: BackendName;
@@ -20,6 +21,10 @@ export interface BackendInfo {
   notice?: string;
   /** GPU adapter description when known. */
   adapter?: string;
+  /** False on the CPU backends: only a head on a frozen backbone can train there (see capabilities.ts). */
+  trainsConvolutions: boolean;
+  /** How the WebAssembly backend runs, when it is the one: SIMD, and its thread count (1 without cross-origin isolation). */
+  wasm?: { simd: boolean; threads: number };
 }
 
 export interface ImageFileInput {
@@ -96,6 +101,7 @@ export interface ModelInfo {
 
 export type WorkerErrorName =
   | 'NoBackendError'
+  | 'GpuRequiredError'
   | 'DeviceLostError'
   | 'DatasetError'
   | 'InvalidTrainConfigError'
@@ -106,11 +112,15 @@ export type WorkerErrorName =
   | 'InternalError';
 
 export interface FoveaWorkerApi {
-  /** Picks WebGPU, else WebGL (with a notice), else fails with NoBackendError; loads the pretrained model. */
+  /**
+   * Picks WebGPU, else WebGL, else WebAssembly, else tfjs's CPU backend (each fallback with a notice), and
+   * fails with NoBackendError only when none starts.
+   */
   init(onEvent: (e: WorkerEvent) => void, modelUrl: string): Promise<BackendInfo>;
   /** Decodes and keeps the images (centre-cropped, downscaled); bad files are listed, never thrown. */
   addImages(files: ImageFileInput[]): Promise<AddImagesResult>;
   removeImages(ids: string[]): Promise<void>;
+  /** Rejects with GpuRequiredError, before anything starts, when the run trains convolutions on a CPU backend. */
   train(request: TrainRequest): Promise<TrainResult>;
   pause(): Promise<void>;
   resume(): Promise<void>;

@@ -1,9 +1,30 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app';
+import type { BackendInfo } from '../../worker/protocol';
 import { Banner, ErrorBanner } from './Banner';
 import { Spinner } from './ProgressBar';
 
-const BACKEND_LABEL = { webgpu: 'WebGPU', webgl: 'WebGL (fallback)', cpu: 'CPU (slow)' } as const;
+/** The badge's name for a backend: "CPU (WebAssembly, SIMD, 4 threads)" says how the CPU fallback runs. */
+export function backendLabel(info: BackendInfo): string {
+  switch (info.backend) {
+    case 'webgpu': return 'WebGPU';
+    case 'webgl': return 'WebGL (fallback)';
+    case 'wasm': {
+      const how = info.wasm ? [info.wasm.simd ? 'SIMD' : null, info.wasm.threads === 1 ? '1 thread' : `${info.wasm.threads} threads`] : [];
+      return `CPU (${['WebAssembly', ...how].filter(Boolean).join(', ')})`;
+    }
+    case 'cpu': return 'CPU (very slow)';
+  }
+}
+
+const CPU_MEANING = 'slower: predictions and scenarios 1 and 3 (frozen backbone) only';
+
+const NOTICE_TITLE: Record<BackendInfo['backend'], string> = {
+  webgpu: 'WebGPU',
+  webgl: 'WebGPU is not available: training uses WebGL instead.',
+  wasm: 'No usable GPU: Fovea runs on the CPU (WebAssembly). Only scenarios 1 and 3 can train here.',
+  cpu: 'No usable GPU: Fovea runs on the CPU, very slowly. Only scenarios 1 and 3 can train here.',
+};
 
 /** Header badge: which compute backend trains, and whether the pretrained model is loaded. */
 export function BackendBadge() {
@@ -14,17 +35,19 @@ export function BackendBadge() {
     text = 'Loading GoogLeNet…';
     tone = 'loading';
   } else if (modelStatus === 'failed' || !backend) {
-    text = 'No GPU backend';
+    text = 'No compute backend';
     tone = 'error';
   } else {
-    text = BACKEND_LABEL[backend.backend];
+    text = backendLabel(backend);
     tone = backend.backend === 'webgpu' ? 'ok' : 'warning';
   }
+  // On the CPU backends the detail says what that means; on a GPU, which adapter.
+  const detail = backend && !backend.trainsConvolutions ? CPU_MEANING : backend?.adapter;
   return (
-    <div className={`backend-badge backend-${tone}`} data-testid="backend-badge" title={backend?.adapter ?? undefined} aria-live="polite">
+    <div className={`backend-badge backend-${tone}`} data-testid="backend-badge" title={detail ?? undefined} aria-live="polite">
       {tone === 'loading' ? <Spinner /> : <span className="dot" aria-hidden="true" />}
       <span>{text}</span>
-      {backend?.adapter && tone !== 'loading' && <span className="badge-detail">{backend.adapter}</span>}
+      {detail && tone !== 'loading' && <span className="badge-detail">{detail}</span>}
     </div>
   );
 }
@@ -43,7 +66,7 @@ export function BackendMessages() {
         <div data-testid="backend-notice">
           <ErrorBanner
             error={initError}
-            title={initError.name === 'NoBackendError' ? 'This browser cannot train here: no GPU backend is available.' : 'The pretrained model could not be loaded.'}
+            title={initError.name === 'NoBackendError' ? 'This browser cannot run the network: no compute backend started.' : 'The pretrained model could not be loaded.'}
           />
           {modelStatus === 'failed' && (
             <p className="retry"><button type="button" className="button secondary" onClick={() => void init()}>Try again</button></p>
@@ -51,7 +74,7 @@ export function BackendMessages() {
         </div>
       )}
       {!initError && backend?.notice && (
-        <Banner tone="warning" testId="backend-notice" title={backend.backend === 'webgl' ? 'WebGPU is not available: training uses WebGL instead.' : 'Training runs on the CPU.'}>
+        <Banner tone="warning" testId="backend-notice" title={NOTICE_TITLE[backend.backend]}>
           <p>{backend.notice}</p>
           <p className="muted">Everything else works the same; your dataset and results are not affected.</p>
         </Banner>

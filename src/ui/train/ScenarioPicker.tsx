@@ -1,7 +1,10 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { BLOCKS, HEAD_POSITIONS, SCENARIOS, type FreezeUpTo, type HeadPosition } from '../../core/train/config';
+import { useAppStore } from '../../state/app';
 import { useTrainingStore } from '../../state/training';
+import { runTrainsConvolutions } from '../../worker/capabilities';
+import { Banner } from '../shared/Banner';
 import { BlockLegend, BlockStrip } from '../shared/BlockStrip';
 
 const FREEZE_LABEL = (f: FreezeUpTo) => (f === 'none' ? 'Nothing (every layer trains)' : f === 'all' ? 'All of the backbone (only the head trains)' : `Up to ${f}`);
@@ -16,9 +19,21 @@ export function ScenarioPicker({ disabled }: { disabled: boolean }) {
       selectScenario: s.selectScenario, setForm: s.setForm,
     })),
   );
+  // On the CPU backends only a head on a frozen backbone trains: the rest is shown, disabled, with the reason.
+  const cpuOnly = useAppStore((s) => s.backend !== null && !s.backend.trainsConvolutions);
+  const needsGpu = (f: FreezeUpTo) => cpuOnly && runTrainsConvolutions(f);
   return (
     <section className="panel" aria-labelledby="scenario-title">
       <h2 id="scenario-title" className="panel-title">What to retrain</h2>
+      {cpuOnly && (
+        <Banner tone="warning" testId="gpu-required-notice" title="Scenarios 2 and 4 need a GPU, which this browser does not offer.">
+          <p>
+            Fovea runs on the CPU here (WebAssembly). It can train only a new classifier on a frozen backbone:
+            choose scenario 1 or 3. To fine-tune convolution layers, open Fovea in a browser with WebGPU
+            (a recent Chrome or Edge with hardware acceleration on).
+          </p>
+        </Banner>
+      )}
       <div className="scenario-cards" role="group" aria-label="Transfer-learning scenario">
         {SCENARIOS.map((s) => (
           <button
@@ -27,7 +42,8 @@ export function ScenarioPicker({ disabled }: { disabled: boolean }) {
             className="scenario-card"
             aria-pressed={scenario === s.id}
             data-testid={`scenario-${s.id}`}
-            disabled={disabled}
+            disabled={disabled || needsGpu(s.freezeUpTo)}
+            title={needsGpu(s.freezeUpTo) ? 'Needs a GPU: this scenario trains convolution layers.' : undefined}
             onClick={() => selectScenario(s.id)}
           >
             <span className="eyebrow">
@@ -35,7 +51,8 @@ export function ScenarioPicker({ disabled }: { disabled: boolean }) {
             </span>
             <span className="scenario-title">{s.title}</span>
             <span className="scenario-summary">{s.summary}</span>
-            {s.id === 'finetune-pretrained' && <span className="tag">Recommended for DR</span>}
+            {needsGpu(s.freezeUpTo) ? <span className="tag">Needs a GPU</span>
+              : s.id === 'finetune-pretrained' && <span className="tag">Recommended for DR</span>}
           </button>
         ))}
         <button
@@ -62,7 +79,9 @@ export function ScenarioPicker({ disabled }: { disabled: boolean }) {
             disabled={disabled}
             onChange={(e) => setForm({ freezeUpTo: e.target.value as FreezeUpTo })}
           >
-            {(['none', ...BLOCKS, 'all'] as FreezeUpTo[]).map((f) => <option key={f} value={f}>{FREEZE_LABEL(f)}</option>)}
+            {(['none', ...BLOCKS, 'all'] as FreezeUpTo[]).map((f) => (
+              <option key={f} value={f} disabled={needsGpu(f)}>{FREEZE_LABEL(f)}{needsGpu(f) ? ' (needs a GPU)' : ''}</option>
+            ))}
           </select>
         </div>
         <div className="field">

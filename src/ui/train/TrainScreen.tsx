@@ -1,4 +1,6 @@
-import { useTrainingStore, checkForm, isActive } from '../../state/training';
+import { useAppStore } from '../../state/app';
+import { useTrainingStore, checkForm, isActive, type FormProblem } from '../../state/training';
+import { backendRefusal } from '../../worker/capabilities';
 import { ScenarioPicker } from './ScenarioPicker';
 import { TrainSettings } from './TrainSettings';
 import { TrainRun } from './TrainRun';
@@ -8,7 +10,10 @@ import { EpochTable } from './EpochTable';
 export function TrainScreen() {
   const active = useTrainingStore((s) => isActive(s.status));
   const form = useTrainingStore((s) => s.form);
-  const problem = checkForm(form);
+  const backend = useAppStore((s) => s.backend);
+  const refusal = backendRefusal(backend, form.freezeUpTo);
+  // The worker refuses the same run (GpuRequiredError); here Start is disabled beforehand, with the reason.
+  const problem: FormProblem | null = checkForm(form) ?? (refusal ? { field: 'freezeUpTo', message: refusal } : null);
   return (
     <div className="train-screen">
       <ScenarioPicker disabled={active} />

@@ -101,12 +101,14 @@ test('one class only: training is blocked with the reason', async () => {
   }
 });
 
-test('no WebGPU: the studio says so plainly and falls back (or says nothing can run)', async () => {
-  const fresh = await openStudio({ webgpu: false });
+test('no WebGPU: the studio says so plainly and falls back to WebGL', async () => {
+  // WebGL without WebGPU; with neither, the studio runs on WebAssembly (no-gpu.spec.mjs).
+  const fresh = await openStudio({ webgpu: false, webgl: true });
   try {
     await fresh.page.getByTestId('backend-notice').waitFor({ timeout: 180_000 });
     const notice = await fresh.page.getByTestId('backend-notice').textContent();
-    assert.match(notice, /WebGPU is not available|Neither WebGPU nor WebGL/i);
+    assert.match(notice, /WebGPU is not available/i);
+    assert.match(await waitForBackend(fresh.page), /WebGL/);
     await screenshot(fresh.page, 'bad-04-no-webgpu');
   } finally {
     await fresh.close();

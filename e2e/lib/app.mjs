@@ -8,10 +8,13 @@ export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 export const SHARED = join(ROOT, '..', 'shared');
 
-/** Opens the built app in a fresh browser; returns { page, browser, server, errors, close }. */
-export async function openStudio({ webgpu = true } = {}) {
+/**
+ * Opens the built app in a fresh browser; returns { page, browser, server, errors, close }.
+ * `webgpu: false` hides WebGPU, and `webgl: false` WebGL too (see launchBrowser).
+ */
+export async function openStudio({ webgpu = true, webgl = true } = {}) {
   const server = await startPreview();
-  const browser = await launchBrowser({ webgpu });
+  const browser = await launchBrowser({ webgpu, webgl });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   const errors = [];
@@ -36,7 +39,7 @@ export async function screenshot(page, name) {
 export async function waitForBackend(page, timeout = 180_000) {
   await page.getByTestId('backend-badge').waitFor({ timeout });
   await page.waitForFunction(
-    () => /webgpu|webgl/i.test(document.querySelector('[data-testid="backend-badge"]')?.textContent ?? ''),
+    () => /webgpu|webgl|webassembly|cpu/i.test(document.querySelector('[data-testid="backend-badge"]')?.textContent ?? ''),
     null, { timeout },
   );
   return page.getByTestId('backend-badge').textContent();

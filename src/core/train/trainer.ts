@@ -1,22 +1,28 @@
 /**
  * The training loop: one run of transfer learning from the pretrained GoogLeNet on a labelled dataset.
  * Per-group learning rates (new head vs pretrained layers), L2 weight decay on kernels, SGD with momentum or
- * Adam, step/cosine decay, exact 0/90/180/270 rotations, early stopping on validation loss with the best
- * epoch's weights restored, and the frozen-prefix feature cache. Runs the same in a Worker and in Node.
+ * Adam, step/cosine decay, exact 0/90/180/270 rotations, class weighting or class-balanced sampling, early
+ * stopping on validation loss with the best epoch's weights restored, test-time rotations, a held-out test
+ * split evaluated once, and the frozen-prefix feature cache. Runs the same in a Worker and in Node.
+ * In small named steps: plan the samples, build the cache, run an epoch, evaluate a split, checkpoint/restore.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../data/preprocess';
-import { mulberry32, shuffleInPlace } from '../data/random';
+import { mulberry32, type Random, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
-import { buildClassifier, type FoveaNet, isKernel, measureFeatureScale } from '../model/classifier';
+import { buildClassifier, disposeNewLayers, type FoveaNet, measureFeatureScale } from '../model/classifier';
+import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
-import { earlyStoppingStep, initialEarlyStoppingState } from './early-stopping';
+import { earlyStoppingStep, type EarlyStoppingState, initialEarlyStoppingState } from './early-stopping';
 import type { EpochSummary, TrainerEvent } from './events';
 import {
   type CachePlan, FeatureCache, type FeatureCacheConfig, FeatureRangeError, planFeatureCache, resolveFeatureCacheConfig,
 } from './feature-cache';
 import { CancelledError, RunControl } from './run-control';
+import { TrainingDivergedError, TrainStep } from './train-step';
+
+export { TrainingDivergedError, TrainStep } from './train-step';
 
 export interface TrainingItem {
   id: string;
@@ -29,6 +35,8 @@ export interface TrainingData {
   ordinal: boolean;
   train: TrainingItem[];
   val: TrainingItem[];
+  /** Held-out images evaluated once, after training, with the best epoch's weights; never used for early stopping. */
+  test?: TrainingItem[];
   /** An image as square RGB at the run's input size. */
   image: (id: string) => RgbImage;
 }
@@ -46,6 +54,10 @@ export interface TrainOutcome {
   epochs: EpochSummary[];
   /** Validation report of the epoch whose weights the net now holds (lowest validation loss). */
   report: EvalReport;
+  /** 0-based epoch whose weights the net holds (the lowest validation loss). */
+  bestEpoch: number;
+  /** Report on data.test with those weights, when a test split was given. */
+  test?: EvalReport;
   stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
   /** Where the frozen features were kept, if cached. */
   cache: 'gpu' | 'cpu' | 'none';
@@ -57,7 +69,8 @@ export class TrainingDataError extends Error {
   override name = 'DatasetError';
 }
 
-interface Sample {
+/** One network input: an image at a number of quarter turns. */
+export interface Sample {
   id: string;
   rotation: number;
 }
@@ -77,74 +90,224 @@ export function inputBatch(data: Pick<TrainingData, 'image'>, samples: Sample[],
   return tf.tensor4d(buf, [samples.length, size, size, 3]);
 }
 
-function makeOptimizer(config: TrainConfig, lr: number): tf.Optimizer {
-  return config.optimizer === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, config.momentum);
+/** Where a split's samples sit in the run's sample list: item i at rotation r is `offset + i x rotations + r`. */
+export interface SplitLayout {
+  offset: number;
+  /** 1, or 4 (0/90/180/270 degrees). */
+  rotations: number;
+  items: TrainingItem[];
 }
 
-function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr); // MomentumOptimizer is one
-  else (opt as unknown as { learningRate: number }).learningRate = lr; // Adam reads it at every step
+/** Every sample a run feeds the network (the feature cache holds them in this order), split by split. */
+export interface SamplePlan {
+  samples: Sample[];
+  train: SplitLayout;
+  val: SplitLayout;
+  test: SplitLayout | null;
 }
 
 /**
- * One optimisation step of the trainable suffix: forward, softmax cross-entropy, gradients, L2 decay on
- * kernels, and two optimizers (new head at the full rate, pretrained layers at rate x multiplier).
- * The bench drives this same class to measure training speed.
+ * Plans the samples: training items at every rotation when `rotations` is on (one is drawn per step);
+ * validation and test items at every rotation when `testTimeRotations` is on (their probabilities are averaged).
  */
-export class TrainStep {
-  private readonly headOpt: tf.Optimizer;
-  private readonly preOpt: tf.Optimizer;
-  private readonly preVars: tf.LayerVariable[];
-  private readonly allVars: tf.Variable[];
+export function planSamples(data: Pick<TrainingData, 'train' | 'val' | 'test'>, config: Pick<TrainConfig, 'rotations' | 'testTimeRotations'>): SamplePlan {
+  const samples: Sample[] = [];
+  const layout = (items: TrainingItem[], rotations: number): SplitLayout => {
+    const offset = samples.length;
+    for (const it of items) for (let r = 0; r < rotations; r++) samples.push({ id: it.id, rotation: r });
+    return { offset, rotations, items };
+  };
+  const evalRotations = config.testTimeRotations ? ROTATIONS : 1;
+  const train = layout(data.train, config.rotations ? ROTATIONS : 1);
+  const val = layout(data.val, evalRotations);
+  const test = data.test && data.test.length > 0 ? layout(data.test, evalRotations) : null;
+  return { samples, train, val, test };
+}
 
-  constructor(private readonly net: FoveaNet, private readonly config: TrainConfig, private readonly numClasses: number) {
-    this.preVars = config.pretrainedLrMultiplier > 0 ? net.pretrainedVariables : [];
-    this.allVars = [...net.headVariables, ...this.preVars].map((v) => v.read() as tf.Variable);
-    this.headOpt = makeOptimizer(config, config.learningRate);
-    this.preOpt = makeOptimizer(config, config.learningRate * config.pretrainedLrMultiplier);
-  }
+/**
+ * The training items of one epoch, in order, as indices into the training split: a shuffle of all of them,
+ * or with 'sampling' as many drawn with probability proportional to 1 / n_c. `random` is the epoch's stream.
+ */
+export function epochOrder(trainClasses: number[], k: number, config: Pick<TrainConfig, 'classWeighting'>, random: Random): number[] {
+  if (config.classWeighting === 'sampling') return classBalancedDraw(trainClasses, k, trainClasses.length, random);
+  return shuffleInPlace(trainClasses.map((_, i) => i), random);
+}
 
-  setLearningRate(headRate: number): void {
-    setLearningRate(this.headOpt, headRate);
-    setLearningRate(this.preOpt, headRate * this.config.pretrainedLrMultiplier);
-  }
-
-  /** Trains on one batch of suffix inputs `x` (not disposed here); resolves to the batch's loss and hits. */
-  async run(x: tf.Tensor, labels: number[]): Promise<{ loss: number; correct: number }> {
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), this.numClasses).toFloat());
-    let correct: tf.Tensor | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.net.suffix.apply(x, { training: true }) as tf.Tensor2D;
-      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'float32')));
-      return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-    }, this.allVars);
-    tf.tidy(() => {
-      const withDecay = (vars: tf.LayerVariable[]) =>
-        Object.fromEntries(
-          vars.map((v) => {
-            const variable = v.read() as tf.Variable;
-            const g = grads[variable.name];
-            const decay = this.config.weightDecay > 0 && isKernel(v);
-            return [variable.name, decay ? g.add(variable.mul(this.config.weightDecay)) : g];
-          }),
-        );
-      this.headOpt.applyGradients(withDecay(this.net.headVariables));
-      if (this.preVars.length > 0) this.preOpt.applyGradients(withDecay(this.preVars));
-    });
-    const [lossValue, correctValue] = await Promise.all([value.data(), correct!.data()]);
-    tf.dispose([y, value, correct!, ...Object.values(grads)]);
-    return { loss: lossValue[0], correct: correctValue[0] };
-  }
-
-  dispose(): void {
-    for (const opt of [this.headOpt, this.preOpt]) {
-      opt.dispose();
-      // tfjs's MomentumOptimizer.dispose leaves SGD's learning-rate scalar `c` behind (2 tensors per run).
-      if (opt instanceof tf.SGDOptimizer) (opt as unknown as { c?: tf.Tensor }).c?.dispose();
+function checkTrainingData(data: TrainingData): void {
+  const k = data.classNames.length;
+  if (k < 2) throw new TrainingDataError('Training needs at least two classes.');
+  if (data.train.length === 0) throw new TrainingDataError('The training split has no images.');
+  if (data.val.length === 0) throw new TrainingDataError('The validation split has no images.');
+  for (const it of [...data.train, ...data.val, ...(data.test ?? [])]) {
+    if (!(it.classIndex >= 0 && it.classIndex < k)) {
+      throw new TrainingDataError(`Image ${it.id} has class index ${it.classIndex}, outside 0..${k - 1}.`);
     }
   }
 }
 
+/** What the steps of one run share. */
+interface RunContext {
+  net: FoveaNet;
+  config: TrainConfig;
+  data: TrainingData;
+  k: number;
+  plan: SamplePlan;
+  emit: (e: TrainerEvent) => void;
+  control: RunControl;
+  /** Trainable-suffix input of samples given by their index in plan.samples (the caller owns it). */
+  features: (indices: number[]) => tf.Tensor;
+}
+
+/** Builds the frozen-prefix feature cache when the network has a frozen prefix and it fits; null otherwise. */
+async function planAndBuildCache(
+  net: FoveaNet, data: TrainingData, plan: SamplePlan, config: TrainConfig, hooks: TrainerHooks,
+  emit: (e: TrainerEvent) => void, control: RunControl,
+): Promise<FeatureCache | null> {
+  if (!net.prefix || hooks.cache === false) return null;
+  const size = config.inputSize;
+  const { samples } = plan;
+  // The symbolic shape has free spatial dims: ask the layers what they give for this input size.
+  const concrete = (net.prefix.computeOutputShape([1, size, size, 3]) as number[]).slice(1);
+  const prefix = net.prefix;
+  const cacheConfig = resolveFeatureCacheConfig(hooks.cache ?? {});
+  const build = (cachePlan: CachePlan) => {
+    emit({ type: 'phase', phase: 'caching-features', message: `0 / ${samples.length}` });
+    return FeatureCache.build(
+      prefix, samples.length, cachePlan, config.batchSize,
+      (start, count) => inputBatch(data, samples.slice(start, start + count), size),
+      async (done) => {
+        emit({ type: 'phase', phase: 'caching-features', message: `${done} / ${samples.length}` });
+        return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
+      },
+    );
+  };
+  const cachePlan = planFeatureCache(concrete, samples.length, cacheConfig);
+  if (!cachePlan) return null;
+  try {
+    return await build(cachePlan);
+  } catch (e) {
+    if (!(e instanceof FeatureRangeError)) throw e;
+    const float32 = planFeatureCache(concrete, samples.length, { ...cacheConfig, precision: 'float32' });
+    return float32 ? build(float32) : null;
+  }
+}
+
+interface EpochTotals {
+  /** Sums over the epoch's items of the unweighted cross-entropy, and of hits. */
+  lossSum: number;
+  correctSum: number;
+  items: number;
+  cancelled: boolean;
+}
+
+/** Pace of the run so far, for the progress events' speed and time left. */
+interface Pace {
+  runStart: number;
+  imagesDone: number;
+  trainSeconds: number;
+}
+
+/** One pass over the training split (or a class-balanced draw of it); throws TrainingDivergedError on a non-finite loss. */
+async function runEpoch(ctx: RunContext, step: TrainStep, epoch: number, pace: Pace): Promise<EpochTotals> {
+  const { config, data, k, plan, emit } = ctx;
+  const random = mulberry32(config.seed * 7919 + epoch);
+  const trainClasses = data.train.map((it) => it.classIndex);
+  const order = epochOrder(trainClasses, k, config, random);
+  const weights = config.classWeighting === 'loss' ? balancedClassWeights(trainClasses, k) : null;
+  const batches = Math.ceil(order.length / config.batchSize);
+  const totalImages = config.epochs * order.length;
+  const totals: EpochTotals = { lossSum: 0, correctSum: 0, items: 0, cancelled: false };
+  const { rotations, offset } = plan.train;
+  emit({ type: 'phase', phase: 'training' });
+  for (let b = 0; b < batches; b++) {
+    if (await ctx.control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }))) return { ...totals, cancelled: true };
+    const t0 = performance.now();
+    const items = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
+    const indices = items.map((i) => offset + i * rotations + (rotations > 1 ? Math.floor(random() * rotations) : 0));
+    const labels = items.map((i) => trainClasses[i]);
+    const x = ctx.features(indices);
+    let result;
+    try {
+      result = await step.run(x, labels, weights ? labels.map((c) => weights[c]) : undefined);
+    } finally {
+      x.dispose();
+    }
+    if (!Number.isFinite(result.objective) || !Number.isFinite(result.loss)) {
+      throw new TrainingDivergedError(epoch, b + 1, Number.isFinite(result.objective) ? result.loss : result.objective, config);
+    }
+    totals.lossSum += result.loss * items.length;
+    totals.correctSum += result.correct;
+    totals.items += items.length;
+    pace.imagesDone += items.length;
+    pace.trainSeconds += (performance.now() - t0) / 1000;
+    const imagesPerSecond = pace.imagesDone / Math.max(pace.trainSeconds, 1e-6);
+    emit({
+      type: 'batch', epoch, epochs: config.epochs, batch: b + 1, batches, loss: result.loss,
+      accuracy: result.correct / items.length, imagesPerSecond,
+      etaSeconds: ((totalImages - pace.imagesDone) / imagesPerSecond) *
+        ((performance.now() - pace.runStart) / 1000 / Math.max(pace.trainSeconds, 1e-6)),
+    });
+  }
+  return totals;
+}
+
+/** Class probabilities of a split's items: the softmax, averaged over the split's rotations of each item. */
+async function predictSplit(ctx: RunContext, split: SplitLayout): Promise<number[][]> {
+  const { k, config, net } = ctx;
+  const { offset, rotations, items } = split;
+  const itemsPerBatch = Math.max(1, Math.floor(config.batchSize / rotations));
+  const rows: number[][] = [];
+  for (let first = 0; first < items.length; first += itemsPerBatch) {
+    const count = Math.min(itemsPerBatch, items.length - first);
+    const indices = Array.from({ length: count * rotations }, (_, j) => offset + first * rotations + j);
+    const x = ctx.features(indices);
+    const mean = tf.tidy(() => {
+      const probs = tf.softmax(net.suffix.predict(x) as tf.Tensor2D);
+      return tf.mean(tf.reshape(probs, [count, rotations, k]), 1);
+    });
+    const values = (await mean.data()) as Float32Array;
+    tf.dispose([x, mean]);
+    for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * k, (r + 1) * k)));
+  }
+  return rows;
+}
+
+/** The evaluation report of a split with the net's current weights (unweighted loss, test-time rotations as configured). */
+async function evaluateSplit(ctx: RunContext, split: SplitLayout, epoch: number): Promise<EvalReport> {
+  const probs = await predictSplit(ctx, split);
+  if (probs.some((row) => row.some((p) => !Number.isFinite(p)))) {
+    throw new TrainingDivergedError(epoch, Math.ceil(ctx.plan.train.items.length / ctx.config.batchSize), NaN, ctx.config);
+  }
+  return evaluate({
+    classNames: ctx.data.classNames, ordinal: ctx.data.ordinal,
+    labels: split.items.map((it) => it.classIndex), probs, ids: split.items.map((it) => it.id),
+  });
+}
+
+/** The trainable weights of the best epoch so far, copied (the snapshot owns them). */
+interface Checkpoint {
+  epoch: number;
+  report: EvalReport;
+  weights: tf.Tensor[];
+}
+
+const trainableVariables = (net: FoveaNet) => [...net.headVariables, ...net.pretrainedVariables];
+
+function takeCheckpoint(net: FoveaNet, epoch: number, report: EvalReport): Checkpoint {
+  return { epoch, report, weights: trainableVariables(net).map((v) => tf.clone(v.read())) };
+}
+
+/** Writes a checkpoint's weights back into the net and frees the checkpoint. */
+function restoreCheckpoint(net: FoveaNet, checkpoint: Checkpoint): void {
+  trainableVariables(net).forEach((v, i) => v.write(checkpoint.weights[i]));
+  tf.dispose(checkpoint.weights);
+}
+
+/**
+ * One run of transfer learning: builds the network on `base` (whose layers it trains in place; the caller
+ * owns and frees `base`), trains, and returns the net holding the best epoch's weights. When it throws
+ * (cancelled before an epoch ended, diverged, bad data), it frees the layers it added.
+ */
 export async function trainClassifier(
   base: tf.LayersModel,
   data: TrainingData,
@@ -154,144 +317,73 @@ export async function trainClassifier(
   const config = resolveTrainConfig(partialConfig);
   const emit = hooks.onEvent ?? (() => {});
   const control = hooks.control ?? new RunControl();
+  checkTrainingData(data);
   const k = data.classNames.length;
-  if (k < 2) throw new TrainingDataError('Training needs at least two classes.');
-  if (data.train.length === 0) throw new TrainingDataError('The training split has no images.');
-  if (data.val.length === 0) throw new TrainingDataError('The validation split has no images.');
-  for (const it of [...data.train, ...data.val]) {
-    if (!(it.classIndex >= 0 && it.classIndex < k)) {
-      throw new TrainingDataError(`Image ${it.id} has class index ${it.classIndex}, outside 0..${k - 1}.`);
+  if (config.classWeighting !== 'none') {
+    try {
+      balancedClassWeights(data.train.map((it) => it.classIndex), k);
+    } catch (e) {
+      if (e instanceof EmptyClassError) {
+        throw new TrainingDataError(`Class '${data.classNames[e.classIndex]}' has no training image, so it cannot be balanced; ` +
+          "add images of it, or set class weighting to 'none'.");
+      }
+      throw e;
     }
   }
 
   emit({ type: 'phase', phase: 'preparing' });
   const size = config.inputSize;
   const probe = inputBatch(data, data.train.slice(0, Math.min(16, data.train.length)).map((it) => ({ id: it.id, rotation: 0 })), size);
-  const featureScale = await measureFeatureScale(base, config.headOn, probe);
-  probe.dispose();
+  let featureScale: number;
+  try {
+    featureScale = await measureFeatureScale(base, config.headOn, probe);
+  } finally {
+    probe.dispose();
+  }
   const net = buildClassifier(base, {
     numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
     featureScale,
   });
-  const rotations = config.rotations ? ROTATIONS : 1;
-  const trainSamples: Sample[] = data.train.flatMap((it) => Array.from({ length: rotations }, (_, r) => ({ id: it.id, rotation: r })));
-  const valSamples: Sample[] = data.val.map((it) => ({ id: it.id, rotation: 0 }));
-  const allSamples = [...trainSamples, ...valSamples];
+  const plan = planSamples(data, config);
 
   let cache: FeatureCache | null = null;
-  const disposables: { dispose(): void }[] = [];
+  let step: TrainStep | null = null;
+  let best: Checkpoint | null = null;
   try {
-    if (net.prefix && hooks.cache !== false) {
-      // The symbolic shape has free spatial dims: ask the layers what they give for this input size.
-      const concrete = (net.prefix.computeOutputShape([1, size, size, 3]) as number[]).slice(1);
-      const prefix = net.prefix;
-      const cacheConfig = resolveFeatureCacheConfig(hooks.cache ?? {});
-      const build = (plan: CachePlan) => {
-        emit({ type: 'phase', phase: 'caching-features', message: `0 / ${allSamples.length}` });
-        return FeatureCache.build(
-          prefix, allSamples.length, plan, config.batchSize,
-          (start, count) => inputBatch(data, allSamples.slice(start, start + count), size),
-          async (done) => {
-            emit({ type: 'phase', phase: 'caching-features', message: `${done} / ${allSamples.length}` });
-            return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
-          },
-        );
-      };
-      const plan = planFeatureCache(concrete, allSamples.length, cacheConfig);
-      if (plan) {
-        try {
-          cache = await build(plan);
-        } catch (e) {
-          if (!(e instanceof FeatureRangeError)) throw e;
-          const float32 = planFeatureCache(concrete, allSamples.length, { ...cacheConfig, precision: 'float32' });
-          if (float32) cache = await build(float32);
-        }
-        if (cache) disposables.push(cache);
-      }
-    }
+    cache = await planAndBuildCache(net, data, plan, config, hooks, emit, control);
     if (control.cancelled) throw new CancelledError();
-
-    /** Trainable-suffix input for samples given by their index in allSamples. */
-    const features = (indices: number[]): tf.Tensor => {
-      if (cache) return cache.gather(indices);
-      const x = inputBatch(data, indices.map((i) => allSamples[i]), size);
-      if (!net.prefix) return x;
-      const f = net.prefix.predict(x) as tf.Tensor;
-      x.dispose();
-      return f;
+    const ctx: RunContext = {
+      net, config, data, k, plan, emit, control,
+      features: (indices) => {
+        if (cache) return cache.gather(indices);
+        const x = inputBatch(data, indices.map((i) => plan.samples[i]), size);
+        if (!net.prefix) return x;
+        const f = net.prefix.predict(x) as tf.Tensor;
+        x.dispose();
+        return f;
+      },
     };
-
-    const optimizer = new TrainStep(net, config, k);
-    disposables.push(optimizer);
-    const headVars = net.headVariables;
-    const step = async (indices: number[], labels: number[]) => {
-      const x = features(indices);
-      const result = await optimizer.run(x, labels);
-      x.dispose();
-      return result;
-    };
-
-    const predictProbs = async (indices: number[]): Promise<number[][]> => {
-      const rows: number[][] = [];
-      for (let s = 0; s < indices.length; s += config.batchSize) {
-        const x = features(indices.slice(s, s + config.batchSize));
-        const probs = tf.tidy(() => tf.softmax(net.suffix.predict(x) as tf.Tensor2D));
-        const values = (await probs.data()) as Float32Array;
-        tf.dispose([x, probs]);
-        for (let r = 0; r < values.length / k; r++) rows.push(Array.from(values.subarray(r * k, (r + 1) * k)));
-      }
-      return rows;
-    };
+    step = new TrainStep(net, config, k);
 
     const epochs: EpochSummary[] = [];
-    let es = initialEarlyStoppingState();
-    let best: { report: EvalReport; weights: tf.Tensor[] } | null = null;
+    let es: EarlyStoppingState = initialEarlyStoppingState();
     let stoppedBecause: TrainOutcome['stoppedBecause'] = 'completed';
-    const batches = Math.ceil(data.train.length / config.batchSize);
-    const runStart = performance.now();
-    let imagesDone = 0;
-    let trainSeconds = 0;
-    const valIndices = valSamples.map((_, i) => trainSamples.length + i);
-
-    epochLoop: for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const pace: Pace = { runStart: performance.now(), imagesDone: 0, trainSeconds: 0 };
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
       const epochStart = performance.now();
       const lr = learningRateAt(config, epoch);
-      optimizer.setLearningRate(lr);
-      emit({ type: 'phase', phase: 'training' });
-      const rand = mulberry32(config.seed * 7919 + epoch);
-      const order = shuffleInPlace(data.train.map((_, i) => i), rand);
-      let lossSum = 0;
-      let correctSum = 0;
-      for (let b = 0; b < batches; b++) {
-        if (await control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }))) {
-          stoppedBecause = 'cancelled';
-          break epochLoop;
-        }
-        const t0 = performance.now();
-        const items = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
-        const indices = items.map((i) => i * rotations + (rotations > 1 ? Math.floor(rand() * rotations) : 0));
-        const labels = items.map((i) => data.train[i].classIndex);
-        const { loss, correct } = await step(indices, labels);
-        lossSum += loss * items.length;
-        correctSum += correct;
-        imagesDone += items.length;
-        trainSeconds += (performance.now() - t0) / 1000;
-        const imagesPerSecond = imagesDone / Math.max(trainSeconds, 1e-6);
-        emit({
-          type: 'batch', epoch, epochs: config.epochs, batch: b + 1, batches, loss, accuracy: correct / items.length,
-          imagesPerSecond,
-          etaSeconds: ((config.epochs * data.train.length - imagesDone) / imagesPerSecond) *
-            ((performance.now() - runStart) / 1000 / Math.max(trainSeconds, 1e-6)),
-        });
+      step.setLearningRate(lr);
+      const totals = await runEpoch(ctx, step, epoch, pace);
+      if (totals.cancelled) {
+        stoppedBecause = 'cancelled';
+        break;
       }
       emit({ type: 'phase', phase: 'validating' });
-      const probs = await predictProbs(valIndices);
-      const report = evaluate({
-        classNames: data.classNames, ordinal: data.ordinal,
-        labels: data.val.map((it) => it.classIndex), probs, ids: data.val.map((it) => it.id),
-      });
+      // Unweighted whatever classWeighting is: the validation loss drives early stopping and the choice of the
+      // best epoch, and must mean the same under every setting.
+      const report = await evaluateSplit(ctx, plan.val, epoch);
       const summary: EpochSummary = {
-        epoch, trainLoss: lossSum / data.train.length, trainAccuracy: correctSum / data.train.length,
+        epoch, trainLoss: totals.lossSum / totals.items, trainAccuracy: totals.correctSum / totals.items,
         valLoss: report.loss, valAccuracy: report.accuracy, learningRate: lr,
         seconds: (performance.now() - epochStart) / 1000,
       };
@@ -300,7 +392,7 @@ export async function trainClassifier(
       es = decision.state;
       if (decision.improved) {
         if (best) tf.dispose(best.weights);
-        best = { report, weights: [...headVars, ...net.pretrainedVariables].map((v) => tf.clone(v.read())) };
+        best = takeCheckpoint(net, epoch, report);
       }
       emit({ type: 'epoch', summary, report });
       if (config.earlyStopping.enabled && decision.shouldStop) {
@@ -310,14 +402,25 @@ export async function trainClassifier(
     }
 
     if (!best) throw new CancelledError();
-    [...headVars, ...net.pretrainedVariables].forEach((v, i) => v.write(best!.weights[i]));
-    tf.dispose(best.weights);
+    const kept: Checkpoint = best;
+    best = null; // restored below: its weights are freed there
+    restoreCheckpoint(net, kept);
+    let test: EvalReport | undefined;
+    if (plan.test) {
+      emit({ type: 'phase', phase: 'validating', message: 'test split' });
+      test = await evaluateSplit(ctx, plan.test, kept.epoch);
+    }
     emit({ type: 'phase', phase: 'done' });
     return {
-      net, config, epochs, report: best.report, stoppedBecause, cache: cache?.location ?? 'none',
-      cachePrecision: cache?.precision ?? null,
+      net, config, epochs, report: kept.report, bestEpoch: kept.epoch, ...(test ? { test } : {}), stoppedBecause,
+      cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null,
     };
+  } catch (e) {
+    disposeNewLayers(net);
+    throw e;
   } finally {
-    disposables.forEach((d) => d.dispose());
+    if (best) tf.dispose(best.weights);
+    step?.dispose();
+    cache?.dispose();
   }
 }

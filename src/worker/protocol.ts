@@ -58,7 +58,8 @@ export interface AddImagesResult {
 export interface TrainItem {
   id: string;
   classIndex: number;
-  split: 'train' | 'val';
+  /** 'test': scored once with the final weights, never used to choose anything. */
+  split: 'train' | 'val' | 'test';
 }
 
 export interface TrainRequest {

@@ -133,7 +133,8 @@ export function epochOrder(trainClasses: number[], k: number, config: Pick<Train
   return shuffleInPlace(trainClasses.map((_, i) => i), random);
 }
 
-function checkTrainingData(data: TrainingData): void {
+/** Throws TrainingDataError, in plain words, for data no run can train on with this config. */
+function checkTrainingData(data: TrainingData, config: TrainConfig): void {
   const k = data.classNames.length;
   if (k < 2) throw new TrainingDataError('Training needs at least two classes.');
   if (data.train.length === 0) throw new TrainingDataError('The training split has no images.');
@@ -142,6 +143,14 @@ function checkTrainingData(data: TrainingData): void {
     if (!(it.classIndex >= 0 && it.classIndex < k)) {
       throw new TrainingDataError(`Image ${it.id} has class index ${it.classIndex}, outside 0..${k - 1}.`);
     }
+  }
+  if (config.classWeighting === 'none') return;
+  try {
+    balancedClassWeights(data.train.map((it) => it.classIndex), k);
+  } catch (e) {
+    if (!(e instanceof EmptyClassError)) throw e;
+    throw new TrainingDataError(`Class '${data.classNames[e.classIndex]}' has no training image, so it cannot be balanced; ` +
+      "add images of it, or set class weighting to 'none'.");
   }
 }
 
@@ -190,6 +199,20 @@ async function planAndBuildCache(
     const float32 = planFeatureCache(concrete, samples.length, { ...cacheConfig, precision: 'float32' });
     return float32 ? build(float32) : null;
   }
+}
+
+/** Trainable-suffix input of samples: from the cache, or through the frozen prefix, or the images themselves. */
+function featureSource(
+  net: FoveaNet, data: TrainingData, plan: SamplePlan, config: TrainConfig, cache: FeatureCache | null,
+): (indices: number[]) => tf.Tensor {
+  return (indices) => {
+    if (cache) return cache.gather(indices);
+    const x = inputBatch(data, indices.map((i) => plan.samples[i]), config.inputSize);
+    if (!net.prefix) return x;
+    const f = net.prefix.predict(x) as tf.Tensor;
+    x.dispose();
+    return f;
+  };
 }
 
 interface EpochTotals {
@@ -317,19 +340,8 @@ export async function trainClassifier(
   const config = resolveTrainConfig(partialConfig);
   const emit = hooks.onEvent ?? (() => {});
   const control = hooks.control ?? new RunControl();
-  checkTrainingData(data);
+  checkTrainingData(data, config);
   const k = data.classNames.length;
-  if (config.classWeighting !== 'none') {
-    try {
-      balancedClassWeights(data.train.map((it) => it.classIndex), k);
-    } catch (e) {
-      if (e instanceof EmptyClassError) {
-        throw new TrainingDataError(`Class '${data.classNames[e.classIndex]}' has no training image, so it cannot be balanced; ` +
-          "add images of it, or set class weighting to 'none'.");
-      }
-      throw e;
-    }
-  }
 
   emit({ type: 'phase', phase: 'preparing' });
   const size = config.inputSize;
@@ -352,17 +364,7 @@ export async function trainClassifier(
   try {
     cache = await planAndBuildCache(net, data, plan, config, hooks, emit, control);
     if (control.cancelled) throw new CancelledError();
-    const ctx: RunContext = {
-      net, config, data, k, plan, emit, control,
-      features: (indices) => {
-        if (cache) return cache.gather(indices);
-        const x = inputBatch(data, indices.map((i) => plan.samples[i]), size);
-        if (!net.prefix) return x;
-        const f = net.prefix.predict(x) as tf.Tensor;
-        x.dispose();
-        return f;
-      },
-    };
+    const ctx: RunContext = { net, config, data, k, plan, emit, control, features: featureSource(net, data, plan, config, cache) };
     step = new TrainStep(net, config, k);
 
     const epochs: EpochSummary[] = [];

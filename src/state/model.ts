@@ -35,6 +35,8 @@ export interface ModelState {
   /** Name of the last package imported successfully. */
   importedFileName: string | null;
   importError: UserError | null;
+  /** MODEL_CARD.md of the current model, as it goes into the exported zip; null until there is one. */
+  modelCard: string | null;
 }
 
 export interface ModelActions {
@@ -60,6 +62,7 @@ export const initialModelState: ModelState = {
   importStatus: 'idle',
   importedFileName: null,
   importError: null,
+  modelCard: null,
 };
 
 /** fovea-2025-01-31.zip (local date). */

@@ -8,6 +8,7 @@ import {
   type OptimizerName, type ScenarioId, type TrainConfig,
 } from '../core/train/config';
 import type { EvalReport } from '../core/eval/report';
+import type { EvaluationSummary } from '../core/eval/summary';
 import type { EpochSummary, TrainPhase, TrainRequest, TrainResult, WorkerEvent } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError, type UserError } from './errors';
@@ -70,6 +71,12 @@ export interface TrainingState {
   liveReport: EvalReport | null;
   /** The last run that finished (completed, stopped early, or cancelled with a result). */
   finished: FinishedRun | null;
+  /** Screening evaluation of the finished run (intervals, operating points, calibration); null until it exists. */
+  summary: EvaluationSummary | null;
+  /** The epoch whose weights were kept (0-based, as EpochSummary.epoch); null until the run finishes. */
+  bestEpoch: number | null;
+  /** Predictions on the held-out test set, same shape as the validation report; null when there is none. */
+  testReport: EvalReport | null;
   error: UserError | null;
 }
 
@@ -120,6 +127,9 @@ export const initialTrainingState: TrainingState = {
   epochs: [],
   liveReport: null,
   finished: null,
+  summary: null,
+  bestEpoch: null,
+  testReport: null,
   error: null,
 };
 

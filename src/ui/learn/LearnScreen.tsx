@@ -1,18 +1,29 @@
 import { SCENARIOS, type Scenario } from '../../core/train/config';
 import { useAppStore } from '../../state/app';
 import { useTrainingStore } from '../../state/training';
-import { BlockLegend, BlockStrip } from '../shared/BlockStrip';
+import { useDerivedDataset } from '../../state/dataset-derive';
+import { NetworkDiagram, NetworkDiagramLegend } from '../shared/NetworkDiagram';
+
+/** Classes the diagram's head gets before a dataset is loaded: the five DR grades. */
+const DEFAULT_CLASSES = 5;
 
 function ScenarioCell({ scenario }: { scenario: Scenario }) {
   const selectScenario = useTrainingStore((s) => s.selectScenario);
   const selected = useTrainingStore((s) => s.form.scenario === scenario.id);
   const setTab = useAppStore((s) => s.setTab);
+  const inputSize = useTrainingStore((s) => s.form.inputSize);
+  const classCount = useDerivedDataset().classNames.length;
   return (
     <article className={`learn-cell${selected ? ' selected' : ''}`} aria-labelledby={`learn-${scenario.id}`}>
       <p className="eyebrow">Scenario {scenario.number}{scenario.id === 'finetune-pretrained' ? ' · fundus photographs' : ''}</p>
       <h3 id={`learn-${scenario.id}`}>{scenario.title}</h3>
       <p className="learn-summary">{scenario.summary}</p>
-      <BlockStrip freezeUpTo={scenario.freezeUpTo} headOn={scenario.headOn} />
+      <NetworkDiagram
+        freezeUpTo={scenario.freezeUpTo}
+        headOn={scenario.headOn}
+        inputSize={inputSize}
+        numClasses={classCount >= 2 ? classCount : DEFAULT_CLASSES}
+      />
       <p className="learn-explanation">{scenario.explanation}</p>
       <button
         type="button"
@@ -43,7 +54,7 @@ export function LearnScreen() {
           images do you have</strong>, and <strong>how much do they look like ImageNet photographs</strong>?
           Fundus photographs look very different, so with a few thousand images scenario 4 is the usual choice.
         </p>
-        <BlockLegend />
+        <NetworkDiagramLegend />
       </section>
 
       <div className="learn-grid" role="table" aria-label="Transfer-learning scenarios by dataset size and similarity to ImageNet">

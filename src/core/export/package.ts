@@ -10,6 +10,7 @@ import type { EvaluationSummary } from '../eval/summary';
 import type { TrainConfig } from '../train/config';
 import type { EpochSummary } from '../train/events';
 import { CAFFE_MEAN_BGR } from '../data/preprocess';
+import { MODEL_CARD_FILE } from './model-card';
 import { artifactsToFiles, filesToArtifacts, modelArtifacts, type ModelFiles } from './layers-files';
 import '../model/lrn';
 
@@ -79,6 +80,8 @@ export async function exportPackage(
 export interface ImportedPackage {
   model: tf.LayersModel;
   manifest: FoveaManifest;
+  /** MODEL_CARD.md of the package; null when the zip has none (packages exported before model cards). */
+  modelCard: string | null;
 }
 
 export async function importPackage(zip: Uint8Array): Promise<ImportedPackage> {
@@ -117,5 +120,6 @@ export async function importPackage(zip: Uint8Array): Promise<ImportedPackage> {
       `The model predicts ${units} classes but ${MANIFEST_FILE} names ${manifest.classNames.length}.`,
     );
   }
-  return { model, manifest };
+  const card = files.get(MODEL_CARD_FILE);
+  return { model, manifest, modelCard: card ? new TextDecoder().decode(card) : null };
 }

@@ -72,6 +72,11 @@ export interface DatasetState {
   declaredLabels: string[];
   presetId: LabelPresetId;
   split: SplitSettings;
+  /**
+   * Crop each photograph to the square around its circular field of view (fundus photographs) instead of the
+   * centre square. Applied when images are decoded, so it can change only while no image is loaded.
+   */
+  fieldOfViewCrop: boolean;
   /** Files the worker could not decode; the rest of the dataset is unaffected. */
   rejected: RejectedFile[];
   /** Plain sentences about the labels CSV (rows without files, files without rows, unreadable CSV). */
@@ -98,12 +103,14 @@ export interface DatasetActions {
   removeEmptyLabel(label: string): void;
   setPreset(presetId: LabelPresetId): void;
   setSplit(patch: Partial<SplitSettings>): void;
+  /** Ignored while images are loaded or loading (the crop is applied at import). */
+  setFieldOfViewCrop(on: boolean): void;
   /** Called for the worker's decode-progress events. */
   onDecodeProgress(done: number, total: number): void;
   dismissRejected(id?: string): void;
   dismissCsvProblems(): void;
   dismissNotice(id: string): void;
-  /** Removes every image (also from the worker) and all messages; keeps preset and split settings. */
+  /** Removes every image (also from the worker) and all messages; keeps preset, split and crop settings. */
   clear(): Promise<void>;
   reset(): void;
 }
@@ -116,6 +123,7 @@ export const initialDatasetState: DatasetState = {
   declaredLabels: [],
   presetId: 'as-is',
   split: { seed: 42, valFraction: 0.15, testFraction: 0.15 },
+  fieldOfViewCrop: true,
   rejected: [],
   csvProblems: [],
   notices: [],
@@ -245,7 +253,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
     for (let start = 0; start < fresh.length; start += WORKER_BATCH_SIZE) {
       const batch = fresh.slice(start, start + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
       const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: f.incoming.name, file: f.incoming.file }));
-      const result = await foveaWorker().addImages(inputs);
+      const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop });
       const byId = new Map(batch.map((f) => [f.id, f] as const));
       const added: DatasetImage[] = result.added.map((d) => {
         const f = byId.get(d.id)!;
@@ -364,6 +372,8 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   setSplit: (patch) => set((s) => ({ split: { ...s.split, ...patch } })),
 
+  setFieldOfViewCrop: (on) => set((s) => (s.images.length === 0 && s.progress === null ? { fieldOfViewCrop: on } : {})),
+
   onDecodeProgress: (done, total) =>
     set((s) => (s.progress?.stage === 'decoding' && total > 0
       ? { progress: { ...s.progress, done: Math.min(s.progress.total, progressBase + done) } }
@@ -378,7 +388,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
     for (const image of get().images) URL.revokeObjectURL(image.thumbUrl);
     waitingFiles.clear();
     heldCsvRows = null;
-    set((s) => ({ ...initialDatasetState, presetId: s.presetId, split: s.split }));
+    set((s) => ({ ...initialDatasetState, presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop }));
     if (ids.length > 0) {
       try {
         await foveaWorker().removeImages(ids);

@@ -2,7 +2,7 @@
  * Errors the user can cause or meet, as plain data for the UI: the worker's error name, its plain-words
  * message, and what to do next. The worker rejects with an Error whose `name` is a WorkerErrorName.
  */
-import type { WorkerErrorName } from '../worker/protocol';
+import { WORKER_ERROR_NAMES, type WorkerErrorName } from '../worker/protocol';
 
 export interface UserError {
   name: WorkerErrorName;
@@ -10,11 +10,6 @@ export interface UserError {
   /** What to do next, in plain words. */
   hint: string;
 }
-
-const KNOWN: readonly WorkerErrorName[] = [
-  'NoBackendError', 'GpuRequiredError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError', 'NoModelError',
-  'ImportError', 'BusyError', 'CancelledError', 'InternalError',
-];
 
 const HINTS: Record<WorkerErrorName, string> = {
   NoBackendError:
@@ -25,6 +20,8 @@ const HINTS: Record<WorkerErrorName, string> = {
     'The graphics card ran out of memory or was reset. Try a smaller batch size or input size, then start training again. Your dataset is kept.',
   DatasetError: 'Fix the dataset on the Dataset screen, then start training again.',
   InvalidTrainConfigError: 'Change the highlighted setting on the Train screen and try again.',
+  TrainingDivergedError:
+    'Lower the learning rate on the Train screen (ten times lower is a good first try) and train again. Your dataset and your last finished model are kept.',
   NoModelError: 'Train a model on the Train screen, or import a model package on the Export screen, first.',
   ImportError: 'Choose a .zip file that was exported from Fovea (it contains model.json, weight files and fovea.json).',
   BusyError: 'Wait for the current task to finish (or cancel training), then try again.',
@@ -33,7 +30,7 @@ const HINTS: Record<WorkerErrorName, string> = {
 };
 
 export function isWorkerErrorName(name: string): name is WorkerErrorName {
-  return (KNOWN as readonly string[]).includes(name);
+  return (WORKER_ERROR_NAMES as readonly string[]).includes(name);
 }
 
 /** Turns anything a worker call rejected with into a UserError. */

@@ -35,13 +35,16 @@ export interface ModelState {
   /** Name of the last package imported successfully. */
   importedFileName: string | null;
   importError: UserError | null;
-  /** MODEL_CARD.md of the current model, as it goes into the exported zip; null until there is one. */
+  /** MODEL_CARD.md of the current model, as it goes into the exported zip (trained, or read from an imported
+   * package); null until there is one, or when an imported package has none. */
   modelCard: string | null;
 }
 
 export interface ModelActions {
   /** Asks the worker which model it holds now (after training or import). */
   refreshInfo(): Promise<void>;
+  /** Shows a model the worker now holds (a finished run's); a prediction of the previous model is cleared. */
+  showModel(info: ModelInfo): void;
   predict(file: File): Promise<void>;
   clearPrediction(): void;
   /** Builds the zip in the worker; returns the package for the caller to save. */
@@ -77,10 +80,15 @@ export const useModelStore = create<ModelState & ModelActions>()((set, get) => (
   refreshInfo: async () => {
     try {
       const info = await foveaWorker().modelInfo();
-      set({ info });
+      set({ info, modelCard: info?.modelCard ?? null });
     } catch {
       // Leave what is shown; the next action that needs the model reports a plain error.
     }
+  },
+
+  showModel: (info) => {
+    get().clearPrediction();
+    set({ info, modelCard: info.modelCard });
   },
 
   predict: async (file) => {
@@ -126,7 +134,7 @@ export const useModelStore = create<ModelState & ModelActions>()((set, get) => (
       const zip = new Uint8Array(await file.arrayBuffer());
       const info = await foveaWorker().importModel(zip);
       get().clearPrediction();
-      set({ info, importStatus: 'idle', importedFileName: file.name });
+      set({ info, modelCard: info.modelCard, importStatus: 'idle', importedFileName: file.name });
     } catch (e) {
       set({ importStatus: 'idle', importError: toUserError(e) });
     }

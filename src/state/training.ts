@@ -9,21 +9,25 @@ import {
 } from '../core/train/config';
 import type { EvalReport } from '../core/eval/report';
 import type { EvaluationSummary } from '../core/eval/summary';
-import type { EpochSummary, TrainPhase, TrainRequest, TrainResult, WorkerEvent } from '../worker/protocol';
+import type {
+  DatasetDescription, EpochSummary, TrainItem, TrainPhase, TrainRequest, TrainResult, WorkerEvent,
+} from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError, type UserError } from './errors';
 import { deriveDataset } from './dataset-derive';
-import { useDatasetStore } from './dataset';
+import { useDatasetStore, type DatasetImage } from './dataset';
 import { useModelStore } from './model';
 
 /** The settings form, as the user sees it (a subset of TrainConfig; the rest keeps its defaults). */
 export type TrainForm = Pick<
   TrainConfig,
   | 'scenario' | 'freezeUpTo' | 'headOn' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
-  | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed'
+  | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed' | 'classWeighting' | 'testTimeRotations'
 > & {
   earlyStopping: boolean;
   patience: number;
+  /** Local-average colour subtraction (Ben Graham) on this run's images; recorded in the model. Default off. */
+  colourNormalisation: boolean;
 };
 
 export type TrainStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'done' | 'failed';
@@ -43,6 +47,8 @@ export interface RunInfo {
   ordinal: boolean;
   trainCount: number;
   valCount: number;
+  /** Images held out as the test set (0: none). */
+  testCount: number;
   startedAt: number;
 }
 
@@ -112,6 +118,9 @@ export const initialForm: TrainForm = {
   earlyStopping: defaults.earlyStopping.enabled,
   patience: defaults.earlyStopping.patience,
   seed: defaults.seed,
+  classWeighting: defaults.classWeighting,
+  testTimeRotations: defaults.testTimeRotations,
+  colourNormalisation: false,
 };
 
 export const initialTrainingState: TrainingState = {
@@ -150,7 +159,21 @@ export function formToConfig(form: TrainForm): Partial<TrainConfig> {
     rotations: form.rotations,
     earlyStopping: { enabled: form.earlyStopping, patience: form.patience, minDelta: 0 },
     seed: form.seed,
+    classWeighting: form.classWeighting,
+    testTimeRotations: form.testTimeRotations,
   };
+}
+
+/** What the model card says about where the images came from, and how many patients each split holds. */
+export function describeDataset(images: readonly DatasetImage[], items: readonly TrainItem[]): DatasetDescription {
+  const patientOf = new Map(images.map((i) => [i.id, i.patientId] as const));
+  const patients = (split: TrainItem['split']) => new Set(items.filter((i) => i.split === split).map((i) => patientOf.get(i.id))).size;
+  const fromSample = images.filter((i) => i.fromSample).length;
+  const source = fromSample === images.length ? `Fovea's sample data (${images.length} graded fundus photographs)`
+    : fromSample > 0 ? `${images.length - fromSample} photographs added by the user, and ${fromSample} from Fovea's sample data`
+    : `${images.length} photographs added by the user`;
+  const test = patients('test');
+  return { source, patients: { train: patients('train'), validation: patients('val'), ...(test > 0 ? { test } : {}) } };
 }
 
 export interface FormProblem {
@@ -214,11 +237,15 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
 
   start: async () => {
     if (isActive(get().status)) return;
-    const dataset = deriveDataset(useDatasetStore.getState());
+    const datasetState = useDatasetStore.getState();
+    const dataset = deriveDataset(datasetState);
     const request: TrainRequest = {
       config: formToConfig(get().form),
       classNames: dataset.classNames,
       ordinal: dataset.ordinal,
+      presetId: datasetState.presetId,
+      colourNormalisation: get().form.colourNormalisation,
+      dataset: describeDataset(datasetState.images, dataset.items),
       items: dataset.items,
     };
     const info: RunInfo = {
@@ -226,6 +253,7 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
       ordinal: dataset.ordinal,
       trainCount: request.items.filter((i) => i.split === 'train').length,
       valCount: request.items.filter((i) => i.split === 'val').length,
+      testCount: request.items.filter((i) => i.split === 'test').length,
       startedAt: Date.now(),
     };
     set({
@@ -242,8 +270,11 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
         phase: 'done',
         endedAt: now,
         finished: { info, result, batches: s.batches, finishedAt: now },
+        summary: result.summary,
+        bestEpoch: result.bestEpoch,
+        testReport: result.test ?? null,
       }));
-      void useModelStore.getState().refreshInfo();
+      useModelStore.getState().showModel(result.model);
     } catch (e) {
       if (token !== runToken) return;
       const error = toUserError(e);

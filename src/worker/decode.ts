@@ -1,13 +1,18 @@
 /**
  * Image decoding in the worker, off the page's thread: createImageBitmap + OffscreenCanvas. Each image is
- * kept centre-cropped at STORE_SIZE (the largest input size) as RGB bytes; smaller input sizes are resized
- * from that copy. A thumbnail JPEG goes back to the UI.
+ * kept as a square at STORE_SIZE (the largest input size) as RGB bytes: the centre square, or the square
+ * around a fundus photograph's circular field of view; smaller input sizes are resized from that copy.
+ * A thumbnail JPEG goes back to the UI.
  */
+import { fieldOfViewBox, localAverageColourSubtraction, type SquareBox } from '../core/data/fundus';
 import { centreCropBox, rgbaToRgb, type RgbImage } from '../core/data/preprocess';
+import type { DecodeOptions } from './protocol';
 
 export const STORE_SIZE = 224;
 const THUMB_SIZE = 96;
 const MIN_SIDE = 32;
+/** The field of view is found on a copy at most this large: the disc's edge needs no more, and it is fast. */
+const PROBE_SIZE = 256;
 
 export class ImageRejected extends Error {
   override name = 'ImageRejected';
@@ -25,8 +30,8 @@ function looksLikeImage(h: Uint8Array): boolean {
   );
 }
 
-function context(size: number): OffscreenCanvasRenderingContext2D {
-  const ctx = new OffscreenCanvas(size, size).getContext('2d', { willReadFrequently: true });
+function context(size: number, height = size): OffscreenCanvasRenderingContext2D {
+  const ctx = new OffscreenCanvas(size, height).getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error('no 2D canvas in this browser');
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
@@ -44,7 +49,27 @@ export interface DecodedForStore {
   height: number;
 }
 
-export async function decodeForStore(file: Blob): Promise<DecodedForStore> {
+/**
+ * The square around the field-of-view disc in the bitmap's pixels: found by fieldOfViewBox on a copy drawn
+ * at most PROBE_SIZE px on its long side, then scaled back up.
+ */
+function fieldOfViewSquare(bitmap: ImageBitmap): SquareBox {
+  const { width, height } = bitmap;
+  const scale = Math.min(1, PROBE_SIZE / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const probe = context(w, h);
+  probe.drawImage(bitmap, 0, 0, w, h);
+  const box = fieldOfViewBox(rgbaToRgb(probe.getImageData(0, 0, w, h).data, w, h));
+  const sx = width / w;
+  const sy = height / h;
+  const size = Math.round(box.size * Math.max(sx, sy));
+  const centreX = (box.x + box.size / 2) * sx;
+  const centreY = (box.y + box.size / 2) * sy;
+  return { x: Math.round(centreX - size / 2), y: Math.round(centreY - size / 2), size };
+}
+
+export async function decodeForStore(file: Blob, options: DecodeOptions): Promise<DecodedForStore> {
   if (file.size === 0) throw new ImageRejected('the file is empty');
   const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
   if (!looksLikeImage(head)) throw new ImageRejected('not an image file (expected JPEG, PNG, WebP, GIF or BMP)');
@@ -57,8 +82,10 @@ export async function decodeForStore(file: Blob): Promise<DecodedForStore> {
   try {
     const { width, height } = bitmap;
     if (width < MIN_SIDE || height < MIN_SIDE) throw new ImageRejected(`too small (${width}x${height} px; at least ${MIN_SIDE} px needed)`);
-    const box = centreCropBox(width, height);
+    const box = options.fieldOfViewCrop ? fieldOfViewSquare(bitmap) : centreCropBox(width, height);
     const ctx = context(STORE_SIZE);
+    // The canvas clips a source square that passes the bitmap's edges (a disc cut off at the top and bottom):
+    // those parts stay transparent black, as extractSquare pads them in core.
     ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, STORE_SIZE, STORE_SIZE);
     const image = readRgb(ctx, STORE_SIZE);
     const thumbCtx = context(THUMB_SIZE);
@@ -68,6 +95,20 @@ export async function decodeForStore(file: Blob): Promise<DecodedForStore> {
   } finally {
     bitmap.close();
   }
+}
+
+/** How a run's (or a model's) images are prepared from the stored squares, after decoding. */
+export interface RunPreprocessing {
+  /** Input side in px. */
+  size: number;
+  /** Local-average colour subtraction (Ben Graham) after the resize. */
+  colourNormalisation: boolean;
+}
+
+/** A stored square as the network's input image: resized, then colour-normalised when asked. */
+export function prepareStored(img: RgbImage, prep: RunPreprocessing): RgbImage {
+  const resized = resizeStored(img, prep.size);
+  return prep.colourNormalisation ? localAverageColourSubtraction(resized) : resized;
 }
 
 /** Resizes a stored square image to another input size with the canvas's high-quality filter. */

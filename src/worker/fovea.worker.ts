@@ -1,12 +1,13 @@
 /**
  * The training worker: owns the tfjs backend, the decoded images, the pretrained and the trained model.
  * Implements FoveaWorkerApi (protocol.ts) over comlink; every failure reaches the UI as an Error whose
- * `name` is a WorkerErrorName and whose message says, in plain words, what to do.
+ * `name` is a WorkerErrorName and whose message says, in plain words, what to do (errors.ts).
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
-import { describePreprocessing, exportPackage, importPackage, type FoveaManifest } from '../core/export/package';
+import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../core/data/preprocess';
+import { exportPackage, importPackage, type FoveaManifest } from '../core/export/package';
+import { MODEL_CARD_FILE } from '../core/export/model-card';
 import { disposeNetwork } from '../core/model/classifier';
 import '../core/model/lrn';
 import { resolveTrainConfig } from '../core/train/config';
@@ -14,60 +15,38 @@ import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
 import { pickBackend } from './backend';
 import { backendRefusal } from './capabilities';
-import { decodeForStore, ImageRejected, resizeStored } from './decode';
+import { decodeForStore, ImageRejected, prepareStored, type RunPreprocessing } from './decode';
+import { isDeviceLostMessage, toWorkerError, WorkerError } from './errors';
+import { predictionRotations, readPrediction } from './prediction';
 import type {
-  AddImagesResult, BackendInfo, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo, TrainRequest,
-  TrainResult, WorkerErrorName, WorkerEvent,
+  AddImagesResult, BackendInfo, DecodeOptions, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo,
+  TrainRequest, TrainResult, WorkerErrorName, WorkerEvent,
 } from './protocol';
-
-/** An error already in the protocol's terms: asWorkerError passes it through unchanged. */
-class WorkerError extends Error {
-  constructor(override readonly name: WorkerErrorName, message: string) {
-    super(message);
-  }
-}
+import { recordTrainedModel } from './trained-model';
 
 function workerError(name: WorkerErrorName, message: string): Error {
   return new WorkerError(name, message);
 }
 
-const KNOWN: Record<string, WorkerErrorName> = {
-  NoBackendError: 'NoBackendError',
-  DatasetError: 'DatasetError',
-  InvalidTrainConfigError: 'InvalidTrainConfigError',
-  InvalidInputSizeError: 'InvalidTrainConfigError',
-  CancelledError: 'CancelledError',
-  ImportError: 'ImportError',
-};
 
 let emit: (e: WorkerEvent) => void = () => {};
 let modelUrl = '';
 let provenance: Record<string, unknown> = {};
 let deviceLost: string | null = null;
 let backend: BackendInfo | null = null;
-/** Decoded images at STORE_SIZE, by id. */
-const store = new Map<string, RgbImage>();
-/** The same images at the current run's input size (rebuilt when the size changes). */
-let sized: { size: number; images: Map<string, RgbImage> } = { size: 0, images: new Map() };
-let current: { model: tf.LayersModel; base: tf.LayersModel | null; manifest: FoveaManifest; origin: ModelInfo['origin'] } | null = null;
+/** Decoded images at STORE_SIZE, by id, with the crop they were decoded with. */
+const store = new Map<string, { image: RgbImage; fieldOfViewCrop: boolean }>();
+/** The same images as the current run prepares them (rebuilt when the size or the colour setting changes). */
+let sized: { prep: RunPreprocessing; images: Map<string, RgbImage> } = { prep: { size: 0, colourNormalisation: false }, images: new Map() };
+let current: {
+  model: tf.LayersModel; base: tf.LayersModel | null; manifest: FoveaManifest; modelCard: string | null; origin: ModelInfo['origin'];
+} | null = null;
 let run: RunControl | null = null;
 
-/** Translates any failure into a WorkerError the UI can show. */
+/** Translates any failure into a WorkerError the UI can show (and remembers a lost GPU device). */
 function asWorkerError(e: unknown): Error {
-  if (deviceLost) {
-    return workerError('DeviceLostError',
-      `The GPU stopped responding (${deviceLost}). This is often the GPU running out of memory: reload the page ` +
-        'and try a smaller batch size or input size. Exported models are not affected.');
-  }
-  if (e instanceof WorkerError) return e;
-  const err = e instanceof Error ? e : new Error(String(e));
-  if (/device (was |is )?lost|Instance reference no longer exists|GPUDevice.*destroyed/i.test(err.message)) {
-    deviceLost = err.message;
-    return asWorkerError(err);
-  }
-  const name = KNOWN[err.name];
-  if (name) return workerError(name, err.message);
-  return workerError('InternalError', `Something went wrong inside the training worker: ${err.message}`);
+  if (!deviceLost && e instanceof Error && !(e instanceof WorkerError) && isDeviceLostMessage(e.message)) deviceLost = e.message;
+  return toWorkerError(e, deviceLost);
 }
 
 function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -80,16 +59,35 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
   };
 }
 
-function imagesAt(size: number, ids: string[]): (id: string) => RgbImage {
-  if (sized.size !== size) sized = { size, images: new Map() };
+function imagesAt(prep: RunPreprocessing, ids: string[]): (id: string) => RgbImage {
+  if (sized.prep.size !== prep.size || sized.prep.colourNormalisation !== prep.colourNormalisation) sized = { prep, images: new Map() };
   for (const id of ids) {
     if (!sized.images.has(id)) {
-      const img = store.get(id);
-      if (!img) throw workerError('DatasetError', `Image ${id} is not loaded any more; add it again.`);
-      sized.images.set(id, resizeStored(img, size));
+      const stored = store.get(id);
+      if (!stored) throw workerError('DatasetError', `Image ${id} is not loaded any more; add it again.`);
+      sized.images.set(id, prepareStored(stored.image, prep));
     }
   }
   return (id) => sized.images.get(id)!;
+}
+
+/** Whether the run's images were cropped to the field of view; they must all have been decoded alike. */
+function runCrop(ids: string[]): boolean {
+  const crops = new Set(ids.map((id) => store.get(id)?.fieldOfViewCrop));
+  crops.delete(undefined);
+  if (crops.size > 1) {
+    throw workerError('DatasetError',
+      'Some images were cropped to the field of view and others to the centre square when they were added. ' +
+        'Remove all images, choose one crop on the Dataset screen, and add them again.');
+  }
+  return crops.has(true);
+}
+
+function infoOf(model: NonNullable<typeof current>): ModelInfo {
+  return {
+    classNames: model.manifest.classNames, inputSize: model.manifest.inputSize, origin: model.origin,
+    manifest: model.manifest, modelCard: model.modelCard,
+  };
 }
 
 function setCurrent(next: typeof current): void {
@@ -115,13 +113,13 @@ const api: FoveaWorkerApi = {
     return info;
   }),
 
-  addImages: guarded(async (files: ImageFileInput[]): Promise<AddImagesResult> => {
+  addImages: guarded(async (files: ImageFileInput[], options: DecodeOptions): Promise<AddImagesResult> => {
     const result: AddImagesResult = { added: [], rejected: [] };
     let done = 0;
     for (const f of files) {
       try {
-        const d = await decodeForStore(f.file);
-        store.set(f.id, d.image);
+        const d = await decodeForStore(f.file, options);
+        store.set(f.id, { image: d.image, fieldOfViewCrop: options.fieldOfViewCrop });
         sized.images.delete(f.id);
         result.added.push({ id: f.id, thumbnail: d.thumbnail, width: d.width, height: d.height });
       } catch (e) {
@@ -144,35 +142,40 @@ const api: FoveaWorkerApi = {
     if (run) throw workerError('BusyError', 'A training run is already in progress: pause or cancel it first.');
     if (deviceLost) throw asWorkerError(null);
     // Refused before anything starts: the CPU backends cannot train convolutions (capabilities.ts).
-    const refusal = backendRefusal(backend, resolveTrainConfig(request.config).freezeUpTo);
+    const config = resolveTrainConfig(request.config);
+    const refusal = backendRefusal(backend, config.freezeUpTo);
     if (refusal) throw workerError('GpuRequiredError', refusal);
     const control = new RunControl();
     run = control;
     let base: tf.LayersModel | null = null;
     try {
-      const size = request.config.inputSize ?? 224;
-      const train = request.items.filter((i) => i.split === 'train');
-      const val = request.items.filter((i) => i.split === 'val');
+      const side = (split: TrainRequest['items'][number]['split']) =>
+        request.items.filter((i) => i.split === split).map(({ id, classIndex }) => ({ id, classIndex }));
+      const ids = request.items.map((i) => i.id);
+      const prep = { fieldOfViewCrop: runCrop(ids), colourNormalisation: request.colourNormalisation ?? false };
       emit({ type: 'phase', phase: 'preparing', message: 'Loading the pretrained GoogLeNet' });
       base = await tf.loadLayersModel(modelUrl);
-      const image = imagesAt(size, request.items.map((i) => i.id));
+      const image = imagesAt({ size: config.inputSize, colourNormalisation: prep.colourNormalisation }, ids);
       const outcome = await trainClassifier(
         base,
-        { classNames: request.classNames, ordinal: request.ordinal, train, val, image },
+        { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), image },
         request.config,
         { onEvent: emit, control },
       );
-      const { predictions: _omit, ...validation } = outcome.report;
-      void _omit;
-      const manifest: FoveaManifest = {
-        format: 'fovea-model', version: 1, createdAt: new Date().toISOString(),
-        classNames: request.classNames, ordinal: request.ordinal, inputSize: outcome.config.inputSize,
-        preprocessing: describePreprocessing(), scenario: outcome.config.scenario, training: outcome.config,
-        epochs: outcome.epochs, validation, weightsProvenance: provenance, customLayers: ['LRN'],
-      };
-      setCurrent({ model: outcome.net.model, base, manifest, origin: 'trained' });
+      let record;
+      try {
+        record = recordTrainedModel(request, outcome, prep, provenance, new Date().toISOString());
+      } catch (e) {
+        disposeNetwork(outcome.net.model);
+        throw e;
+      }
+      setCurrent({ model: outcome.net.model, base, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
       base = null;
-      return { config: outcome.config, epochs: outcome.epochs, report: outcome.report, stoppedBecause: outcome.stoppedBecause };
+      return {
+        config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
+        ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: infoOf(current!),
+        stoppedBecause: outcome.stoppedBecause,
+      };
     } finally {
       if (base) disposeNetwork(base);
       run = null;
@@ -187,40 +190,41 @@ const api: FoveaWorkerApi = {
 
   predict: guarded(async (file: Blob): Promise<ImagePrediction> => {
     if (!current) throw workerError('NoModelError', 'There is no model yet: train one or import a model package first.');
+    const { manifest, model } = current;
     let decoded;
     try {
-      decoded = await decodeForStore(file);
+      decoded = await decodeForStore(file, { fieldOfViewCrop: manifest.preprocessing.crop === 'field-of-view' });
     } catch (e) {
       throw workerError('DatasetError', `That file cannot be used: ${(e as Error).message}.`);
     }
-    const size = current.manifest.inputSize;
-    const img = resizeStored(decoded.image, size);
-    const buf = new Float32Array(size * size * 3);
-    writeCaffeInput(img, buf, 0);
-    const probsT = tf.tidy(() => current!.model.predict(tf.tensor4d(buf, [1, size, size, 3])) as tf.Tensor);
-    const probs = Array.from(await probsT.data());
-    probsT.dispose();
-    const predictedClass = probs.indexOf(Math.max(...probs));
-    return { classNames: current.manifest.classNames, probs, predictedClass };
+    const size = manifest.inputSize;
+    const img = prepareStored(decoded.image, {
+      size, colourNormalisation: manifest.preprocessing.colour === 'local-average-subtraction',
+    });
+    // One batch of the image at each of the model's test-time rotations; their softmax outputs are averaged.
+    const turns = predictionRotations(manifest);
+    const buf = new Float32Array(turns.length * size * size * 3);
+    turns.forEach((t, i) => writeCaffeInput(rotateQuarterTurns(img, t), buf, i));
+    const meanT = tf.tidy(() => tf.mean(model.predict(tf.tensor4d(buf, [turns.length, size, size, 3])) as tf.Tensor, 0));
+    const averaged = Array.from(await meanT.data());
+    meanT.dispose();
+    return readPrediction(manifest, averaged, turns.length);
   }),
 
   exportModel: guarded(async () => {
     if (!current) throw workerError('NoModelError', 'There is no model to export yet: train one first.');
-    const zip = await exportPackage(current.model, current.manifest);
+    const zip = await exportPackage(current.model, current.manifest, current.modelCard ? { [MODEL_CARD_FILE]: current.modelCard } : {});
     return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
   }),
 
   importModel: guarded(async (zip: Uint8Array): Promise<ModelInfo> => {
     if (run) throw workerError('BusyError', 'Wait for the training run to finish before importing a model.');
-    const { model, manifest } = await importPackage(zip);
-    setCurrent({ model, base: null, manifest, origin: 'imported' });
-    return { classNames: manifest.classNames, inputSize: manifest.inputSize, origin: 'imported', manifest };
+    const { model, manifest, modelCard } = await importPackage(zip);
+    setCurrent({ model, base: null, manifest, modelCard, origin: 'imported' });
+    return infoOf(current!);
   }),
 
-  modelInfo: async () =>
-    current
-      ? { classNames: current.manifest.classNames, inputSize: current.manifest.inputSize, origin: current.origin, manifest: current.manifest }
-      : null,
+  modelInfo: async () => (current ? infoOf(current) : null),
 };
 
 Comlink.expose(api);

@@ -4,7 +4,9 @@
  * Errors: every method rejects with a `WorkerError` (name + plain-words message); `name` is one of
  * WorkerErrorName so the UI can say what to do next.
  */
+import type { LabelPresetId } from '../core/data/presets';
 import type { EvalReport } from '../core/eval/report';
+import type { EvaluationSummary } from '../core/eval/summary';
 import type { FoveaManifest } from '../core/export/package';
 import type { TrainConfig } from '../core/train/config';
 import type { EpochSummary, TrainerEvent } from '../core/train/events';
@@ -49,6 +51,15 @@ export interface RejectedFile {
   reason: string;
 }
 
+/** How images are cropped when they are decoded (once, at import). */
+export interface DecodeOptions {
+  /**
+   * True: the square around the circular field of view of a fundus photograph (black borders dropped, black
+   * where the disc is cut off); false: the centre square.
+   */
+  fieldOfViewCrop: boolean;
+}
+
 export interface AddImagesResult {
   added: DecodedImage[];
   rejected: RejectedFile[];
@@ -62,11 +73,27 @@ export interface TrainItem {
   split: 'train' | 'val' | 'test';
 }
 
+/** What the model card says about the data, beyond the counts the worker takes from the items. */
+export interface DatasetDescription {
+  /** For people: where the images came from, e.g. 'Sample data (94 graded photographs)' or 'my_photos'. */
+  source: string;
+  /** Distinct patients per split, when known. */
+  patients?: { train: number; validation: number; test?: number };
+}
+
 export interface TrainRequest {
   config: Partial<TrainConfig>;
   classNames: string[];
   /** True when classes are ordered grades (quadratic kappa is then reported). */
   ordinal: boolean;
+  /** The label preset the classes come from: decides the screening questions (referable DR, any DR…). */
+  presetId: LabelPresetId;
+  /**
+   * Local-average colour subtraction (Ben Graham) after the resize to the input size, for this run only.
+   * Recorded in the model's manifest; predictions apply it too. Defaults to false.
+   */
+  colourNormalisation?: boolean;
+  dataset: DatasetDescription;
   items: TrainItem[];
 }
 
@@ -76,6 +103,14 @@ export interface TrainResult {
   epochs: EpochSummary[];
   /** Report of the best epoch (lowest validation loss), whose weights are kept. */
   report: EvalReport;
+  /** 0-based epoch whose weights are kept. */
+  bestEpoch: number;
+  /** The test split scored once with the kept weights (its predictions feed the gallery); absent without a test split. */
+  test?: EvalReport;
+  /** Intervals, operating points chosen on validation, calibration: validation and (when there is one) test. */
+  summary: EvaluationSummary;
+  /** The model the worker now holds (what modelInfo() would answer). */
+  model: ModelInfo;
   stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
 }
 
@@ -85,10 +120,33 @@ export type WorkerEvent =
   | { type: 'decode-progress'; done: number; total: number }
   | { type: 'device-lost'; message: string };
 
+/** One screening question of the model (e.g. referable DR) answered for one image. */
+export interface ScreeningDecision {
+  /** As in the summary: 'referable-dr', 'any-dr', … */
+  id: string;
+  /** For people: 'Referable DR (grade 2 or worse)'. */
+  title: string;
+  /** Summed probability of the task's positive classes (uncalibrated, rotation-averaged: what the threshold was chosen on). */
+  score: number;
+  /** The operating point's threshold, chosen on validation. */
+  threshold: number;
+  /** Sensitivity the threshold was chosen for, on validation (e.g. 0.9). */
+  targetSensitivity: number;
+  /** score >= threshold: refer. */
+  positive: boolean;
+}
+
 export interface ImagePrediction {
   classNames: string[];
+  /** Class probabilities, averaged over the model's test-time rotations and temperature-scaled when `calibrated`. */
   probs: number[];
   predictedClass: number;
+  /** True when the manifest's calibration temperature (fitted on validation) was applied to `probs`. */
+  calibrated: boolean;
+  /** How many rotations were averaged: 1, or 4 (0/90/180/270 degrees). */
+  rotations: number;
+  /** The model's screening questions answered at its operating points; absent when the model has none. */
+  screening?: ScreeningDecision[];
 }
 
 export interface ModelInfo {
@@ -98,19 +156,17 @@ export interface ModelInfo {
   origin: 'trained' | 'imported';
   /** fovea.json of the model (settings, metrics, provenance). */
   manifest: FoveaManifest;
+  /** MODEL_CARD.md of the model: rendered after training, or read from an imported package (null if it has none). */
+  modelCard: string | null;
 }
 
-export type WorkerErrorName =
-  | 'NoBackendError'
-  | 'GpuRequiredError'
-  | 'DeviceLostError'
-  | 'DatasetError'
-  | 'InvalidTrainConfigError'
-  | 'NoModelError'
-  | 'ImportError'
-  | 'BusyError'
-  | 'CancelledError'
-  | 'InternalError';
+/** Every error name a worker call can reject with; the UI keeps one plain-words hint per name. */
+export const WORKER_ERROR_NAMES = [
+  'NoBackendError', 'GpuRequiredError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError',
+  'TrainingDivergedError', 'NoModelError', 'ImportError', 'BusyError', 'CancelledError', 'InternalError',
+] as const;
+
+export type WorkerErrorName = (typeof WORKER_ERROR_NAMES)[number];
 
 export interface FoveaWorkerApi {
   /**
@@ -118,16 +174,17 @@ export interface FoveaWorkerApi {
    * fails with NoBackendError only when none starts.
    */
   init(onEvent: (e: WorkerEvent) => void, modelUrl: string): Promise<BackendInfo>;
-  /** Decodes and keeps the images (centre-cropped, downscaled); bad files are listed, never thrown. */
-  addImages(files: ImageFileInput[]): Promise<AddImagesResult>;
+  /** Decodes and keeps the images (cropped as `options` say, downscaled); bad files are listed, never thrown. */
+  addImages(files: ImageFileInput[], options: DecodeOptions): Promise<AddImagesResult>;
   removeImages(ids: string[]): Promise<void>;
   /** Rejects with GpuRequiredError, before anything starts, when the run trains convolutions on a CPU backend. */
   train(request: TrainRequest): Promise<TrainResult>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   cancel(): Promise<void>;
+  /** Prepares the image as the current model's manifest says (crop, colour, test-time rotations, calibration). */
   predict(file: Blob): Promise<ImagePrediction>;
-  /** The current model (trained or imported) as a zip: model.json, weight shards, fovea.json. */
+  /** The current model (trained or imported) as a zip: model.json, weight shards, fovea.json, MODEL_CARD.md. */
   exportModel(): Promise<Uint8Array>;
   importModel(zip: Uint8Array): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../core/eval/metrics';
+import { resolveTrainConfig } from '../core/train/config';
+import { readPrediction, screeningDecisions } from './prediction';
+import type { TrainRequest } from './protocol';
+import { recordTrainedModel } from './trained-model';
+
+const CLASSES = ['No DR', 'Mild', 'Moderate', 'Severe', 'Proliferative DR'];
+
+/** A five-grade report whose image i has true grade i % 5 and puts 0.6 on it (0.1 elsewhere). */
+function report(prefix: string, n: number) {
+  const labels = Array.from({ length: n }, (_, i) => i % 5);
+  const probs = labels.map((t) => CLASSES.map((_, c) => (c === t ? 0.6 : 0.1)));
+  return evaluate({ classNames: CLASSES, ordinal: true, labels, probs, ids: labels.map((_, i) => `${prefix}${i}`) });
+}
+
+const request: TrainRequest = {
+  config: { inputSize: 64 }, classNames: CLASSES, ordinal: true, presetId: 'dr-5-grades', colourNormalisation: true,
+  dataset: { source: 'test photographs', patients: { train: 10, validation: 5, test: 5 } },
+  items: [
+    ...Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, classIndex: i % 5, split: 'train' as const })),
+    ...Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, classIndex: i % 5, split: 'val' as const })),
+    ...Array.from({ length: 10 }, (_, i) => ({ id: `s${i}`, classIndex: i % 5, split: 'test' as const })),
+  ],
+};
+
+describe('a finished run in the studio', () => {
+  const config = resolveTrainConfig({ inputSize: 64, testTimeRotations: true });
+  const outcome = { config, epochs: [], report: report('v', 10), bestEpoch: 0, test: report('s', 10) };
+  const record = recordTrainedModel(request, outcome, { fieldOfViewCrop: true, colourNormalisation: true }, { source: 'x' }, '2026-01-01T00:00:00Z');
+
+  it('summarises validation and test, with the referable-DR and any-DR questions of the five grades', () => {
+    expect(record.summary.test?.count).toBe(10);
+    expect(record.summary.validation.binary.map((b) => b.id)).toEqual(['referable-dr', 'any-dr']);
+  });
+
+  it('records screening, four test-time rotations and the preprocessing in the manifest', () => {
+    expect(record.manifest.screening).toBe(record.summary);
+    expect(record.manifest.testTimeRotations).toEqual([0, 1, 2, 3]);
+    expect(record.manifest.preprocessing.crop).toBe('field-of-view');
+    expect(record.manifest.preprocessing.colour).toBe('local-average-subtraction');
+    expect(record.manifest.validation).not.toHaveProperty('predictions');
+  });
+
+  it('renders a model card naming the task, the test set and the preprocessing', () => {
+    expect(record.modelCard).toMatch(/^# Model card: Five DR grades/);
+    expect(record.modelCard).toMatch(/field of view/i);
+    expect(record.modelCard).toMatch(/test/i);
+  });
+
+  it('answers the screening questions from uncalibrated scores at the validation thresholds', () => {
+    const threshold = record.summary.validation.binary[0].operatingPoint.threshold;
+    // Grade 2 at 0.6: referable score P(2)+P(3)+P(4) = 0.8; the threshold was chosen on such rows.
+    const decisions = screeningDecisions(record.manifest, [0.1, 0.1, 0.6, 0.1, 0.1]);
+    expect(decisions[0]).toMatchObject({ id: 'referable-dr', threshold, positive: 0.8 >= threshold, targetSensitivity: 0.9 });
+    expect(decisions[0].score).toBeCloseTo(0.8, 12);
+  });
+
+  it('calibrates the shown probabilities with the fitted temperature; the decision keeps the raw score', () => {
+    const raw = [0.1, 0.1, 0.6, 0.1, 0.1];
+    const p = readPrediction(record.manifest, raw, 4);
+    const t = record.summary.validation.calibration.temperature;
+    // softmax(log p / T): the top class's share of (0.6^(1/T) + 4 x 0.1^(1/T)).
+    const top = 0.6 ** (1 / t) / (0.6 ** (1 / t) + 4 * 0.1 ** (1 / t));
+    expect(p.calibrated).toBe(true);
+    expect(p.probs[2]).toBeCloseTo(top, 10);
+    expect(p.predictedClass).toBe(2);
+    expect(p.rotations).toBe(4);
+    expect(p.screening?.[0].score).toBeCloseTo(0.8, 12);
+  });
+
+  it('predicts plainly for a model without a screening summary (an older package)', () => {
+    const { screening: _s, ...older } = record.manifest;
+    void _s;
+    const p = readPrediction(older, [0.2, 0.2, 0.2, 0.2, 0.2], 1);
+    expect(p).toMatchObject({ calibrated: false, rotations: 1, predictedClass: 0 });
+    expect(p.screening).toBeUndefined();
+  });
+});

@@ -157,6 +157,7 @@ export function SplitPanel() {
         </div>
       </div>
       {!seedValid && <p className="field-error">The seed must be a whole number; the split uses {split.seed}.</p>}
+      <FieldOfViewCropSetting />
       {derived.items.length > 0 && (
         <table className="compact-table" data-testid="split-table">
           <caption className="visually-hidden">Training, validation and test images per class</caption>
@@ -170,6 +171,30 @@ export function SplitPanel() {
         </table>
       )}
     </section>
+  );
+}
+
+/** The crop applied when images are decoded: the fundus disc's square, or the centre square. */
+function FieldOfViewCropSetting() {
+  const id = useId();
+  const { on, locked, setFieldOfViewCrop } = useDatasetStore(
+    useShallow((s) => ({ on: s.fieldOfViewCrop, locked: s.images.length > 0 || s.progress !== null, setFieldOfViewCrop: s.setFieldOfViewCrop })),
+  );
+  return (
+    <div className="field field-wide">
+      <label className="switch" htmlFor={id}>
+        <input
+          id={id} type="checkbox" role="switch" data-testid="fov-crop" checked={on} disabled={locked}
+          onChange={(e) => setFieldOfViewCrop(e.target.checked)}
+        />
+        <span>Crop to the circular field of view (fundus photographs)</span>
+      </label>
+      <p className="field-hint">
+        {locked
+          ? 'Applied when images are added: remove all images to change it.'
+          : 'The retina then fills the network’s input whatever the camera’s frame; off: the centre square of each photo.'}
+      </p>
+    </div>
   );
 }
 

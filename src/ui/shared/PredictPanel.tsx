@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useModelStore } from '../../state/model';
+import type { ImagePrediction, ScreeningDecision } from '../../worker/protocol';
 import { DropZone } from './DropZone';
 import { ErrorBanner } from './Banner';
 import { Spinner } from './ProgressBar';
@@ -71,9 +72,36 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
                 </li>
               ))}
             </ul>
+            <p className="muted small" data-testid="prediction-method">{methodNote(prediction.result)}</p>
+            {prediction.result.screening && prediction.result.screening.length > 0 && (
+              <ul className="screening-decisions" data-testid="screening-decision" aria-label="Screening decisions" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
+                {prediction.result.screening.map((d) => <li key={d.id}><ScreeningLine decision={d} /></li>)}
+              </ul>
+            )}
           </div>
         </div>
       )}
     </div>
   );
+}
+
+/** "Refer: score 0.71 ≥ threshold 0.34 (chosen for 90% sensitivity on validation)". */
+function ScreeningLine({ decision: d }: { decision: ScreeningDecision }) {
+  const chosen = `chosen for ${Math.round(d.targetSensitivity * 100)}% sensitivity on validation`;
+  // Enough digits that the two numbers differ when they are close.
+  const digits = d.score.toFixed(2) === d.threshold.toFixed(2) ? 4 : 2;
+  return (
+    <>
+      <span className="screening-title">{d.title}</span>{' — '}
+      <strong className={d.positive ? 'screening-refer' : 'screening-clear'}>{d.positive ? 'Refer' : 'No referral'}</strong>
+      {`: score ${d.score.toFixed(digits)} ${d.positive ? '≥' : '<'} threshold ${d.threshold.toFixed(digits)} (${chosen})`}
+    </>
+  );
+}
+
+/** How the probabilities were made, in one line. */
+function methodNote(r: ImagePrediction): string {
+  const parts = [r.rotations > 1 ? `averaged over ${r.rotations} rotations` : 'one pass'];
+  parts.push(r.calibrated ? 'calibrated with the temperature fitted on validation' : 'not calibrated');
+  return `Probabilities ${parts.join(', ')}.`;
 }

@@ -123,13 +123,13 @@ export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
 }
 
 function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onExport: () => void }) {
-  const finished = useTrainingStore((s) => s.finished);
+  const { finished, bestEpoch, summary } = useTrainingStore(useShallow((s) => ({ finished: s.finished, bestEpoch: s.bestEpoch, summary: s.summary })));
   if (!finished) return null;
   const { result } = finished;
-  const best = result.epochs.reduce((a, e) => (e.valLoss < a.valLoss ? e : a), result.epochs[0]);
   const why = result.stoppedBecause === 'completed' ? `Completed ${plural(result.epochs.length, 'epoch')}.`
     : result.stoppedBecause === 'early-stopping' ? `Stopped early after epoch ${result.epochs.length}: the validation loss stopped improving.`
     : `Cancelled after ${plural(result.epochs.length, 'epoch')}.`;
+  const test = summary?.test;
   return (
     <Banner
       tone="success"
@@ -141,8 +141,14 @@ function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onE
       </>}
     >
       <p>
-        {best ? `Best epoch ${best.epoch + 1}: validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}. Its weights are kept.`
+        {bestEpoch !== null ? `Best epoch ${bestEpoch + 1}: validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}. Its weights are kept.`
           : `Validation accuracy ${percent(result.report.accuracy)}.`}
+      </p>
+      <p data-testid="train-test-summary">
+        {test
+          ? `Test set (${plural(test.count, 'image')}, scored once with those weights): accuracy ${percent(test.accuracy.estimate)}` +
+            `${test.binary.length > 0 ? `; ${test.binary.map((b) => `${b.title} sensitivity ${percent(b.operatingPoint.sensitivity.estimate)}, specificity ${percent(b.operatingPoint.specificity.estimate)}`).join('; ')}` : ''}.`
+          : 'No test set was held out (Dataset screen, test share): the numbers are from validation, which also chose the epoch and the threshold.'}
       </p>
     </Banner>
   );

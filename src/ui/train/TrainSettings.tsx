@@ -1,14 +1,22 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { LrSchedule, OptimizerName } from '../../core/train/config';
+import type { ClassWeighting, LrSchedule, OptimizerName } from '../../core/train/config';
 import { useTrainingStore, type FormProblem } from '../../state/training';
 import { NumberField } from '../shared/NumberField';
 
 const INPUT_SIZES = Array.from({ length: (224 - 64) / 32 + 1 }, (_, i) => 64 + i * 32);
 
+const CLASS_WEIGHTING_HINTS: Record<ClassWeighting, string> = {
+  loss: 'Rare classes count more in the loss, so the model does not just learn to say the common class.',
+  sampling: 'Each epoch draws images so that every class is seen equally often (rare images repeat).',
+  none: 'Every image counts the same: the model leans towards the classes with most images.',
+};
+
 /** The training settings; the worker applies the same rules (resolveTrainConfig) that check them here. */
 export function TrainSettings({ disabled, problem }: { disabled: boolean; problem: FormProblem | null }) {
-  const ids = { size: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId() };
+  const ids = {
+    size: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId(), weighting: useId(), tta: useId(), colour: useId(),
+  };
   const { form, setForm } = useTrainingStore(useShallow((s) => ({ form: s.form, setForm: s.setForm })));
   const bad = (field: string) => problem?.field === field;
   const headOnly = form.freezeUpTo === 'all';
@@ -63,6 +71,42 @@ export function TrainSettings({ disabled, problem }: { disabled: boolean; proble
           <p className="field-hint">
             A fundus photograph is still valid when turned. Only quarter turns are used, and colour, brightness and
             contrast are never altered: colour is diagnostic (haemorrhages, exudates).
+          </p>
+        </div>
+        <div className="field field-wide">
+          <label htmlFor={ids.weighting} className="field-label">Class weighting</label>
+          <select
+            id={ids.weighting} data-testid="class-weighting" value={form.classWeighting}
+            onChange={(e) => setForm({ classWeighting: e.target.value as ClassWeighting })}
+          >
+            <option value="loss">Weighted loss</option>
+            <option value="sampling">Balanced sampling</option>
+            <option value="none">None</option>
+          </select>
+          <p className="field-hint">{CLASS_WEIGHTING_HINTS[form.classWeighting]}</p>
+        </div>
+        <div className="field field-wide">
+          <label className="switch" htmlFor={ids.tta}>
+            <input
+              id={ids.tta} type="checkbox" role="switch" data-testid="test-time-rotations" checked={form.testTimeRotations}
+              onChange={(e) => setForm({ testTimeRotations: e.target.checked })}
+            />
+            <span>Average predictions over four rotations</span>
+          </label>
+          <p className="field-hint">
+            Validation, test and single-image predictions average the image at 0°, 90°, 180° and 270°: steadier, four times the work.
+          </p>
+        </div>
+        <div className="field field-wide">
+          <label className="switch" htmlFor={ids.colour}>
+            <input
+              id={ids.colour} type="checkbox" role="switch" data-testid="colour-normalisation" checked={form.colourNormalisation}
+              onChange={(e) => setForm({ colourNormalisation: e.target.checked })}
+            />
+            <span>Colour normalisation (Ben Graham)</span>
+          </label>
+          <p className="field-hint">
+            Subtracts each pixel’s local average colour, evening out lighting and camera differences; saved with the model and applied to its predictions.
           </p>
         </div>
         <div className="field field-wide early-stopping">

@@ -1,12 +1,20 @@
 import type { EvalReport } from '../../core/eval/report';
+import { formatMetric } from '../../core/eval/report-html';
+import type { ClassSummary } from '../../core/eval/summary';
+
+interface ConfusionMatrixProps {
+  report: Pick<EvalReport, 'classNames' | 'confusion'>;
+  /** Which images, e.g. 'test set, 366 images'; said in the table's caption. */
+  source?: string;
+}
 
 /** Rows: true class; columns: predicted class. Shading is the row share, so rare classes read as clearly as common ones. */
-export function ConfusionMatrix({ report }: { report: Omit<EvalReport, 'predictions'> }) {
+export function ConfusionMatrix({ report, source }: ConfusionMatrixProps) {
   const { classNames, confusion } = report;
   return (
     <div className="table-scroll">
       <table className="confusion" data-testid="confusion-matrix">
-        <caption className="visually-hidden">Confusion matrix: rows are true classes, columns are predicted classes</caption>
+        <caption className="visually-hidden">Confusion matrix{source ? `, ${source}` : ''}: rows are true classes, columns are predicted classes</caption>
         <thead>
           <tr>
             <td className="confusion-corner"><span className="muted small">true ↓ / predicted →</span></td>
@@ -31,7 +39,7 @@ export function ConfusionMatrix({ report }: { report: Omit<EvalReport, 'predicti
                       title={`${count} of ${total} “${classNames[t]}” images predicted as “${classNames[p]}”`}
                     >
                       <span className="cell-count">{count}</span>
-                      <span className="cell-share">{total > 0 ? `${Math.round(share * 100)} %` : '—'}</span>
+                      <span className="cell-share">{total > 0 ? `${Math.round(share * 100)}%` : '—'}</span>
                     </td>
                   );
                 })}
@@ -45,11 +53,17 @@ export function ConfusionMatrix({ report }: { report: Omit<EvalReport, 'predicti
   );
 }
 
-export function ClassTable({ report }: { report: Omit<EvalReport, 'predictions'> }) {
-  const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '—');
+/** A per-class row from either a live report (AUC inside its ROC curve) or a summary (AUC as a number). */
+export function classRows(report: Pick<EvalReport, 'perClass'>): ClassSummary[] {
+  return report.perClass.map((c) => ({ name: c.name, support: c.support, sensitivity: c.sensitivity, specificity: c.specificity, auc: c.roc?.auc ?? NaN }));
+}
+
+export function ClassTable({ rows, source }: { rows: ClassSummary[]; source?: string }) {
+  const pct = (x: number) => formatMetric(x, 'percent');
   return (
     <div className="table-scroll">
       <table className="data-table" data-testid="class-table">
+        <caption className="visually-hidden">Per class sensitivity, specificity and one-vs-rest AUC{source ? `, ${source}` : ''}</caption>
         <thead>
           <tr>
             <th scope="col">Class</th>
@@ -60,13 +74,13 @@ export function ClassTable({ report }: { report: Omit<EvalReport, 'predictions'>
           </tr>
         </thead>
         <tbody>
-          {report.perClass.map((c) => (
+          {rows.map((c) => (
             <tr key={c.name}>
               <th scope="row">{c.name}</th>
               <td className="num">{c.support}</td>
               <td className="num">{pct(c.sensitivity)}</td>
               <td className="num">{pct(c.specificity)}</td>
-              <td className="num">{c.roc ? c.roc.auc.toFixed(3) : '—'}</td>
+              <td className="num">{formatMetric(c.auc, 'score')}</td>
             </tr>
           ))}
         </tbody>

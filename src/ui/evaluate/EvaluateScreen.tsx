@@ -3,14 +3,21 @@ import { useModelStore } from '../../state/model';
 import { useTrainingStore } from '../../state/training';
 import { Banner } from '../shared/Banner';
 import { PredictPanel } from '../shared/PredictPanel';
-import { ConfusionMatrix, ClassTable } from './ConfusionMatrix';
+import { ConfusionMatrix, ClassTable, classRows } from './ConfusionMatrix';
 import { MetricsSummary } from './MetricsSummary';
 import { PredictionsGallery } from './PredictionsGallery';
 import { RocChart } from './RocChart';
+import { useState } from 'react';
+import type { SetId } from './provenance';
+import { ScreeningEvaluation } from './ScreeningEvaluation';
+import { useScreeningView } from './useScreeningView';
 import { useShownReport } from './useShownReport';
 
 export function EvaluateScreen() {
   const shown = useShownReport();
+  const screening = useScreeningView();
+  // The test set is what to quote, so it is shown first; the switch (and a summary without test) can change that.
+  const [set, setSet] = useState<SetId>('test');
   const setTab = useAppStore((s) => s.setTab);
   const hasInfo = useModelStore((s) => s.info !== null);
   const hasFinished = useTrainingStore((s) => s.finished !== null);
@@ -35,6 +42,22 @@ export function EvaluateScreen() {
     );
   }
 
+  const tryModel = (
+    <section className="panel" aria-labelledby="predict-title">
+      <h2 id="predict-title" className="panel-title">Try the model on a new image</h2>
+      <PredictPanel hasModel={hasModel} />
+    </section>
+  );
+
+  if (screening) {
+    return (
+      <div className="evaluate-screen">
+        <ScreeningEvaluation {...screening} set={set} onSetChange={setSet} />
+        {tryModel}
+      </div>
+    );
+  }
+
   const { report, source, live } = shown;
   return (
     <div className="evaluate-screen">
@@ -47,7 +70,7 @@ export function EvaluateScreen() {
           <h2 id="confusion-title" className="panel-title">Confusion matrix</h2>
           <ConfusionMatrix report={report} />
           <h3 className="subhead">Per class</h3>
-          <ClassTable report={report} />
+          <ClassTable rows={classRows(report)} />
         </section>
         <section className="panel" aria-labelledby="roc-title">
           <h2 id="roc-title" className="panel-title">ROC curves</h2>
@@ -60,10 +83,7 @@ export function EvaluateScreen() {
           <PredictionsGallery report={report} />
         </section>
       )}
-      <section className="panel" aria-labelledby="predict-title">
-        <h2 id="predict-title" className="panel-title">Try the model on a new image</h2>
-        <PredictPanel hasModel={hasModel} />
-      </section>
+      {tryModel}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo, useState, type ReactNode } from 'react';
 import type { EvalReport, Prediction } from '../../core/eval/report';
 import { useDatasetStore } from '../../state/dataset';
 import { percent } from '../shared/format';
@@ -19,8 +19,8 @@ const PAGE = 48;
 const confidence = (p: Prediction) => p.probs[p.predictedClass] ?? 0;
 const correct = (p: Prediction) => p.predictedClass === p.trueClass;
 
-/** Every validation image with its true and predicted class; mistakes are where to look first. */
-export function PredictionsGallery({ report }: { report: EvalReport }) {
+/** Every image of one set with its true and predicted class; mistakes are where to look first. */
+export function PredictionsGallery({ report, controls }: { report: EvalReport; controls?: ReactNode }) {
   const sortId = useId();
   const filterId = useId();
   const images = useDatasetStore((s) => s.images);
@@ -38,6 +38,7 @@ export function PredictionsGallery({ report }: { report: EvalReport }) {
   return (
     <div className="gallery" data-testid="predictions-gallery">
       <div className="gallery-controls">
+        {controls}
         <div className="field inline">
           <label htmlFor={sortId} className="field-label">Sort</label>
           <select id={sortId} data-testid="gallery-sort" value={sort} onChange={(e) => setSort(e.target.value as SortKey)}>
@@ -76,7 +77,7 @@ export function PredictionsGallery({ report }: { report: EvalReport }) {
               <dl className="gallery-meta">
                 <div><dt>True</dt><dd>{report.classNames[p.trueClass]}</dd></div>
                 <div><dt>Predicted</dt><dd className={ok ? undefined : 'wrong-text'}>{report.classNames[p.predictedClass]}</dd></div>
-                <div><dt>Confidence</dt><dd>{percent(confidence(p), 0)}</dd></div>
+                <div><dt data-testid="gallery-confidence-label">Confidence</dt><dd data-testid="gallery-confidence-value">{percent(confidence(p), 0)}</dd></div>
               </dl>
               {img && <p className="gallery-name small muted" title={img.relativePath}>{img.name}</p>}
             </li>

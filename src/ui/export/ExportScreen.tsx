@@ -8,6 +8,8 @@ import { DropZone } from '../shared/DropZone';
 import { PredictPanel } from '../shared/PredictPanel';
 import { Spinner } from '../shared/ProgressBar';
 import { bytes, percent } from '../shared/format';
+import { DecisionSettings } from './DecisionSettings';
+import { MODEL_CARD_FILE_NAME, ModelCardPanel } from './ModelCardPanel';
 
 const LOAD_SNIPPET = `import * as tf from '@tensorflow/tfjs';
 
@@ -83,6 +85,10 @@ function ExportPanel() {
     })),
   );
   const hasFinished = useTrainingStore((s) => s.finished !== null);
+  const trainedSummary = useTrainingStore((s) => s.summary);
+  const info = useModelStore((s) => s.info);
+  // An imported package brings its own decision settings; a model trained here has the run's.
+  const summary = info?.origin === 'imported' ? info.manifest.screening ?? null : trainedSummary;
   const [copied, setCopied] = useState(false);
 
   const download = async () => {
@@ -116,8 +122,12 @@ function ExportPanel() {
       <ul className="file-list">
         <li><code>model.json</code> — the network: GoogLeNet up to the chosen layer plus your new classifier (TensorFlow.js layers format).</li>
         <li><code>group1-shard1ofN.bin</code>, … — the weights, in 4 MB pieces.</li>
-        <li><code>fovea.json</code> — class names, input size, preprocessing, training settings, validation metrics and where the pretrained weights came from.</li>
+        <li><code>fovea.json</code> — class names, input size, preprocessing, training settings, validation metrics, the operating point and temperature below, and where the pretrained weights came from.</li>
+        <li><code>{MODEL_CARD_FILE_NAME}</code> — the model card shown below: intended use, data, every number with its interval and set, limitations.</li>
       </ul>
+
+      <h3 className="subhead">Operating point and temperature in <code>fovea.json</code> <span className="muted small">(chosen on the validation set)</span></h3>
+      <DecisionSettings summary={summary} />
 
       <h3 className="subhead">Use it in any TensorFlow.js app</h3>
       <div className="code-block">
@@ -183,10 +193,14 @@ function ImportPanel() {
 }
 
 export function ExportScreen() {
+  const modelCard = useModelStore((s) => s.modelCard);
   return (
-    <div className="export-screen two-even">
-      <ExportPanel />
-      <ImportPanel />
+    <div className="export-layout">
+      <div className="export-screen two-even">
+        <ExportPanel />
+        <ImportPanel />
+      </div>
+      <ModelCardPanel markdown={modelCard} />
     </div>
   );
 }

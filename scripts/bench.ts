@@ -4,35 +4,12 @@
  * stdout, progress on stderr. Runs under Node on WebGPU through dawn.node (SwiftShader here, the GPU on a
  * GPU machine: see scripts/bench/README.md), or with --browser in Chromium. `--help` lists the flags.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { rerunWithVulkanLoader } from './lib/vulkan-loader';
 import { BENCH_USAGE, BenchArgsError, parseBenchArgs, type BenchCli } from './bench/options';
 import { type BenchReport, summaryLines } from './bench/report';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-const SYSTEM_VULKAN = ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/lib/aarch64-linux-gnu'];
-
-/**
- * dawn.node loads libvulkan.so.1 by name. Debian's chromium ships one beside its SwiftShader ICD, but not on
- * the library path: when VK_ICD_FILENAMES points there and the system has no loader, rerun this process
- * with that folder on LD_LIBRARY_PATH (which only takes effect at process start). Returns true if it did.
- */
-function rerunWithVulkanLoader(): boolean {
-  const icd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
-  if (!icd || process.env.FOVEA_BENCH_RERUN) return false;
-  const dir = dirname(icd.split(':')[0]);
-  const paths = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  if (!existsSync(join(dir, 'libvulkan.so.1')) || paths.includes(dir)) return false;
-  if (SYSTEM_VULKAN.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return false;
-  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, LD_LIBRARY_PATH: [dir, ...paths].join(':'), FOVEA_BENCH_RERUN: '1' },
-  });
-  process.exitCode = r.status ?? 1;
-  return true;
-}
 
 async function runInNode(cli: BenchCli): Promise<BenchReport> {
   const { benchDirs } = await import('./bench/node-demo');

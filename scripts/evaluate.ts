@@ -7,12 +7,14 @@
 import { installBackend } from './evaluate/backend';
 import { InvalidEvaluateArgsError, parseEvaluateArgs } from './evaluate/options';
 import { runEvaluation } from './evaluate/run';
+import { rerunWithVulkanLoader } from './lib/vulkan-loader';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const config = parseEvaluateArgs(argv);
+  if (config.backend === 'webgpu' && rerunWithVulkanLoader()) return;
   const backend = await installBackend(config.backend);
   log(`backend: ${backend}`);
   const { metricsPath } = await runEvaluation({

@@ -9,7 +9,7 @@ describe('npm run evaluate: the command line', () => {
     expect(c).toMatchObject({
       train: 'data/x', eval: null, task: null, preprocessing: 'fov', backend: 'wasm', cv: 0,
       valFraction: 0.15, testFraction: 0.15, targetSensitivity: 0.9, limit: 0, bootstrap: 1000, seed: 42,
-      out: 'results/2026-11-30-12-34-56', exportModel: true,
+      out: 'results/2026-11-30-12-34-56', exportModel: true, model: null,
     });
     expect(c.training).toEqual({});
   });

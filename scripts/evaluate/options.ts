@@ -40,6 +40,8 @@ export interface EvaluateConfig {
   out: string;
   /** Write the exported model package (model.zip). Defaults to true. */
   exportModel: boolean;
+  /** Folder of the converted GoogLeNet (model.json, shards, provenance.json). Defaults to public/models/googlenet. */
+  model: string | null;
 }
 
 export class InvalidEvaluateArgsError extends Error {
@@ -65,7 +67,8 @@ export const EVALUATE_USAGE = `npm run evaluate -- --train <folder|labels.csv> [
   --val F --test F      held-out shares (default 0.15 and 0.15)
   --sensitivity F       target sensitivity of the operating point (default 0.9)
   --limit N             use a stratified, patient-aware subset of N images
-  --bootstrap N --seed N --out DIR --no-export`;
+  --bootstrap N --seed N --out DIR --no-export
+  --model DIR           the converted GoogLeNet (default public/models/googlenet)`;
 
 const SCENARIO_BY_NUMBER = new Map(SCENARIOS.map((s) => [String(s.number), s.id] as const));
 
@@ -88,7 +91,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
   if (switches.has('help')) throw new InvalidEvaluateArgsError(EVALUATE_USAGE);
   const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'epochs', 'batch', 'lr', 'lr-mult',
     'weight-decay', 'optimizer', 'schedule', 'dropout', 'patience', 'train-seed', 'class-weighting', 'preprocess',
-    'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out'];
+    'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
   for (const name of flags.keys()) {
     if (!known.includes(name)) throw new InvalidEvaluateArgsError(`Unknown option --${name}.\n\n${EVALUATE_USAGE}`);
   }
@@ -163,6 +166,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
     seed: num('seed') ?? 42,
     out: flags.get('out') ?? `results/${now.toISOString().slice(0, 19).replace(/[:T]/g, '-')}`,
     exportModel: !switches.has('no-export'),
+    model: flags.get('model') ?? null,
   };
   if (!(Number.isInteger(c.cv) && (c.cv === 0 || c.cv >= 2))) throw new InvalidEvaluateArgsError(`--cv is ${c.cv}; expected a whole number of at least 2.`);
   if (!(c.valFraction > 0 && c.valFraction < 1)) throw new InvalidEvaluateArgsError(`--val is ${c.valFraction}; expected a share in (0, 1).`);

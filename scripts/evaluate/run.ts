@@ -112,7 +112,7 @@ async function runFold(
   ctx: RunContext, fold: Fold, classes: TaskClasses, image: (id: string) => import('../../src/core/data/preprocess').RgbImage,
 ): Promise<FoldResult> {
   const start = performance.now();
-  const base = await loadGoogLeNet();
+  const base = await loadGoogLeNet(ctx.config.model ?? MODEL_DIR);
   let outcome: TrainOutcome;
   try {
     outcome = await trainClassifier(
@@ -222,7 +222,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     ...training, task: classes.task, preprocessing: config.preprocessing, targetSensitivity: config.targetSensitivity,
     valFraction: config.valFraction, testFraction: config.testFraction, splitSeed: config.seed, backend: ctx.backend,
   };
-  const provenance = JSON.parse(readFileSync(join(MODEL_DIR, 'provenance.json'), 'utf8')) as Record<string, unknown>;
+  const provenance = JSON.parse(readFileSync(join(config.model ?? MODEL_DIR, 'provenance.json'), 'utf8')) as Record<string, unknown>;
 
   const results: FoldResult[] = [];
   for (const fold of folds) {

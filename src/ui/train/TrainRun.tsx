@@ -59,7 +59,8 @@ export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
       <h2 id="run-title" className="panel-title">Run</h2>
       <p className="run-data muted">
         {derived.items.length > 0
-          ? `${plural(derived.trainCount, 'image')} to train on, ${plural(derived.valCount, 'image')} to validate on, ${plural(derived.classNames.length, 'class', 'classes')}.`
+          ? `${plural(derived.trainCount, 'image')} to train on, ${plural(derived.valCount, 'image')} to validate on, ` +
+            `${derived.testCount > 0 ? `${plural(derived.testCount, 'image')} held out for the test, ` : ''}${plural(derived.classNames.length, 'class', 'classes')}.`
           : 'No dataset yet.'}
       </p>
       <div className="button-row">

@@ -88,18 +88,20 @@ class FoveaGoogLeNet(nn.Module):
             x = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
         return self._inception(b, x)
 
-    def features(self, x):
+    def features(self, x, frozen=()):
+        """Output of the last block; blocks in `frozen` run without gradients (a frozen prefix, as in the studio)."""
         for b in self.blocks:
-            x = self.block_output(b, x)
+            with torch.set_grad_enabled(torch.is_grad_enabled() and b not in frozen):
+                x = self.block_output(b, x)
         return x
 
     def head(self, x):
         x = x.mean(dim=(2, 3))  # pool5, or the global average pool on an earlier block
         return self.fovea_classifier(self.fovea_dropout(self.fovea_feature_scale(x)))
 
-    def forward(self, x):
+    def forward(self, x, frozen=()):
         """Logits; softmax gives the class probabilities."""
-        return self.head(self.features(x))
+        return self.head(self.features(x, frozen))
 
 
 def read_safetensors(path):

@@ -109,11 +109,11 @@ describe.skipIf(!existsSync(MODEL_DIR))("README's snippets for using an exported
 
   const python = findTorchPython();
   const hasOrtPython = !!python && spawnSync(python, ['-c', 'import onnxruntime'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!hasOrtPython)('ONNX Runtime for Python: runs fovea.onnx (skipped: no python3 with onnxruntime; pip install onnxruntime)', async () => {
+  it.skipIf(!hasOrtPython)('ONNX Runtime for Python: runs fovea.onnx (needs python3 with onnxruntime, else skipped: pip install onnxruntime)', async () => {
     close(await runPy('onnxruntime-python', python!));
   });
 
-  it.skipIf(!python)('PyTorch: model.py loads fovea.safetensors and predicts (skipped: no python3 with torch)', async () => {
+  it.skipIf(!python)('PyTorch: model.py loads fovea.safetensors and predicts (needs python3 with torch, else skipped: apt-get install python3-torch)', async () => {
     close(await runPy('pytorch', python!));
   });
 });

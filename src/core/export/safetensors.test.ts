@@ -114,7 +114,7 @@ describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights
   });
 
   const python = findTorchPython();
-  it.skipIf(!python)('gives the same logits in PyTorch (model.py) as in TF.js on demo images, within 1e-4 (skipped: no python3 with torch; apt-get install python3-torch)', async () => {
+  it.skipIf(!python)('gives the same logits in PyTorch (model.py) as in TF.js on demo images, within 1e-4 (needs python3 with torch, else skipped: apt-get install python3-torch)', async () => {
     const images = demoImages().filter((_, i) => i % 30 === 0).slice(0, 3);
     const image = imageLookup(images, SIZE);
     const input = new Float32Array(images.length * SIZE * SIZE * 3);

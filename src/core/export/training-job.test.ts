@@ -78,7 +78,7 @@ describe.skipIf(!hasDemo())('Export training job: a zip PyTorch trains with torc
   });
 
   const python = findTorchPython();
-  it.skipIf(!python)('trains one epoch with torchrun --nproc_per_node=2 (gloo), and the imported net predicts as PyTorch within 1e-4 (skipped: no python3 with torch)', async () => {
+  it.skipIf(!python)('trains one epoch with torchrun --nproc_per_node=2 (gloo), and the imported net predicts as PyTorch within 1e-4 (needs python3 with torch, else skipped: apt-get install python3-torch)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fovea-job-'));
     try {
       unzipTo(dir, job);

@@ -8,7 +8,7 @@ describe('resolveTrainConfig', () => {
       optimizer: 'sgd-momentum', learningRate: 0.01, momentum: 0.9, pretrainedLrMultiplier: 0.1, weightDecay: 5e-4,
       lrSchedule: 'cosine', stepEpochs: 4, stepGamma: 0.1, rotations: true,
       earlyStopping: { enabled: true, patience: 3, minDelta: 0 }, dropout: 0.4, seed: 42,
-      classWeighting: 'loss', testTimeRotations: true,
+      classWeighting: 'loss', testTimeRotations: true, initialisation: 'pretrained',
     } satisfies TrainConfig);
   });
 
@@ -53,6 +53,21 @@ describe('resolveTrainConfig', () => {
     expect(error).toBeInstanceOf(InvalidTrainConfigError);
     expect((error as InvalidTrainConfigError).field).toBe(field);
     expect((error as Error).message).toContain(`'${field}'`);
+  });
+});
+
+describe('resolveTrainConfig: initialisation (from scratch)', () => {
+  it("defaults to 'pretrained'; 'random' trains every layer at the full rate unless told otherwise", () => {
+    expect(resolveTrainConfig().initialisation).toBe('pretrained');
+    const scratch = resolveTrainConfig({ scenario: 'finetune-all', initialisation: 'random' });
+    expect(scratch.freezeUpTo).toBe('none');
+    expect(scratch.pretrainedLrMultiplier).toBe(1);
+    expect(resolveTrainConfig({ scenario: 'finetune-all', initialisation: 'random', pretrainedLrMultiplier: 0.5 }).pretrainedLrMultiplier).toBe(0.5);
+  });
+
+  it('refuses a random start with frozen layers, and an unknown initialisation, naming the value', () => {
+    expect(() => resolveTrainConfig({ scenario: 'linear-top', initialisation: 'random' })).toThrow(InvalidTrainConfigError);
+    expect(() => resolveTrainConfig({ initialisation: 'imagenet' as never })).toThrow(/'initialisation' is "imagenet"/);
   });
 });
 

@@ -90,6 +90,14 @@ export type LrSchedule = 'constant' | 'step' | 'cosine';
 export type ClassWeighting = 'none' | 'loss' | 'sampling';
 export const CLASS_WEIGHTINGS: readonly ClassWeighting[] = ['none', 'loss', 'sampling'];
 
+/**
+ * Where the backbone's weights start: 'pretrained' (ImageNet, transfer learning) or 'random' (from scratch:
+ * He-normal kernels and zero biases drawn from the seed, the baseline that shows what the pretrained weights
+ * are worth). A random start must train every layer (freezeUpTo 'none').
+ */
+export type Initialisation = 'pretrained' | 'random';
+export const INITIALISATIONS: readonly Initialisation[] = ['pretrained', 'random'];
+
 export interface TrainConfig {
   /** Which preset the freeze/head settings came from, or 'custom'. Defaults to 'finetune-pretrained'. */
   scenario: ScenarioId | 'custom';
@@ -132,6 +140,9 @@ export interface TrainConfig {
   /** Validation and test probabilities are the mean softmax over the 0/90/180/270 degree rotations of each
    * image (a fundus photograph has no up). Defaults to true. */
   testTimeRotations: boolean;
+  /** Where the backbone's weights start (see Initialisation). Defaults to 'pretrained'. With 'random',
+   * pretrainedLrMultiplier defaults to 1: no layer holds knowledge worth learning slowly. */
+  initialisation: Initialisation;
 }
 
 export class InvalidTrainConfigError extends Error {
@@ -145,6 +156,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   const scenarioId = partial.scenario ?? 'finetune-pretrained';
   const preset = scenarioId === 'custom' ? scenarioById('finetune-pretrained') : scenarioById(scenarioId);
   const optimizer = partial.optimizer ?? 'sgd-momentum';
+  const initialisation = partial.initialisation ?? 'pretrained';
   const c: TrainConfig = {
     scenario: scenarioId,
     freezeUpTo: partial.freezeUpTo ?? preset.freezeUpTo,
@@ -155,7 +167,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     optimizer,
     learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-3 : 1e-2),
     momentum: partial.momentum ?? 0.9,
-    pretrainedLrMultiplier: partial.pretrainedLrMultiplier ?? 0.1,
+    pretrainedLrMultiplier: partial.pretrainedLrMultiplier ?? (initialisation === 'random' ? 1 : 0.1),
     weightDecay: partial.weightDecay ?? 5e-4,
     lrSchedule: partial.lrSchedule ?? 'cosine',
     stepEpochs: partial.stepEpochs ?? 4,
@@ -166,6 +178,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     seed: partial.seed ?? 42,
     classWeighting: partial.classWeighting ?? 'loss',
     testTimeRotations: partial.testTimeRotations ?? true,
+    initialisation,
   };
   try {
     assertValidInputSize(c.inputSize);
@@ -197,6 +210,10 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (!Number.isInteger(c.seed)) throw new InvalidTrainConfigError('seed', c.seed, 'a whole number');
   if (!(c.earlyStopping.minDelta >= 0)) throw new InvalidTrainConfigError('earlyStopping.minDelta', c.earlyStopping.minDelta, 'a number of at least 0');
   if (!['constant', 'step', 'cosine'].includes(c.lrSchedule)) throw new InvalidTrainConfigError('lrSchedule', c.lrSchedule, "'constant', 'step' or 'cosine'");
+  if (!INITIALISATIONS.includes(c.initialisation)) throw new InvalidTrainConfigError('initialisation', c.initialisation, "'pretrained' or 'random'");
+  if (c.initialisation === 'random' && c.freezeUpTo !== 'none') {
+    throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, "'none' when training from scratch (random initialisation): frozen random layers learn nothing");
+  }
   if (c.freezeUpTo !== 'none' && c.freezeUpTo !== 'all' && !BLOCKS.includes(c.freezeUpTo)) {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `'none', 'all' or a block (${BLOCKS.join(', ')})`);
   }

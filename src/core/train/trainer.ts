@@ -11,6 +11,7 @@ import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../data/prep
 import { mulberry32, type Random, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
+import { reinitialiseWeights } from '../model/reinitialise';
 import { buildClassifier, disposeNewLayers, type FoveaNet, measureFeatureScale } from '../model/classifier';
 import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
@@ -328,7 +329,7 @@ function restoreCheckpoint(net: FoveaNet, checkpoint: Checkpoint): void {
 
 /**
  * One run of transfer learning: builds the network on `base` (whose layers it trains in place; the caller
- * owns and frees `base`), trains, and returns the net holding the best epoch's weights. When it throws
+ * owns and frees `base`; with initialisation 'random' its weights are first redrawn), trains, and returns the net holding the best epoch's weights. When it throws
  * (cancelled before an epoch ended, diverged, bad data), it frees the layers it added.
  */
 export async function trainClassifier(
@@ -344,6 +345,8 @@ export async function trainClassifier(
   const k = data.classNames.length;
 
   emit({ type: 'phase', phase: 'preparing' });
+  // From scratch: the same architecture with every pretrained weight replaced by a random start (config.ts).
+  if (config.initialisation === 'random') reinitialiseWeights(base, config.seed);
   const size = config.inputSize;
   const probe = inputBatch(data, data.train.slice(0, Math.min(16, data.train.length)).map((it) => ({ id: it.id, rotation: 0 })), size);
   let featureScale: number;

@@ -23,6 +23,7 @@ import type {
   TrainRequest, TrainResult, WorkerErrorName, WorkerEvent,
 } from './protocol';
 import { recordTrainedModel } from './trained-model';
+import { onnxOf, readTrainingResult, torchWeightsOf, trainingJobOf } from './export-formats';
 
 function workerError(name: WorkerErrorName, message: string): Error {
   return new WorkerError(name, message);
@@ -225,6 +226,49 @@ const api: FoveaWorkerApi = {
   }),
 
   modelInfo: async () => (current ? infoOf(current) : null),
+
+  // --- export formats (issue 10) ---
+  exportOnnx: guarded(async () => {
+    if (!current) throw workerError('NoModelError', 'There is no model to export yet: train one first.');
+    const bytes = await onnxOf(current.model, current.manifest);
+    return Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]);
+  }),
+
+  exportTorchWeights: guarded(async () => {
+    if (!current) throw workerError('NoModelError', 'There is no model to export yet: train one first.');
+    const files = await torchWeightsOf(current.model, current.manifest);
+    return Comlink.transfer(files, [files.weights.buffer as ArrayBuffer, files.modelPy.buffer as ArrayBuffer]);
+  }),
+
+  exportTrainingJob: guarded(async (request) => {
+    if (run) throw workerError('BusyError', 'Wait for the training run to finish before exporting a training job.');
+    const config = resolveTrainConfig(request.config);
+    const ids = request.items.map((i) => i.id);
+    const prep = { fieldOfViewCrop: runCrop(ids), colourNormalisation: request.colourNormalisation ?? false };
+    const image = imagesAt({ size: config.inputSize, colourNormalisation: prep.colourNormalisation }, ids);
+    const files = await trainingJobOf(await tf.loadLayersModel(modelUrl), request, image, prep);
+    return Comlink.transfer(files, [files.job.buffer as ArrayBuffer, ...(files.images ? [files.images.buffer as ArrayBuffer] : [])]);
+  }),
+
+  importTrainingResult: guarded(async (request, files) => {
+    if (run) throw workerError('BusyError', 'Wait for the training run to finish before importing a training result.');
+    const prep = { fieldOfViewCrop: runCrop(request.items.map((i) => i.id)), colourNormalisation: request.colourNormalisation ?? false };
+    const base = await tf.loadLayersModel(modelUrl);
+    const outcome = readTrainingResult(base, request, files);
+    let record;
+    try {
+      record = recordTrainedModel(request, outcome, prep, provenance, new Date().toISOString());
+    } catch (e) {
+      disposeNetwork(outcome.net.model, base);
+      throw e;
+    }
+    setCurrent({ model: outcome.net.model, base, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
+    return {
+      config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
+      ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: infoOf(current!),
+      stoppedBecause: outcome.stoppedBecause,
+    };
+  }),
 };
 
 Comlink.expose(api);

@@ -189,3 +189,50 @@ export interface FoveaWorkerApi {
   importModel(zip: Uint8Array): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;
 }
+
+// --- export formats (issue 10) ---
+// The model in formats other apps read (ONNX, PyTorch safetensors), and training handed to PyTorch (torchrun)
+// and taken back. Declared as a second FoveaWorkerApi block, which TypeScript merges with the one above.
+
+/** The current model's weights for PyTorch: the safetensors file and the model.py that loads it. */
+export interface TorchWeightsFiles {
+  /** weights.safetensors: PyTorch names and layouts, the head described in `__metadata__`. */
+  weights: Uint8Array;
+  /** model.py (UTF-8): GoogLeNet with Caffe semantics; `model.load('weights.safetensors')`. */
+  modelPy: Uint8Array;
+}
+
+/** A training run to hand to PyTorch: the same request as train(), plus what the job's manifest needs. */
+export interface TrainingJobRequest extends TrainRequest {
+  /** Patient id of each image, by image id: images of one patient stay on one side of the split. */
+  patientIds: Record<string, string>;
+  /** Also pack the images as the studio prepared them (cropped, resized) into a second zip. */
+  includeImages: boolean;
+}
+
+export interface TrainingJobFiles {
+  /** job/{manifest.json, settings.json, start.safetensors, model.py, train.py, README.md}. */
+  job: Uint8Array;
+  /** images/<nnnnnn>.rgb, or null when not asked for. */
+  images: Uint8Array | null;
+}
+
+/** One file of train.py's output folder (weights.safetensors, metrics.json), or the folder zipped. */
+export interface TrainingResultFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+export interface FoveaWorkerApi {
+  /** The current model as ONNX (opset 13), preprocessing and labels in its metadata. Rejects with NoModelError. */
+  exportOnnx(): Promise<Uint8Array>;
+  /** The current model as safetensors under PyTorch names, with model.py. Rejects with NoModelError. */
+  exportTorchWeights(): Promise<TorchWeightsFiles>;
+  /** The run `request` describes as a torchrun job: starting weights built as train() would, manifest, settings, Python. */
+  exportTrainingJob(request: TrainingJobRequest): Promise<TrainingJobFiles>;
+  /**
+   * train.py's result for the run `request` describes (the same dataset, split and classes) becomes the current
+   * model, answered like a finished run of train() (curves, reports, summary). Rejects with ImportError.
+   */
+  importTrainingResult(request: TrainRequest, files: TrainingResultFile[]): Promise<TrainResult>;
+}

@@ -91,6 +91,8 @@ export interface TrainingActions {
   /** Applies one of the four scenarios (freeze + head) or switches to custom settings. */
   selectScenario(id: ScenarioId | 'custom'): void;
   start(): Promise<void>;
+  /** Shows a finished run: one of start()'s, or a result trained elsewhere (PyTorch) and imported for `info`. */
+  finishRun(info: RunInfo, result: TrainResult): void;
   pause(): Promise<void>;
   resume(): Promise<void>;
   cancel(): Promise<void>;
@@ -176,6 +178,32 @@ export function describeDataset(images: readonly DatasetImage[], items: readonly
   return { source, patients: { train: patients('train'), validation: patients('val'), ...(test > 0 ? { test } : {}) } };
 }
 
+/** The training request for the current dataset (items, split, classes) and the form's settings. */
+export function currentTrainRequest(form: TrainForm): TrainRequest {
+  const datasetState = useDatasetStore.getState();
+  const dataset = deriveDataset(datasetState);
+  return {
+    config: formToConfig(form),
+    classNames: dataset.classNames,
+    ordinal: dataset.ordinal,
+    presetId: datasetState.presetId,
+    colourNormalisation: form.colourNormalisation,
+    dataset: describeDataset(datasetState.images, dataset.items),
+    items: dataset.items,
+  };
+}
+
+export function runInfoOf(request: TrainRequest, startedAt: number): RunInfo {
+  return {
+    classNames: request.classNames,
+    ordinal: request.ordinal,
+    trainCount: request.items.filter((i) => i.split === 'train').length,
+    valCount: request.items.filter((i) => i.split === 'val').length,
+    testCount: request.items.filter((i) => i.split === 'test').length,
+    startedAt,
+  };
+}
+
 export interface FormProblem {
   field: string;
   message: string;
@@ -237,25 +265,8 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
 
   start: async () => {
     if (isActive(get().status)) return;
-    const datasetState = useDatasetStore.getState();
-    const dataset = deriveDataset(datasetState);
-    const request: TrainRequest = {
-      config: formToConfig(get().form),
-      classNames: dataset.classNames,
-      ordinal: dataset.ordinal,
-      presetId: datasetState.presetId,
-      colourNormalisation: get().form.colourNormalisation,
-      dataset: describeDataset(datasetState.images, dataset.items),
-      items: dataset.items,
-    };
-    const info: RunInfo = {
-      classNames: dataset.classNames,
-      ordinal: dataset.ordinal,
-      trainCount: request.items.filter((i) => i.split === 'train').length,
-      valCount: request.items.filter((i) => i.split === 'val').length,
-      testCount: request.items.filter((i) => i.split === 'test').length,
-      startedAt: Date.now(),
-    };
+    const request = currentTrainRequest(get().form);
+    const info = runInfoOf(request, Date.now());
     set({
       status: 'starting', phase: 'preparing', phaseMessage: null, pausedFrom: null, run: info, endedAt: null, lastBatch: null,
       batches: [], epochs: [], liveReport: null, error: null,
@@ -264,23 +275,33 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
     try {
       const result = await foveaWorker().train(request);
       if (token !== runToken) return;
-      const now = Date.now();
-      set((s) => ({
-        status: 'done',
-        phase: 'done',
-        endedAt: now,
-        finished: { info, result, batches: s.batches, finishedAt: now },
-        summary: result.summary,
-        bestEpoch: result.bestEpoch,
-        testReport: result.test ?? null,
-      }));
-      useModelStore.getState().showModel(result.model);
+      get().finishRun(info, result);
     } catch (e) {
       if (token !== runToken) return;
       const error = toUserError(e);
       if (error.name === 'CancelledError') set({ status: 'idle', phase: null, phaseMessage: null, pausedFrom: null, endedAt: Date.now() });
       else set({ status: 'failed', error, endedAt: Date.now() });
     }
+  },
+
+  finishRun: (info, result) => {
+    const now = Date.now();
+    set((s) => ({
+      status: 'done',
+      phase: 'done',
+      run: info,
+      endedAt: now,
+      // A result trained elsewhere (PyTorch) has no batches of this session: only its epochs.
+      batches: s.run === info ? s.batches : [],
+      epochs: s.run === info ? s.epochs : result.epochs,
+      liveReport: s.run === info ? s.liveReport : result.report,
+      finished: { info, result, batches: s.run === info ? s.batches : [], finishedAt: now },
+      summary: result.summary,
+      bestEpoch: result.bestEpoch,
+      testReport: result.test ?? null,
+      error: null,
+    }));
+    useModelStore.getState().showModel(result.model);
   },
 
   pause: async () => {

@@ -236,3 +236,98 @@ export interface FoveaWorkerApi {
    */
   importTrainingResult(request: TrainRequest, files: TrainingResultFile[]): Promise<TrainResult>;
 }
+
+// --- teaching (issue 8) ---
+// Seeing inside the network (Grad-CAM, conv1 filters, a PCA map of pooled features) and comparing the four
+// scenarios with a from-scratch baseline on one dataset. A further FoveaWorkerApi block, merged with the above.
+
+/** Where Grad-CAM reads the feature maps: a GoogLeNet block (its output layer); the default is inception_5b. */
+export type GradCamBlock = import('../core/train/config').BlockName;
+
+export interface GradCamRequest {
+  /** A dataset image (validation or test) by id, or a newly dropped image file. */
+  source: { imageId: string } | { file: Blob };
+  /** The class whose score is explained; defaults to the predicted class. */
+  classIndex?: number;
+  /** Defaults to inception_5b (or the deepest block the model has when its head sits earlier). */
+  block?: GradCamBlock;
+}
+
+export interface GradCamAnswer {
+  /** Values in [0, 1], row-major, at the block's resolution (7 x 7 for inception_5b at 224 px). */
+  heatmap: { width: number; height: number; values: Float32Array };
+  /** The image as the network saw it (cropped, resized, before colour normalisation), RGB, row-major. */
+  image: { width: number; height: number; data: Uint8Array };
+  classIndex: number;
+  /** Softmax probability of classIndex on this (unrotated) image. */
+  probability: number;
+  /** The layer whose feature maps were weighted (e.g. inception_5b_output). */
+  layerName: string;
+  classNames: string[];
+}
+
+/** The five runs of a comparison: the four scenarios, and the same network trained from random weights. */
+export type CompareRunId = import('../core/train/config').ScenarioId | 'from-scratch';
+export const COMPARE_RUN_IDS: readonly CompareRunId[] = ['linear-top', 'finetune-all', 'linear-early', 'finetune-pretrained', 'from-scratch'];
+
+export interface CompareRequest extends TrainRequest {
+  /** Input size of the from-scratch run (a smaller one keeps it short on a slow backend); defaults to config.inputSize. */
+  fromScratchInputSize?: number;
+}
+
+export interface CompareRunResult {
+  id: CompareRunId;
+  status: 'done' | 'skipped' | 'failed' | 'cancelled';
+  /** Why it was skipped or failed, in plain words. */
+  reason?: string;
+  inputSize: number;
+  /** Validation metrics of the kept (lowest validation loss) epoch. */
+  valAccuracy?: number;
+  valAuc?: number;
+  valKappa?: number;
+  testAccuracy?: number;
+  testAuc?: number;
+  testKappa?: number;
+  /** Wall-clock seconds of the run (loading, caching, training, validating). */
+  seconds?: number;
+  /** Training images per second (as the progress bar showed at the end). */
+  imagesPerSecond?: number;
+  trainableParams?: number;
+  epochs: EpochSummary[];
+  /** The validation confusion matrix of the kept epoch. */
+  confusion?: number[][];
+}
+
+export type CompareEvent =
+  | { type: 'run-start'; index: number; id: CompareRunId }
+  /** fraction: of the run in progress, 0..1. */
+  | { type: 'run-progress'; index: number; fraction: number; epoch: number; imagesPerSecond: number }
+  | { type: 'run-end'; index: number; result: CompareRunResult };
+
+/** conv1's filters as an RGBA grid, and a 2-D PCA map of validation pooled features, before and after fine-tuning. */
+export interface InsideNetworkAnswer {
+  filtersBefore: { width: number; height: number; data: Uint8ClampedArray };
+  filtersAfter: { width: number; height: number; data: Uint8ClampedArray };
+  /** The fine-tuned conv1 equals the pretrained one (it was frozen). */
+  filtersIdentical: boolean;
+  /** Per validation image, in the order asked: its class and its coordinates on the two principal components. */
+  pcaBefore: { points: [number, number][]; explained: [number, number] };
+  pcaAfter: { points: [number, number][]; explained: [number, number] };
+  classIndex: number[];
+  classNames: string[];
+  /** The layer the pooled features came from (the one the head reads). */
+  featureLayer: string;
+}
+
+export interface FoveaWorkerApi {
+  /** Grad-CAM of the current model for one image, on the current backend. Rejects with NoModelError or DatasetError. */
+  gradCam(request: GradCamRequest): Promise<GradCamAnswer>;
+  /**
+   * Trains the five runs of a comparison one after another with the request's split, seed, epochs and
+   * augmentation; runs the backend cannot train are answered as skipped. cancel() stops the comparison.
+   * The current model is left as it was.
+   */
+  compareAll(request: CompareRequest, onEvent: (e: CompareEvent) => void): Promise<CompareRunResult[]>;
+  /** Filters and PCA map of the current model against the pretrained network, on these validation images. */
+  insideNetwork(items: { id: string; classIndex: number }[]): Promise<InsideNetworkAnswer>;
+}

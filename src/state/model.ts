@@ -23,6 +23,9 @@ export interface ExportedPackage {
   bytes: number;
 }
 
+/** The model in formats other apps read: ONNX (ONNX Runtime, anywhere) and PyTorch (safetensors + model.py). */
+export type ModelFormat = 'onnx' | 'pytorch';
+
 export interface ModelState {
   info: ModelInfo | null;
   prediction: PredictionShown | null;
@@ -38,6 +41,11 @@ export interface ModelState {
   /** MODEL_CARD.md of the current model, as it goes into the exported zip (trained, or read from an imported
    * package); null until there is one, or when an imported package has none. */
   modelCard: string | null;
+  /** The format being written now, if any. */
+  formatBusy: ModelFormat | null;
+  /** Files of the last export in each format (pytorch: the .safetensors, then model.py). */
+  formatFiles: Partial<Record<ModelFormat, ExportedPackage[]>>;
+  formatError: UserError | null;
 }
 
 export interface ModelActions {
@@ -50,6 +58,8 @@ export interface ModelActions {
   /** Builds the zip in the worker; returns the package for the caller to save. */
   exportModel(): Promise<ExportedPackage | null>;
   importModel(file: File): Promise<void>;
+  /** Writes the current model in `format` in the worker; returns its files for the caller to save. */
+  exportFormat(format: ModelFormat): Promise<ExportedPackage[] | null>;
   dismissErrors(): void;
   reset(): void;
 }
@@ -66,12 +76,41 @@ export const initialModelState: ModelState = {
   importedFileName: null,
   importError: null,
   modelCard: null,
+  formatBusy: null,
+  formatFiles: {},
+  formatError: null,
 };
 
-/** fovea-2025-01-31.zip (local date). */
-export function exportFileName(date = new Date()): string {
+/** fovea-2025-01-31.zip (local date), or with another extension. */
+export function exportFileName(date = new Date(), extension = '.zip'): string {
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `fovea-${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}.zip`;
+  return `fovea-${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}${extension}`;
+}
+
+/** A file for a download link: the caller revokes its URL when it is replaced. */
+export function fileForDownload(bytes: Uint8Array, fileName: string, type: string): ExportedPackage {
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type });
+  return { fileName, url: URL.createObjectURL(blob), bytes: blob.size };
+}
+
+/** The current model's files in `format`, from the worker. */
+async function modelFiles(format: ModelFormat): Promise<ExportedPackage[]> {
+  const worker = foveaWorker();
+  switch (format) {
+    case 'onnx':
+      return [fileForDownload(await worker.exportOnnx(), exportFileName(new Date(), '.onnx'), 'application/octet-stream')];
+    case 'pytorch': {
+      const { weights, modelPy } = await worker.exportTorchWeights();
+      return [
+        fileForDownload(weights, exportFileName(new Date(), '.safetensors'), 'application/octet-stream'),
+        fileForDownload(modelPy, 'model.py', 'text/x-python'),
+      ];
+    }
+    default: {
+      const unknown: never = format;
+      throw new Error(`unknown model format ${String(unknown)}`);
+    }
+  }
 }
 
 export const useModelStore = create<ModelState & ModelActions>()((set, get) => ({
@@ -140,12 +179,27 @@ export const useModelStore = create<ModelState & ModelActions>()((set, get) => (
     }
   },
 
-  dismissErrors: () => set({ predictError: null, exportError: null, importError: null }),
+  exportFormat: async (format) => {
+    if (get().formatBusy) return null;
+    set({ formatBusy: format, formatError: null });
+    try {
+      const files = await modelFiles(format);
+      for (const old of get().formatFiles[format] ?? []) URL.revokeObjectURL(old.url);
+      set((s) => ({ formatBusy: null, formatFiles: { ...s.formatFiles, [format]: files } }));
+      return files;
+    } catch (e) {
+      set({ formatBusy: null, formatError: toUserError(e) });
+      return null;
+    }
+  },
+
+  dismissErrors: () => set({ predictError: null, exportError: null, importError: null, formatError: null }),
 
   reset: () => {
-    const { prediction, exported } = get();
+    const { prediction, exported, formatFiles } = get();
     if (prediction) URL.revokeObjectURL(prediction.imageUrl);
     if (exported) URL.revokeObjectURL(exported.url);
+    for (const files of Object.values(formatFiles)) for (const f of files ?? []) URL.revokeObjectURL(f.url);
     set(initialModelState);
   },
 }));

@@ -24,6 +24,7 @@ import type {
 } from './protocol';
 import { recordTrainedModel } from './trained-model';
 import { onnxOf, readTrainingResult, torchWeightsOf, trainingJobOf } from './export-formats';
+import { compareAll, computeGradCam, GradCamCache, insideNetwork, TeachingError, type TeachingContext } from './teaching';
 
 function workerError(name: WorkerErrorName, message: string): Error {
   return new WorkerError(name, message);
@@ -269,6 +270,52 @@ const api: FoveaWorkerApi = {
       stoppedBecause: outcome.stoppedBecause,
     };
   }),
+
+  // --- teaching (issue 8) --- (implemented in teaching.ts; these lines only wire the worker's state in)
+  gradCam: guarded(async (request) => teachingCall(() => computeGradCam(teaching, gradCamCache, request))),
+
+  compareAll: guarded(async (request, onEvent) => {
+    if (run) throw workerError('BusyError', 'A training run is already in progress: wait for it or cancel it first.');
+    if (deviceLost) throw asWorkerError(null);
+    runCrop(request.items.map((i) => i.id));
+    const control = new RunControl();
+    run = control;
+    try {
+      return await compareAll(teaching, request, control, onEvent);
+    } finally {
+      run = null;
+    }
+  }),
+
+  insideNetwork: guarded(async (items) => {
+    if (run) throw workerError('BusyError', 'Wait for the training run to finish first.');
+    return teachingCall(() => insideNetwork(teaching, items));
+  }),
 };
+
+// --- teaching (issue 8) ---
+const gradCamCache = new GradCamCache();
+const teaching: TeachingContext = {
+  current: () => current,
+  stored: (id) => store.get(id)?.image,
+  decode: async (file) => {
+    const crop = current?.manifest.preprocessing.crop === 'field-of-view';
+    try {
+      return (await decodeForStore(file, { fieldOfViewCrop: crop })).image;
+    } catch (e) {
+      throw workerError('DatasetError', `That file cannot be used: ${(e as Error).message}.`);
+    }
+  },
+  loadPretrained: () => tf.loadLayersModel(modelUrl),
+  backend: () => backend,
+  images: (request, size) => imagesAt({ size, colourNormalisation: request.colourNormalisation ?? false }, request.items.map((i) => i.id)),
+};
+async function teachingCall<R>(fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw e instanceof TeachingError ? workerError(e.name, e.message) : e;
+  }
+}
 
 Comlink.expose(api);

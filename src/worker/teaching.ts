@@ -1,0 +1,238 @@
+/**
+ * The worker's teaching tools (issue 8): Grad-CAM of the current model, conv1 filters and a PCA map of pooled
+ * features against the pretrained network, and the comparison of the four scenarios with a from-scratch run.
+ * Plain functions over what the worker holds (TeachingContext), so fovea.worker.ts only wires them in.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
+import { filterGrid, readFilters, sameFilters } from '../core/eval/filters';
+import { pca2d } from '../core/eval/pca';
+import { type GradCamModel, gradCam, prepareGradCam } from '../core/eval/saliency';
+import type { FoveaManifest } from '../core/export/package';
+import { blockOutputLayer, disposeNetwork } from '../core/model/classifier';
+import { resolveTrainConfig, scenarioById, type TrainConfig } from '../core/train/config';
+import type { RunControl } from '../core/train/run-control';
+import { trainClassifier } from '../core/train/trainer';
+import { backendRefusal } from './capabilities';
+import { prepareStored, resizeStored } from './decode';
+import type {
+  BackendInfo, CompareEvent, CompareRequest, CompareRunId, CompareRunResult, GradCamAnswer, GradCamRequest,
+  InsideNetworkAnswer, TrainRequest,
+} from './protocol';
+import { COMPARE_RUN_IDS } from './protocol';
+
+export interface TeachingContext {
+  current(): { model: tf.LayersModel; manifest: FoveaManifest } | null;
+  /** A dataset image as stored (square, STORE_SIZE), or undefined when it is not loaded. */
+  stored(id: string): RgbImage | undefined;
+  /** A dropped file decoded as the current model's manifest says (crop), at STORE_SIZE. */
+  decode(file: Blob): Promise<RgbImage>;
+  loadPretrained(): Promise<tf.LayersModel>;
+  backend(): BackendInfo | null;
+  /** The run images of a training request at a size (what train() uses). */
+  images(request: TrainRequest, size: number): (id: string) => RgbImage;
+}
+
+export class TeachingError extends Error {
+  constructor(override readonly name: 'NoModelError' | 'DatasetError', message: string) {
+    super(message);
+  }
+}
+
+function needModel(ctx: TeachingContext) {
+  const current = ctx.current();
+  if (!current) throw new TeachingError('NoModelError', 'There is no model yet: train one or import a model package first.');
+  return current;
+}
+
+const inputTensor = (img: RgbImage): tf.Tensor4D => {
+  const buf = new Float32Array(img.width * img.height * 3);
+  writeCaffeInput(img, buf, 0);
+  return tf.tensor4d(buf, [1, img.height, img.width, 3]);
+};
+
+/** Grad-CAM needs the network split at a block; the split is kept while the model and block stay the same. */
+export class GradCamCache {
+  private entry: { model: tf.LayersModel; key: string; prepared: GradCamModel } | null = null;
+
+  /** `layerName` undefined: the deepest block the model has (inception_5b's output for a head on pool5). */
+  get(model: tf.LayersModel, layerName: string | undefined): GradCamModel {
+    const key = layerName ?? 'default';
+    if (this.entry?.model !== model || this.entry.key !== key) {
+      this.entry = { model, key, prepared: prepareGradCam(model, layerName) };
+    }
+    return this.entry.prepared;
+  }
+}
+
+export async function computeGradCam(ctx: TeachingContext, cache: GradCamCache, request: GradCamRequest): Promise<GradCamAnswer> {
+  const { model, manifest } = needModel(ctx);
+  let stored: RgbImage | undefined;
+  if ('imageId' in request.source) {
+    stored = ctx.stored(request.source.imageId);
+    if (!stored) throw new TeachingError('DatasetError', `Image ${request.source.imageId} is not loaded any more; add it again.`);
+  } else {
+    stored = await ctx.decode(request.source.file);
+  }
+  const size = manifest.inputSize;
+  const shown = resizeStored(stored, size);
+  const fed = manifest.preprocessing.colour === 'local-average-subtraction' ? prepareStored(stored, { size, colourNormalisation: true }) : shown;
+  let layerName: string | undefined;
+  if (request.block) {
+    layerName = blockOutputLayer(request.block);
+    if (!model.layers.some((l) => l.name === layerName)) {
+      throw new TeachingError('DatasetError', `This model's head reads an earlier block, so ${request.block} is not part of it; choose an earlier block.`);
+    }
+  }
+  const prepared = cache.get(model, layerName);
+  const x = inputTensor(fed);
+  try {
+    const result = await gradCam(prepared, x, request.classIndex === undefined ? {} : { classIndex: request.classIndex });
+    return {
+      heatmap: result.heatmap, image: shown, classIndex: result.classIndex, probability: result.probability,
+      layerName: prepared.layerName, classNames: manifest.classNames,
+    };
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Mean over space of a layer's output for each image (the pooled features a head reads), as rows. */
+async function pooledFeatures(model: tf.LayersModel, layerName: string, images: RgbImage[]): Promise<Float32Array[]> {
+  const layer = model.getLayer(layerName);
+  const probe = tf.model({ inputs: model.inputs, outputs: layer.inboundNodes[0].outputTensors[0] as tf.SymbolicTensor });
+  const rows: Float32Array[] = [];
+  const batch = 8;
+  for (let first = 0; first < images.length; first += batch) {
+    const chunk = images.slice(first, first + batch);
+    const size = chunk[0].width;
+    const buf = new Float32Array(chunk.length * size * size * 3);
+    chunk.forEach((img, i) => writeCaffeInput(img, buf, i));
+    const pooled = tf.tidy(() => {
+      let f = probe.predict(tf.tensor4d(buf, [chunk.length, size, size, 3])) as tf.Tensor;
+      if (f.rank === 4) f = tf.mean(f, [1, 2]);
+      return f as tf.Tensor2D;
+    });
+    const values = (await pooled.data()) as Float32Array;
+    const width = pooled.shape[1];
+    pooled.dispose();
+    for (let r = 0; r < chunk.length; r++) rows.push(values.slice(r * width, (r + 1) * width));
+  }
+  return rows;
+}
+
+export async function insideNetwork(ctx: TeachingContext, items: { id: string; classIndex: number }[]): Promise<InsideNetworkAnswer> {
+  const { model, manifest } = needModel(ctx);
+  if (items.length < 2) throw new TeachingError('DatasetError', 'The PCA map needs at least two validation images.');
+  const size = manifest.inputSize;
+  const colourNormalisation = manifest.preprocessing.colour === 'local-average-subtraction';
+  const images = items.map(({ id }) => {
+    const stored = ctx.stored(id);
+    if (!stored) throw new TeachingError('DatasetError', `Image ${id} is not loaded any more; add it again.`);
+    return prepareStored(stored, { size, colourNormalisation });
+  });
+  const headOn = manifest.training.headOn;
+  const featureLayer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
+  const pretrained = await ctx.loadPretrained();
+  try {
+    const [before, after] = [await readFilters(pretrained), await readFilters(model)];
+    const grid = (bank: typeof before) => filterGrid(bank, { scale: 4, gap: 2 });
+    const pcaOf = (rows: Float32Array[]) => {
+      const p = pca2d(rows);
+      return { points: p.points, explained: p.explained };
+    };
+    return {
+      filtersBefore: grid(before), filtersAfter: grid(after), filtersIdentical: sameFilters(before, after),
+      pcaBefore: pcaOf(await pooledFeatures(pretrained, featureLayer, images)),
+      pcaAfter: pcaOf(await pooledFeatures(model, featureLayer, images)),
+      classIndex: items.map((i) => i.classIndex), classNames: manifest.classNames, featureLayer,
+    };
+  } finally {
+    disposeNetwork(pretrained);
+  }
+}
+
+/** The config of one run of a comparison: the request's settings with the run's freeze, head and start. */
+export function compareRunConfig(id: CompareRunId, base: Partial<TrainConfig>, fromScratchInputSize?: number): Partial<TrainConfig> {
+  if (id === 'from-scratch') {
+    return {
+      ...base, scenario: 'custom', freezeUpTo: 'none', headOn: 'pool5', initialisation: 'random', pretrainedLrMultiplier: 1,
+      inputSize: fromScratchInputSize ?? base.inputSize,
+    };
+  }
+  const s = scenarioById(id);
+  return { ...base, scenario: id, freezeUpTo: s.freezeUpTo, headOn: s.headOn, initialisation: 'pretrained' };
+}
+
+const countOf = (vars: tf.LayerVariable[]) => vars.reduce((n, v) => n + v.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
+
+/** One run of a comparison, start to end; never throws (a failure is a row that says why). */
+async function runOne(
+  ctx: TeachingContext, request: CompareRequest, id: CompareRunId, index: number, control: RunControl,
+  onEvent: (e: CompareEvent) => void,
+): Promise<CompareRunResult> {
+  const partial = compareRunConfig(id, request.config, request.fromScratchInputSize);
+  let config: TrainConfig;
+  try {
+    config = resolveTrainConfig(partial);
+  } catch (e) {
+    return { id, status: 'failed', reason: (e as Error).message, inputSize: partial.inputSize ?? 224, epochs: [] };
+  }
+  const refusal = backendRefusal(ctx.backend(), config.freezeUpTo);
+  if (refusal) {
+    return { id, status: 'skipped', reason: 'This backend cannot train convolution layers (no WebGPU or WebGL); only scenarios 1 and 3 run here.', inputSize: config.inputSize, epochs: [] };
+  }
+  const side = (split: TrainRequest['items'][number]['split']) =>
+    request.items.filter((i) => i.split === split).map(({ id: itemId, classIndex }) => ({ id: itemId, classIndex }));
+  const started = performance.now();
+  let imagesPerSecond = 0;
+  const base = await ctx.loadPretrained();
+  try {
+    const outcome = await trainClassifier(
+      base,
+      { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), image: ctx.images(request, config.inputSize) },
+      partial,
+      {
+        control,
+        onEvent: (e) => {
+          if (e.type !== 'batch') return;
+          imagesPerSecond = e.imagesPerSecond;
+          onEvent({ type: 'run-progress', index, fraction: (e.epoch + e.batch / e.batches) / e.epochs, epoch: e.epoch, imagesPerSecond });
+        },
+      },
+    );
+    const trainableParams = countOf([...outcome.net.headVariables, ...outcome.net.pretrainedVariables]);
+    disposeNetwork(outcome.net.model);
+    return {
+      id, status: outcome.stoppedBecause === 'cancelled' ? 'cancelled' : 'done', inputSize: config.inputSize,
+      valAccuracy: outcome.report.accuracy, valAuc: outcome.report.macroAuc, valKappa: outcome.report.quadraticKappa,
+      testAccuracy: outcome.test?.accuracy, testAuc: outcome.test?.macroAuc, testKappa: outcome.test?.quadraticKappa,
+      seconds: (performance.now() - started) / 1000, imagesPerSecond, trainableParams, epochs: outcome.epochs,
+      confusion: outcome.report.confusion,
+    };
+  } catch (e) {
+    const cancelled = control.cancelled;
+    return { id, status: cancelled ? 'cancelled' : 'failed', reason: cancelled ? 'Cancelled.' : (e as Error).message, inputSize: config.inputSize, epochs: [] };
+  } finally {
+    disposeNetwork(base);
+  }
+}
+
+/** The five runs one after another; after a cancel, the runs not started are answered as cancelled. */
+export async function compareAll(
+  ctx: TeachingContext, request: CompareRequest, control: RunControl, onEvent: (e: CompareEvent) => void,
+): Promise<CompareRunResult[]> {
+  const results: CompareRunResult[] = [];
+  for (const [index, id] of COMPARE_RUN_IDS.entries()) {
+    let result: CompareRunResult;
+    if (control.cancelled) {
+      result = { id, status: 'cancelled', reason: 'Cancelled before it started.', inputSize: request.config.inputSize ?? 224, epochs: [] };
+    } else {
+      onEvent({ type: 'run-start', index, id });
+      result = await runOne(ctx, request, id, index, control, onEvent);
+    }
+    results.push(result);
+    onEvent({ type: 'run-end', index, result });
+  }
+  return results;
+}

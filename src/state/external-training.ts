@@ -26,6 +26,8 @@ export interface ExternalTrainingState {
   resultStatus: TaskStatus;
   /** Names of the files of the last result imported successfully. */
   importedResult: string[] | null;
+  /** createdAt of the model that result became: while it is the current model, it was trained by PyTorch. */
+  importedModelCreatedAt: string | null;
   resultError: UserError | null;
 }
 
@@ -46,6 +48,7 @@ export const initialExternalTrainingState: ExternalTrainingState = {
   jobError: null,
   resultStatus: 'idle',
   importedResult: null,
+  importedModelCreatedAt: null,
   resultError: null,
 };
 
@@ -97,7 +100,7 @@ export const useExternalTrainingStore = create<ExternalTrainingState & ExternalT
       );
       const result = await foveaWorker().importTrainingResult(request, read);
       useTrainingStore.getState().finishRun(runInfoOf(request, Date.now()), result);
-      set({ resultStatus: 'idle', importedResult: files.map((f) => f.name) });
+      set({ resultStatus: 'idle', importedResult: files.map((f) => f.name), importedModelCreatedAt: result.model.manifest.createdAt });
     } catch (e) {
       set({ resultStatus: 'idle', resultError: toUserError(e) });
     }

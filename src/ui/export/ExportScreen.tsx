@@ -1,6 +1,8 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { useExternalTrainingStore } from '../../state/external-training';
 import { useModelStore } from '../../state/model';
+import type { FoveaManifest } from '../../worker/protocol';
 import { useTrainingStore } from '../../state/training';
 import { SCENARIOS } from '../../core/train/config';
 import { Banner, ErrorBanner } from '../shared/Banner';
@@ -10,6 +12,9 @@ import { Spinner } from '../shared/ProgressBar';
 import { bytes, percent } from '../shared/format';
 import { DecisionSettings } from './DecisionSettings';
 import { MODEL_CARD_FILE_NAME, ModelCardPanel } from './ModelCardPanel';
+import { ModelFormats } from './ModelFormats';
+import { saveFile } from './save-file';
+import { TrainingJobPanel } from './TrainingJobPanel';
 
 const LOAD_SNIPPET = `import * as tf from '@tensorflow/tfjs';
 
@@ -35,7 +40,11 @@ tf.serialization.registerClass(LRN);
 const model = await tf.loadLayersModel('fovea-model/model.json');
 const fovea = await (await fetch('fovea-model/fovea.json')).json();
 
-// 3. Preprocess exactly as in training: centre square crop, resize, BGR, minus the ImageNet mean.
+// 3. Preprocess exactly as in training, as fovea.preprocessing says. This sketch does a centre square
+//    (crop 'centre-square'); for crop 'field-of-view' (the default) take the square around the fundus disc
+//    instead, and for colour 'local-average-subtraction' apply 4 x (image - Gaussian blur) + 128 after the
+//    resize. Then BGR, minus the ImageNet mean. The reported figures average the probabilities over
+//    fovea.testTimeRotations (quarter turns of the image).
 function predict(image /* HTMLImageElement | ImageBitmap | canvas */) {
   return tf.tidy(() => {
     const rgb = tf.browser.fromPixels(image);
@@ -49,8 +58,17 @@ function predict(image /* HTMLImageElement | ImageBitmap | canvas */) {
   });
 }`;
 
+/** How the model's input is prepared, from its manifest's preprocessing record. */
+export function describeInput(inputSize: number, preprocessing: FoveaManifest['preprocessing'] | undefined): string {
+  const crop = preprocessing === undefined ? ''
+    : preprocessing.crop === 'field-of-view' ? ', cropped to the field of view' : ', centre square crop';
+  const colour = preprocessing?.colour === 'local-average-subtraction' ? ', local-average colour subtraction' : '';
+  return `${inputSize} × ${inputSize} px${crop}${colour}`;
+}
+
 function ModelCard() {
   const info = useModelStore((s) => s.info);
+  const fromPyTorch = useExternalTrainingStore((s) => s.importedModelCreatedAt !== null && s.importedModelCreatedAt === info?.manifest.createdAt);
   const finished = useTrainingStore((s) => s.finished);
   if (!info && !finished) {
     return (
@@ -67,9 +85,9 @@ function ModelCard() {
   const accuracy = info?.manifest.validation.accuracy ?? finished!.result.report.accuracy;
   return (
     <dl className="model-card" data-testid="model-card">
-      <div><dt>Model</dt><dd>{info?.origin === 'imported' ? 'Imported package' : 'Trained in this session'}</dd></div>
+      <div><dt>Model</dt><dd>{info?.origin === 'imported' ? 'Imported package' : fromPyTorch ? 'Trained with PyTorch (imported training result)' : 'Trained in this session'}</dd></div>
       <div><dt>Classes</dt><dd>{classNames.join(', ')}</dd></div>
-      <div><dt>Input</dt><dd>{inputSize} × {inputSize} px, centre-cropped</dd></div>
+      <div><dt>Input</dt><dd data-testid="model-input">{describeInput(inputSize, info?.manifest.preprocessing)}</dd></div>
       <div><dt>Setup</dt><dd>{scenario ? `Scenario ${scenario.number}: ${scenario.title}` : 'Custom'}</dd></div>
       <div><dt>Validation accuracy</dt><dd>{percent(accuracy)}</dd></div>
       {info && <div><dt>Created</dt><dd>{new Date(info.manifest.createdAt).toLocaleString()}</dd></div>}
@@ -93,13 +111,7 @@ function ExportPanel() {
 
   const download = async () => {
     const pkg = await exportModel();
-    if (!pkg) return;
-    const a = document.createElement('a');
-    a.href = pkg.url;
-    a.download = pkg.fileName;
-    document.body.append(a);
-    a.click();
-    a.remove();
+    if (pkg) saveFile(pkg);
   };
 
   return (
@@ -117,8 +129,9 @@ function ExportPanel() {
         )}
       </div>
       {error && <ErrorBanner error={error} onDismiss={dismissErrors} />}
+      <ModelFormats disabled={!hasInfo} />
 
-      <h3 className="subhead">What is inside</h3>
+      <h3 className="subhead">What is inside the .zip</h3>
       <ul className="file-list">
         <li><code>model.json</code> — the network: GoogLeNet up to the chosen layer plus your new classifier (TensorFlow.js layers format).</li>
         <li><code>group1-shard1ofN.bin</code>, … — the weights, in 4 MB pieces.</li>
@@ -200,6 +213,7 @@ export function ExportScreen() {
         <ExportPanel />
         <ImportPanel />
       </div>
+      <TrainingJobPanel />
       <ModelCardPanel markdown={modelCard} />
     </div>
   );

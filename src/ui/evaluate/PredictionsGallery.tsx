@@ -1,7 +1,9 @@
 import { useId, useMemo, useState, type ReactNode } from 'react';
 import type { EvalReport, Prediction } from '../../core/eval/report';
 import { useDatasetStore } from '../../state/dataset';
+import { useInsightStore } from '../../state/insight';
 import { percent } from '../shared/format';
+import { GradCamPanel } from '../shared/GradCamOverlay';
 
 type SortKey = 'wrong-first' | 'confidence-desc' | 'confidence-asc' | 'class';
 
@@ -28,6 +30,9 @@ export function PredictionsGallery({ report, controls }: { report: EvalReport; c
   const [sort, setSort] = useState<SortKey>('wrong-first');
   const [filter, setFilter] = useState<'all' | 'wrong' | number>('all');
   const [limit, setLimit] = useState(PAGE);
+  const openGradCam = useInsightStore((s) => s.open);
+  const openId = useInsightStore((s) => (s.target?.kind === 'image' ? s.target.imageId : null));
+  const open = openId ? report.predictions.find((p) => p.id === openId) ?? null : null;
 
   const shown = useMemo(() => {
     const list = report.predictions.filter((p) => (filter === 'all' ? true : filter === 'wrong' ? !correct(p) : p.trueClass === filter));
@@ -63,6 +68,14 @@ export function PredictionsGallery({ report, controls }: { report: EvalReport; c
           </select>
         </div>
       </div>
+      {open && (
+        <section className="gallery-open panel" data-testid="gallery-open" aria-label="What the network looked at">
+          <h4>
+            {byId.get(open.id)?.name ?? open.id}: true {report.classNames[open.trueClass]}, predicted {report.classNames[open.predictedClass]}
+          </h4>
+          <GradCamPanel />
+        </section>
+      )}
       {shown.length === 0 && <p className="muted">No images match.</p>}
       <ul className="gallery-grid">
         {shown.slice(0, limit).map((p) => {
@@ -80,6 +93,12 @@ export function PredictionsGallery({ report, controls }: { report: EvalReport; c
                 <div><dt data-testid="gallery-confidence-label">Confidence</dt><dd data-testid="gallery-confidence-value">{percent(confidence(p), 0)}</dd></div>
               </dl>
               {img && <p className="gallery-name small muted" title={img.relativePath}>{img.name}</p>}
+              {img && (
+                <button type="button" className="button ghost small gallery-gradcam" data-testid="gallery-gradcam"
+                  aria-pressed={openId === p.id} onClick={() => void openGradCam({ kind: 'image', imageId: p.id })}>
+                  What did it look at?
+                </button>
+              )}
             </li>
           );
         })}

@@ -6,6 +6,8 @@ import { DropZone } from './DropZone';
 import { ErrorBanner } from './Banner';
 import { Spinner } from './ProgressBar';
 import { percent } from './format';
+import { useInsightStore } from '../../state/insight';
+import { GradCamPanel } from './GradCamOverlay';
 
 /** "Drop a new image to get a prediction": works with the trained or the imported model. */
 export function PredictPanel({ hasModel }: { hasModel: boolean }) {
@@ -19,6 +21,9 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
       dismissErrors: s.dismissErrors,
     })),
   );
+
+  const openGradCam = useInsightStore((s) => s.open);
+  const gradCamOpen = useInsightStore((s) => s.target?.kind === 'url' && s.target.url === prediction?.imageUrl);
 
   const run = (file: File | undefined | null) => {
     if (file) void predict(file);
@@ -73,6 +78,12 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
               ))}
             </ul>
             <p className="muted small" data-testid="prediction-method">{methodNote(prediction.result)}</p>
+            {!gradCamOpen && (
+              <button type="button" className="button secondary small" data-testid="prediction-gradcam"
+                onClick={() => void openGradCam({ kind: 'url', url: prediction.imageUrl })}>
+                What did it look at? (Grad-CAM)
+              </button>
+            )}
             {prediction.result.screening && prediction.result.screening.length > 0 && (
               <ul className="screening-decisions" data-testid="screening-decision" aria-label="Screening decisions" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
                 {prediction.result.screening.map((d) => <li key={d.id}><ScreeningLine decision={d} /></li>)}
@@ -81,6 +92,7 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
           </div>
         </div>
       )}
+      {prediction && gradCamOpen && <GradCamPanel />}
     </div>
   );
 }

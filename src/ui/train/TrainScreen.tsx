@@ -6,6 +6,8 @@ import { TrainSettings } from './TrainSettings';
 import { TrainRun } from './TrainRun';
 import { TrainCharts } from './TrainCharts';
 import { EpochTable } from './EpochTable';
+import { TrainNetwork } from './TrainNetwork';
+import { CompareAll } from './CompareAll';
 
 export function TrainScreen() {
   const active = useTrainingStore((s) => isActive(s.status));
@@ -17,6 +19,7 @@ export function TrainScreen() {
   return (
     <div className="train-screen">
       <ScenarioPicker disabled={active} />
+      <TrainNetwork />
       <div className="two-column">
         <div className="column-main">
           <TrainSettings disabled={active} problem={problem} />
@@ -27,6 +30,7 @@ export function TrainScreen() {
       </div>
       <TrainCharts />
       <EpochTable />
+      <CompareAll />
     </div>
   );
 }

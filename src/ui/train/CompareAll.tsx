@@ -1,0 +1,182 @@
+import { useId, useMemo, useRef } from 'react';
+import type uPlot from 'uplot';
+import { useShallow } from 'zustand/react/shallow';
+import { useAppStore } from '../../state/app';
+import { comparisonCsv, compareRunTitle } from '../../state/compare-csv';
+import { overallProgress, useCompareStore } from '../../state/compare';
+import { isActive, useTrainingStore } from '../../state/training';
+import { COMPARE_RUN_IDS, type CompareRunResult } from '../../worker/protocol';
+import { ErrorBanner } from '../shared/Banner';
+import { compactCount } from '../shared/NetworkDiagram';
+import { ProgressBar } from '../shared/ProgressBar';
+import { UPlotChart } from '../shared/UPlotChart';
+import { duration, fixed, percent } from '../shared/format';
+
+const RUN_COLOURS = ['#0b5f73', '#c2410c', '#6d28d9', '#15803d', '#6b7280'];
+
+function curveData(results: (CompareRunResult | null)[]): uPlot.AlignedData {
+  const longest = Math.max(0, ...results.map((r) => r?.epochs.length ?? 0));
+  const x = Array.from({ length: longest }, (_, i) => i + 1);
+  return [x, ...results.map((r) => x.map((_, i) => r?.epochs[i]?.valLoss ?? null))];
+}
+
+const curveOptions = (): Omit<uPlot.Options, 'width'> => ({
+  height: 260,
+  legend: { show: true, live: false },
+  cursor: { drag: { x: false, y: false } },
+  scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(0.1, (max ?? 1) * 1.05)] } },
+  axes: [
+    { label: 'Epoch', stroke: '#5b6b7b', grid: { stroke: '#eef1f4' }, incrs: [1, 2, 5, 10, 20, 50] },
+    { label: 'Validation loss', stroke: '#5b6b7b', grid: { stroke: '#eef1f4' }, size: 52 },
+  ],
+  series: [
+    { label: 'Epoch' },
+    ...COMPARE_RUN_IDS.map((id, i) => ({
+      label: id === 'from-scratch' ? 'From scratch' : `Scenario ${i + 1}`, stroke: RUN_COLOURS[i], width: 2, spanGaps: true,
+      points: { show: true, size: 6, fill: RUN_COLOURS[i] },
+    })),
+  ],
+});
+
+function download(name: string, href: string) {
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  a.click();
+}
+
+function ResultRow({ index, result, running }: { index: number; result: CompareRunResult | null; running: boolean }) {
+  const id = COMPARE_RUN_IDS[index];
+  const done = result?.status === 'done' || (result?.status === 'cancelled' && result.epochs.length > 0);
+  return (
+    <tr data-testid="compare-row" data-run={id} data-status={result?.status ?? (running ? 'running' : 'waiting')}>
+      <th scope="row"><span className="compare-swatch" style={{ background: RUN_COLOURS[index] }} aria-hidden="true" /> {compareRunTitle(id)}</th>
+      {done && result ? (
+        <>
+          <td data-testid="compare-val-accuracy">{percent(result.valAccuracy)}</td>
+          <td>{fixed(result.valAuc, 3)}</td>
+          <td>{result.valKappa === undefined ? '—' : fixed(result.valKappa, 3)}</td>
+          <td>{result.testAccuracy === undefined ? '—' : percent(result.testAccuracy)}</td>
+          <td>{duration(result.seconds ?? 0)}</td>
+          <td>{(result.imagesPerSecond ?? 0).toFixed(1)}</td>
+          <td title={result.trainableParams?.toLocaleString()}>{compactCount(result.trainableParams ?? 0)}</td>
+          <td>{result.inputSize} px{result.status === 'cancelled' ? ' · cancelled' : ''}</td>
+        </>
+      ) : (
+        <td colSpan={8} className="muted" data-testid="compare-reason">
+          {result ? `${result.status === 'skipped' ? 'Skipped' : result.status === 'failed' ? 'Failed' : 'Cancelled'}: ${result.reason ?? ''}` : running ? 'Training…' : 'Waiting'}
+        </td>
+      )}
+    </tr>
+  );
+}
+
+/**
+ * "Compare all": scenarios 1-4 and from scratch on this dataset, split, seed, epochs and augmentation, one after
+ * another; a table, the validation-loss curves on one chart, CSV and PNG downloads.
+ */
+export function CompareAll() {
+  const sizeId = useId();
+  const epochsId = useId();
+  const chartHost = useRef<HTMLDivElement>(null);
+  const s = useCompareStore(useShallow((st) => ({
+    status: st.status, results: st.results, runningIndex: st.runningIndex, runFraction: st.runFraction,
+    imagesPerSecond: st.imagesPerSecond, fromScratchInputSize: st.fromScratchInputSize, epochs: st.epochs, error: st.error,
+    start: st.start, cancel: st.cancel, setFromScratchInputSize: st.setFromScratchInputSize, setEpochs: st.setEpochs,
+  })));
+  const form = useTrainingStore((st) => st.form);
+  const training = useTrainingStore((st) => isActive(st.status));
+  const backend = useAppStore((st) => st.backend);
+  const running = s.status === 'running' || s.status === 'cancelling';
+  const data = useMemo(() => curveData(s.results), [s.results]);
+  const anyResult = s.results.some((r) => r !== null);
+  const slow = backend !== null && backend.backend !== 'webgpu';
+  const epochs = s.epochs ?? form.epochs;
+
+  return (
+    <section className="panel compare" data-testid="compare-all" aria-label="Compare the scenarios">
+      <h3>Compare all: the four scenarios and training from scratch</h3>
+      <p className="muted small">
+        The same dataset, split, seed, {epochs} epoch{epochs === 1 ? '' : 's'} and augmentation for every run: only what trains
+        (and, for the last run, where the weights start) changes. The model you trained above is kept.
+      </p>
+      {backend && !backend.trainsConvolutions && (
+        <p className="small" data-testid="compare-cpu-note">
+          This computer runs Fovea on the CPU, which cannot train convolution layers: scenarios 2 and 4 and from scratch
+          will be shown as skipped. Open Fovea in a browser with WebGPU to run them.
+        </p>
+      )}
+      <div className="compare-controls">
+        <div className="field inline">
+          <label htmlFor={epochsId} className="field-label">Epochs per run</label>
+          <input id={epochsId} type="number" min={1} max={100} value={epochs} disabled={running} data-testid="compare-epochs"
+            onChange={(e) => s.setEpochs(Number(e.target.value) >= 1 ? Math.round(Number(e.target.value)) : null)} />
+        </div>
+        <div className="field inline">
+          <label htmlFor={sizeId} className="field-label">From-scratch input size</label>
+          <select id={sizeId} value={s.fromScratchInputSize ?? ''} disabled={running} data-testid="compare-scratch-size"
+            onChange={(e) => s.setFromScratchInputSize(e.target.value ? Number(e.target.value) : null)}>
+            <option value="">same as the others ({form.inputSize} px)</option>
+            {[64, 96, 128, 160].filter((v) => v < form.inputSize).map((v) => <option key={v} value={v}>{v} px (faster)</option>)}
+          </select>
+        </div>
+        {!running ? (
+          <button type="button" className="button primary" data-testid="compare-start" disabled={training || backend === null} onClick={() => void s.start()}>
+            {anyResult ? 'Compare all again' : 'Compare all'}
+          </button>
+        ) : (
+          <button type="button" className="button secondary" data-testid="compare-cancel" disabled={s.status === 'cancelling'} onClick={() => void s.cancel()}>
+            {s.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+      </div>
+      {slow && s.fromScratchInputSize === null && form.inputSize > 64 && (
+        <p className="small muted" data-testid="compare-slow-note">
+          Training every layer from random weights is the slowest run{backend?.trainsConvolutions ? ' on this backend' : ''}:
+          choose a smaller from-scratch input size or fewer epochs to keep it to minutes.
+        </p>
+      )}
+      {training && <p className="small muted">A training run is in progress; compare when it has finished.</p>}
+      {running && (
+        <ProgressBar testId="compare-progress" label="Comparison" value={overallProgress(s)}
+          detail={s.runningIndex !== null ? `${compareRunTitle(COMPARE_RUN_IDS[s.runningIndex])} · ${s.imagesPerSecond.toFixed(1)} images/s` : undefined} />
+      )}
+      {s.error && <ErrorBanner error={s.error} />}
+      {(anyResult || running) && (
+        <div className="table-scroll">
+          <table className="compare-table" data-testid="compare-table">
+            <thead>
+              <tr>
+                <th scope="col">Run</th><th scope="col">Val accuracy</th><th scope="col">Val AUC</th><th scope="col">Val kappa</th>
+                <th scope="col">Test accuracy</th><th scope="col">Time</th><th scope="col">Images/s</th><th scope="col">Trainable</th><th scope="col">Input</th>
+              </tr>
+            </thead>
+            <tbody>
+              {COMPARE_RUN_IDS.map((id, i) => <ResultRow key={id} index={i} result={s.results[i]} running={s.runningIndex === i && running} />)}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {anyResult && (
+        <>
+          <div ref={chartHost}>
+            <UPlotChart options={curveOptions} optionsKey="compare" data={data} label="Validation loss of every run, by epoch" testId="compare-chart" />
+          </div>
+          <div className="compare-downloads">
+            <button type="button" className="button ghost" data-testid="compare-csv" disabled={running}
+              onClick={() => download('fovea-comparison.csv', URL.createObjectURL(new Blob([comparisonCsv(s.results.filter((r) => r !== null))], { type: 'text/csv' })))}>
+              Download CSV
+            </button>
+            <button type="button" className="button ghost" data-testid="compare-png"
+              onClick={() => {
+                const canvas = chartHost.current?.querySelector('canvas');
+                if (canvas) download('fovea-comparison.png', canvas.toDataURL('image/png'));
+              }}>
+              Download chart (PNG)
+            </button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

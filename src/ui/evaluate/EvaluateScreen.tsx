@@ -4,6 +4,7 @@ import { useTrainingStore } from '../../state/training';
 import { Banner } from '../shared/Banner';
 import { PredictPanel } from '../shared/PredictPanel';
 import { ConfusionMatrix, ClassTable, classRows } from './ConfusionMatrix';
+import { InsideNetwork } from './InsideNetwork';
 import { MetricsSummary } from './MetricsSummary';
 import { PredictionsGallery } from './PredictionsGallery';
 import { RocChart } from './RocChart';
@@ -54,6 +55,7 @@ export function EvaluateScreen() {
       <div className="evaluate-screen">
         <ScreeningEvaluation {...screening} set={set} onSetChange={setSet} />
         {tryModel}
+        <InsideNetwork />
       </div>
     );
   }
@@ -84,6 +86,7 @@ export function EvaluateScreen() {
         </section>
       )}
       {tryModel}
+      <InsideNetwork />
     </div>
   );
 }

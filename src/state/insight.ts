@@ -17,7 +17,8 @@ export interface InsightState {
   target: GradCamTarget | null;
   /** null: the predicted class. */
   classIndex: number | null;
-  block: BlockName;
+  /** null: the deepest block the model has (inception_5b, or the head's block when it sits earlier). */
+  block: BlockName | null;
   answer: GradCamAnswer | null;
   busy: boolean;
   error: UserError | null;
@@ -32,7 +33,7 @@ export interface InsightActions {
   /** Opens the overlay on a target and computes it (predicted class, the current block). */
   open(target: GradCamTarget): Promise<void>;
   setClass(classIndex: number | null): Promise<void>;
-  setBlock(block: BlockName): Promise<void>;
+  setBlock(block: BlockName | null): Promise<void>;
   close(): void;
   /** Filters and PCA map of the current model on these validation images. */
   loadInside(items: { id: string; classIndex: number }[]): Promise<void>;
@@ -40,7 +41,7 @@ export interface InsightActions {
 }
 
 export const initialInsightState: InsightState = {
-  target: null, classIndex: null, block: 'inception_5b', answer: null, busy: false, error: null,
+  target: null, classIndex: null, block: null, answer: null, busy: false, error: null,
   inside: null, insideBusy: false, insideError: null, request: 0,
 };
 
@@ -52,7 +53,7 @@ export const useInsightStore = create<InsightState & InsightActions>()((set, get
     set({ busy: true, error: null, request: token });
     try {
       const source = target.kind === 'image' ? { imageId: target.imageId } : { file: await (await fetch(target.url)).blob() };
-      const answer = await foveaWorker().gradCam({ source, block, ...(classIndex === null ? {} : { classIndex }) });
+      const answer = await foveaWorker().gradCam({ source, ...(block === null ? {} : { block }), ...(classIndex === null ? {} : { classIndex }) });
       if (token === get().request) set({ answer, busy: false });
     } catch (e) {
       if (token === get().request) set({ error: toUserError(e), busy: false, answer: null });

@@ -61,7 +61,8 @@ export function GradCamPanel({ onClose }: { onClose?: () => void }) {
         </div>
         <div className="field inline">
           <label htmlFor={blockId} className="field-label">From block</label>
-          <select id={blockId} data-testid="gradcam-block" value={block} onChange={(e) => void setBlock(e.target.value as BlockName)}>
+          <select id={blockId} data-testid="gradcam-block" value={block ?? ''} onChange={(e) => void setBlock(e.target.value ? (e.target.value as BlockName) : null)}>
+            <option value="">the deepest (5b, or where the head reads)</option>
             {BLOCKS.filter((b) => b !== 'conv1').map((b) => <option key={b} value={b}>{shortBlockLabel(b)}</option>)}
           </select>
         </div>

@@ -1,7 +1,8 @@
-import { useId, useMemo, useRef } from 'react';
+import { useId, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app';
+import { useDerivedDataset } from '../../state/dataset-derive';
 import { comparisonCsv, compareRunTitle } from '../../state/compare-csv';
 import { overallProgress, useCompareStore } from '../../state/compare';
 import { isActive, useTrainingStore } from '../../state/training';
@@ -45,12 +46,17 @@ function download(name: string, href: string) {
   a.click();
 }
 
-function ResultRow({ index, result, running }: { index: number; result: CompareRunResult | null; running: boolean }) {
+function ResultRow({ index, result, running, open, onOpen }: {
+  index: number; result: CompareRunResult | null; running: boolean; open: boolean; onOpen: () => void;
+}) {
   const id = COMPARE_RUN_IDS[index];
   const done = result?.status === 'done' || (result?.status === 'cancelled' && result.epochs.length > 0);
   return (
     <tr data-testid="compare-row" data-run={id} data-status={result?.status ?? (running ? 'running' : 'waiting')}>
-      <th scope="row"><span className="compare-swatch" style={{ background: RUN_COLOURS[index] }} aria-hidden="true" /> {compareRunTitle(id)}</th>
+      <th scope="row">
+        <span className="compare-swatch" style={{ background: RUN_COLOURS[index] }} aria-hidden="true" /> {compareRunTitle(id)}
+        {done && <button type="button" className="button ghost small" aria-expanded={open} onClick={onOpen}>{open ? 'Close' : 'Open'}</button>}
+      </th>
       {done && result ? (
         <>
           <td data-testid="compare-val-accuracy">{percent(result.valAccuracy)}</td>
@@ -71,6 +77,35 @@ function ResultRow({ index, result, running }: { index: number; result: CompareR
   );
 }
 
+/** One run opened: its epochs (train and validation loss and accuracy) and its validation confusion matrix. */
+function RunDetails({ result, classNames }: { result: CompareRunResult; classNames: string[] }) {
+  return (
+    <div className="compare-details" data-testid="compare-details">
+      <h4>{compareRunTitle(result.id)}</h4>
+      <div className="inside-pair">
+        <table className="compare-table">
+          <thead><tr><th scope="col">Epoch</th><th scope="col">Train loss</th><th scope="col">Val loss</th><th scope="col">Val accuracy</th></tr></thead>
+          <tbody>
+            {result.epochs.map((e) => (
+              <tr key={e.epoch}><td>{e.epoch + 1}</td><td>{fixed(e.trainLoss, 3)}</td><td>{fixed(e.valLoss, 3)}</td><td>{percent(e.valAccuracy)}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        {result.confusion && (
+          <table className="compare-table" aria-label="Validation confusion matrix of the kept epoch: rows true class, columns predicted">
+            <thead><tr><th scope="col">true ↓ predicted →</th>{classNames.map((n) => <th key={n} scope="col">{n}</th>)}</tr></thead>
+            <tbody>
+              {result.confusion.map((row, i) => (
+                <tr key={classNames[i] ?? i}><th scope="row">{classNames[i]}</th>{row.map((v, j) => <td key={j}>{v}</td>)}</tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </div>
+  );
+}
+
 /**
  * "Compare all": scenarios 1-4 and from scratch on this dataset, split, seed, epochs and augmentation, one after
  * another; a table, the validation-loss curves on one chart, CSV and PNG downloads.
@@ -79,6 +114,8 @@ export function CompareAll() {
   const sizeId = useId();
   const epochsId = useId();
   const chartHost = useRef<HTMLDivElement>(null);
+  const [openRun, setOpenRun] = useState<number | null>(null);
+  const classNames = useDerivedDataset().classNames;
   const s = useCompareStore(useShallow((st) => ({
     status: st.status, results: st.results, runningIndex: st.runningIndex, runFraction: st.runFraction,
     imagesPerSecond: st.imagesPerSecond, fromScratchInputSize: st.fromScratchInputSize, epochs: st.epochs, error: st.error,
@@ -152,11 +189,15 @@ export function CompareAll() {
               </tr>
             </thead>
             <tbody>
-              {COMPARE_RUN_IDS.map((id, i) => <ResultRow key={id} index={i} result={s.results[i]} running={s.runningIndex === i && running} />)}
+              {COMPARE_RUN_IDS.map((id, i) => (
+                <ResultRow key={id} index={i} result={s.results[i]} running={s.runningIndex === i && running}
+                  open={openRun === i} onOpen={() => setOpenRun(openRun === i ? null : i)} />
+              ))}
             </tbody>
           </table>
         </div>
       )}
+      {openRun !== null && s.results[openRun] && <RunDetails result={s.results[openRun]!} classNames={classNames} />}
       {anyResult && (
         <>
           <div ref={chartHost}>

@@ -4,10 +4,8 @@
  * met while loading (rejected files, CSV mismatches, empty drops). Loading more never loses what is there.
  */
 import { create } from 'zustand';
-import {
-  labelsFromFolders, matchCsvToFiles, describeCsvMatch, parseLabelsCsv, patientIdOf, baseNameOf,
-  type LabelsCsvRow,
-} from '../core/data/labels';
+import { patientIdOf, baseNameOf } from '../core/data/labels';
+import { labelDrop, NO_PENDING_LABELS, type DropNotice, type PendingLabels } from '../core/data/drop-labels';
 import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
@@ -44,16 +42,24 @@ export interface AddFilesOptions {
 
 export type NoticeTone = 'info' | 'warning' | 'error';
 
-export interface DatasetNotice {
-  id: string;
-  tone: NoticeTone;
-  text: string;
-}
+/** What to tell the user about a load, as data; the dataset screen puts it into words. */
+export type DatasetNoticeKind =
+  | DropNotice
+  | { kind: 'duplicates-skipped'; count: number }
+  | { kind: 'loading-stopped'; message: string; hint: string }
+  | { kind: 'sample-download-failed'; reason: string };
+
+export type DatasetNotice = DatasetNoticeKind & { id: string };
+
+/** CSV mismatches are shown together in their own banner; the rest one banner each. */
+export const CSV_PROBLEM_KINDS = ['csv-unreadable', 'csv-rows-without-images', 'images-without-csv-rows'] as const;
 
 export interface IngestProgress {
   stage: 'downloading' | 'decoding';
   done: number;
   total: number;
+  /** Files of this load sent to the worker in earlier batches: the worker counts each batch from 0. */
+  batchStart: number;
 }
 
 export type SampleStatus = 'idle' | 'loading' | 'loaded' | 'missing' | 'failed';
@@ -79,14 +85,12 @@ export interface DatasetState {
   fieldOfViewCrop: boolean;
   /** Files the worker could not decode; the rest of the dataset is unaffected. */
   rejected: RejectedFile[];
-  /** Plain sentences about the labels CSV (rows without files, files without rows, unreadable CSV). */
-  csvProblems: string[];
-  /** Other things to tell the user about the last loads (empty drops, duplicates, unlabelled files). */
+  /** The last load's labels-CSV problems (unreadable, rows without images, images without rows). */
+  csvProblems: DatasetNotice[];
+  /** Other things to tell the user about the last loads (empty drops, duplicates, skipped files). */
   notices: DatasetNotice[];
-  /** Names of loose images waiting for a labels CSV. */
-  waitingForLabels: string[];
-  /** A labels CSV read without images to match yet: its name and row count. */
-  heldCsv: { name: string; rows: number } | null;
+  /** Loose images waiting for a labels CSV, and a CSV read before its images (File objects, not shown). */
+  pendingLabels: PendingLabels<IncomingFile>;
   progress: IngestProgress | null;
   sampleStatus: SampleStatus;
   /** Markdown attribution of the sample data (shown whenever sample images are in the dataset). */
@@ -127,92 +131,18 @@ export const initialDatasetState: DatasetState = {
   rejected: [],
   csvProblems: [],
   notices: [],
-  waitingForLabels: [],
-  heldCsv: null,
+  pendingLabels: NO_PENDING_LABELS,
   progress: null,
   sampleStatus: 'idle',
   sampleAttribution: null,
 };
 
-// Not state: File objects and CSV rows held until their counterpart arrives (never rendered directly).
-const waitingFiles = new Map<string, IncomingFile>();
-let heldCsvRows: LabelsCsvRow[] | null = null;
-// Files already sent in earlier batches of the current load, so decode-progress can show the whole load.
-let progressBase = 0;
-// Loads run one after another (a second drop while the first decodes waits its turn).
-let ingestQueue: Promise<void> = Promise.resolve();
 let nextId = 1;
 let nextNoticeId = 1;
 
 const newImageId = () => `img-${nextId++}`;
-const notice = (tone: NoticeTone, text: string): DatasetNotice => ({ id: `n${nextNoticeId++}`, tone, text });
-const isCsv = (name: string) => /\.csv$/i.test(name);
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
-/** The labelled files of one load, and what to tell the user about the rest. */
-interface Labelled {
-  files: { incoming: IncomingFile; label: string }[];
-  notices: DatasetNotice[];
-  csvProblems: string[];
-  /** Loose files that cannot be images (by name), reported at once instead of waiting for a CSV. */
-  rejected: RejectedFile[];
-}
-
-const IMAGE_NAME = /\.(jpe?g|png|gif|webp|bmp|tiff?)$/i;
-
-/** Decides each file's label: from a labels CSV when one is in (or held for) this load, else from folders. */
-async function labelFiles(incoming: IncomingFile[], sourceName: string): Promise<Labelled> {
-  const out: Labelled = { files: [], notices: [], csvProblems: [], rejected: [] };
-  const csvFiles = incoming.filter((f) => isCsv(f.name));
-  const others = incoming.filter((f) => !isCsv(f.name));
-
-  let csvInThisDrop = false;
-  if (csvFiles.length > 0) {
-    const csvFile = csvFiles[csvFiles.length - 1];
-    if (csvFiles.length > 1) {
-      out.notices.push(notice('warning', `${plural(csvFiles.length, 'CSV file')} were dropped; only "${csvFile.name}" was used for labels.`));
-    }
-    try {
-      heldCsvRows = parseLabelsCsv(await csvFile.file.text()).rows;
-      csvInThisDrop = true;
-      useDatasetStore.setState({ heldCsv: { name: csvFile.name, rows: heldCsvRows.length } });
-    } catch (e) {
-      out.csvProblems.push(`${csvFile.name}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-
-  const folder = labelsFromFolders(others.map((f) => f.path));
-  const byPath = new Map(others.map((f) => [f.path, f] as const));
-  const loose = folder.errors.map((p) => byPath.get(p.path)!).filter(Boolean);
-
-  if (heldCsvRows && (csvInThisDrop || folder.files.length === 0)) {
-    // A CSV labels every image of the drop (the folders are then just where the images are kept),
-    // plus loose images that were waiting for it.
-    const labelledByFolder = folder.files.map((f) => byPath.get(f.path)!);
-    const candidates = [...labelledByFolder, ...loose, ...waitingFiles.values()];
-    const match = matchCsvToFiles(heldCsvRows, candidates.map((c) => c.path));
-    const candidateByPath = new Map(candidates.map((c) => [c.path, c] as const));
-    for (const m of match.matched) out.files.push({ incoming: candidateByPath.get(m.fileName)!, label: m.label });
-    waitingFiles.clear();
-    out.csvProblems.push(...describeCsvMatch(match));
-    return out;
-  }
-
-  for (const f of folder.files) out.files.push({ incoming: byPath.get(f.path)!, label: f.label });
-  // Loose images wait for a labels CSV (the dataset screen says so while any are waiting).
-  for (const f of loose) {
-    if (IMAGE_NAME.test(f.name)) waitingFiles.set(f.path, f);
-    else out.rejected.push({ id: `loose-${f.path}`, name: f.name, reason: 'not an image file (expected JPEG, PNG, WebP, GIF or BMP)' });
-  }
-  if (others.length === 0 && csvFiles.length === 0) {
-    out.notices.push(notice('warning', `No images found in "${sourceName}".`));
-  } else if (others.length > 0 && folder.files.length === 0 && loose.length === 0) {
-    out.notices.push(notice('warning', `No images found in "${sourceName}" (only system files such as .DS_Store).`));
-  } else if (csvInThisDrop && others.length === 0 && waitingFiles.size === 0) {
-    out.notices.push(notice('info', `Labels CSV read (${plural(heldCsvRows!.length, 'row')}). Now drop the images it names.`));
-  }
-  return out;
-}
+const notice = (kind: DatasetNoticeKind): DatasetNotice => ({ ...kind, id: `n${nextNoticeId++}` });
+const isCsvProblem = (n: DatasetNotice) => (CSV_PROBLEM_KINDS as readonly string[]).includes(n.kind);
 
 /** Declared-but-empty class folders: empty folders that sit beside the class folders of this drop. */
 function emptyClassFolders(emptyFolders: string[], labelledPaths: string[]): string[] {
@@ -225,25 +155,29 @@ function emptyClassFolders(emptyFolders: string[], labelledPaths: string[]): str
 async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promise<void> {
   const get = useDatasetStore.getState;
   const set = useDatasetStore.setState;
-  const labelled = await labelFiles(incoming, options.sourceName);
+  const csvFiles = incoming.filter((f) => /\.csv$/i.test(f.name));
+  const csvText = csvFiles.length > 0 ? await csvFiles[csvFiles.length - 1].file.text() : null;
+  const decision = labelDrop({ files: incoming, csvText, sourceName: options.sourceName }, get().pendingLabels);
   const known = new Set(get().images.map((i) => i.relativePath));
-  const fresh = labelled.files.filter((f) => !known.has(f.incoming.path));
-  const duplicates = labelled.files.length - fresh.length;
-  const emptyLabels = emptyClassFolders(options.emptyFolders ?? [], labelled.files.map((f) => f.incoming.path));
-  if (duplicates > 0) {
-    labelled.notices.push(notice('info', `${plural(duplicates, 'image was', 'images were')} already in the dataset and ${duplicates === 1 ? 'was' : 'were'} skipped.`));
-  }
+  const fresh = decision.labelled.filter((f) => !known.has(f.file.path));
+  const duplicates = decision.labelled.length - fresh.length;
+  const emptyLabels = emptyClassFolders(options.emptyFolders ?? [], decision.labelled.map((f) => f.file.path));
+  const notices = decision.notices.map(notice);
+  if (duplicates > 0) notices.push(notice({ kind: 'duplicates-skipped', count: duplicates }));
+  const csvProblems = notices.filter(isCsvProblem);
+  const notImages: RejectedFile[] = decision.notImages.map((f) => ({
+    id: `loose-${f.path}`, name: f.name, reason: 'not an image file (expected JPEG, PNG, WebP, GIF or BMP)',
+  }));
   set((s) => ({
-    notices: [...s.notices, ...labelled.notices],
-    rejected: [...s.rejected, ...labelled.rejected],
-    csvProblems: labelled.csvProblems.length > 0 ? labelled.csvProblems : s.csvProblems,
-    waitingForLabels: [...waitingFiles.values()].map((f) => f.name),
+    notices: [...s.notices, ...notices.filter((n) => !isCsvProblem(n))],
+    rejected: [...s.rejected, ...notImages],
+    csvProblems: csvProblems.length > 0 ? csvProblems : s.csvProblems,
+    pendingLabels: decision.pending,
     declaredLabels: [...new Set([...s.declaredLabels, ...emptyLabels])],
   }));
   if (fresh.length === 0) return;
 
-  set({ progress: { stage: 'decoding', done: 0, total: fresh.length } });
-  progressBase = 0;
+  set({ progress: { stage: 'decoding', done: 0, total: fresh.length, batchStart: 0 } });
   try {
     // A first drop whose every label reads as a DR grade (APTOS diagnosis 0-4, EyePACS level, 0_No_DR folders)
     // opens as the five ordered grades, not as classes named "0".."4" without kappa.
@@ -252,42 +186,45 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
     }
     for (let start = 0; start < fresh.length; start += WORKER_BATCH_SIZE) {
       const batch = fresh.slice(start, start + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
-      const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: f.incoming.name, file: f.incoming.file }));
+      const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: f.file.name, file: f.file.file }));
       const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop });
       const byId = new Map(batch.map((f) => [f.id, f] as const));
       const added: DatasetImage[] = result.added.map((d) => {
         const f = byId.get(d.id)!;
         return {
           id: d.id,
-          name: f.incoming.name,
-          relativePath: f.incoming.path,
+          name: f.file.name,
+          relativePath: f.file.path,
           sourceLabel: f.label,
-          patientId: patientIdOf(f.incoming.name),
+          patientId: patientIdOf(f.file.name),
           thumbUrl: URL.createObjectURL(d.thumbnail),
           fromSample: options.fromSample ?? false,
         };
       });
-      progressBase = start + batch.length;
+      const sent = start + batch.length;
       set((s) => ({
         images: [...s.images, ...added],
         rejected: [...s.rejected, ...result.rejected],
-        progress: { stage: 'decoding', done: progressBase, total: fresh.length },
+        progress: { stage: 'decoding', done: sent, total: fresh.length, batchStart: sent },
       }));
     }
   } catch (e) {
     const error = toUserError(e);
-    set((s) => ({ notices: [...s.notices, notice('error', `Loading stopped: ${error.message} ${error.hint}`)] }));
+    set((s) => ({ notices: [...s.notices, notice({ kind: 'loading-stopped', message: error.message, hint: error.hint })] }));
   } finally {
     set({ progress: null });
   }
 }
 
-export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get) => ({
+export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get) => {
+  // Loads run one after another (a second drop while the first decodes waits its turn); reset starts afresh.
+  let loads: Promise<void> = Promise.resolve();
+  return {
   ...initialDatasetState,
 
   addFiles: (incoming, options) => {
-    const next = ingestQueue.then(() => ingest(incoming, options));
-    ingestQueue = next.catch(() => undefined);
+    const next = loads.then(() => ingest(incoming, options));
+    loads = next.catch(() => undefined);
     return next;
   },
 
@@ -313,12 +250,12 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
     } catch (e) {
       set((s) => ({
         sampleStatus: 'failed',
-        notices: [...s.notices, notice('error', `The sample data could not be downloaded (${e instanceof Error ? e.message : String(e)}). Check your connection and try again.`)],
+        notices: [...s.notices, notice({ kind: 'sample-download-failed', reason: e instanceof Error ? e.message : String(e) })],
       }));
       return;
     }
 
-    set({ sampleAttribution: manifest.attribution, progress: { stage: 'downloading', done: 0, total: manifest.files.length } });
+    set({ sampleAttribution: manifest.attribution, progress: { stage: 'downloading', done: 0, total: manifest.files.length, batchStart: 0 } });
     const downloaded: IncomingFile[] = [];
     const failed: RejectedFile[] = [];
     let done = 0;
@@ -334,7 +271,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
           failed.push({ id: `sample:${entry.path}`, name, reason: 'could not be downloaded' });
         }
         done += 1;
-        set({ progress: { stage: 'downloading', done, total: manifest.files.length } });
+        set({ progress: { stage: 'downloading', done, total: manifest.files.length, batchStart: 0 } });
       }
     };
     await Promise.all(Array.from({ length: 6 }, fetchOne));
@@ -376,7 +313,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   onDecodeProgress: (done, total) =>
     set((s) => (s.progress?.stage === 'decoding' && total > 0
-      ? { progress: { ...s.progress, done: Math.min(s.progress.total, progressBase + done) } }
+      ? { progress: { ...s.progress, done: Math.min(s.progress.total, s.progress.batchStart + done) } }
       : {})),
 
   dismissRejected: (id) => set((s) => ({ rejected: id ? s.rejected.filter((r) => r.id !== id) : [] })),
@@ -386,8 +323,6 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
   clear: async () => {
     const ids = get().images.map((i) => i.id);
     for (const image of get().images) URL.revokeObjectURL(image.thumbUrl);
-    waitingFiles.clear();
-    heldCsvRows = null;
     set((s) => ({ ...initialDatasetState, presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop }));
     if (ids.length > 0) {
       try {
@@ -400,8 +335,8 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   reset: () => {
     for (const image of get().images) URL.revokeObjectURL(image.thumbUrl);
-    waitingFiles.clear();
-    heldCsvRows = null;
+    loads = Promise.resolve();
     set(initialDatasetState);
   },
-}));
+  };
+});

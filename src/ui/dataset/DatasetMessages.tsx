@@ -4,6 +4,7 @@ import { useDatasetStore } from '../../state/dataset';
 import { Banner } from '../shared/Banner';
 import { Markdown } from '../shared/Markdown';
 import { plural } from '../shared/format';
+import { noticeText, noticeTone } from './notice-text';
 
 const SHOWN_REJECTED = 8;
 
@@ -12,8 +13,8 @@ export function DatasetMessages() {
   const { rejected, csvProblems, notices, waiting, heldCsv, sampleStatus, dismissRejected, dismissCsvProblems, dismissNotice } =
     useDatasetStore(
       useShallow((s) => ({
-        rejected: s.rejected, csvProblems: s.csvProblems, notices: s.notices, waiting: s.waitingForLabels.length,
-        heldCsv: s.heldCsv, sampleStatus: s.sampleStatus,
+        rejected: s.rejected, csvProblems: s.csvProblems, notices: s.notices, waiting: s.pendingLabels.waiting.length,
+        heldCsv: s.pendingLabels.csv, sampleStatus: s.sampleStatus,
         dismissRejected: s.dismissRejected, dismissCsvProblems: s.dismissCsvProblems, dismissNotice: s.dismissNotice,
       })),
     );
@@ -28,8 +29,8 @@ export function DatasetMessages() {
         </Banner>
       )}
       {notices.map((n) => (
-        <Banner key={n.id} tone={n.tone} onDismiss={() => dismissNotice(n.id)}>
-          <p>{n.text}</p>
+        <Banner key={n.id} tone={noticeTone(n)} onDismiss={() => dismissNotice(n.id)} testId={`notice-${n.kind}`}>
+          <p>{noticeText(n)}</p>
         </Banner>
       ))}
       {waiting > 0 && heldCsv === null && (
@@ -43,7 +44,7 @@ export function DatasetMessages() {
       )}
       {csvProblems.length > 0 && (
         <Banner tone="warning" title="The labels CSV does not match the images exactly." onDismiss={dismissCsvProblems} testId="csv-problems">
-          {csvProblems.map((line, i) => <p key={i}>{line}</p>)}
+          {csvProblems.map((n) => <p key={n.id}>{noticeText(n)}</p>)}
         </Banner>
       )}
       {rejected.length > 0 && (

@@ -1,0 +1,60 @@
+/** The dataset store's typed notices in words: what happened, and what to do about it. */
+import type { DatasetNotice, NoticeTone } from '../../state/dataset';
+import { plural } from '../shared/format';
+
+function list(names: readonly string[], max = 5): string {
+  return names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
+}
+
+export function noticeTone(n: DatasetNotice): NoticeTone {
+  switch (n.kind) {
+    case 'skipped-non-images':
+    case 'duplicates-skipped':
+    case 'csv-read-waiting-for-images':
+      return 'info';
+    case 'loading-stopped':
+    case 'sample-download-failed':
+      return 'error';
+    case 'several-csv':
+    case 'csv-unreadable':
+    case 'csv-rows-without-images':
+    case 'images-without-csv-rows':
+    case 'no-images':
+    case 'only-system-files':
+      return 'warning';
+  }
+}
+
+export function noticeText(n: DatasetNotice): string {
+  switch (n.kind) {
+    case 'skipped-non-images':
+      return `${plural(n.count, 'file that is not an image was', 'files that are not images were')} skipped: ${list(n.names)}.`;
+    case 'duplicates-skipped':
+      return `${plural(n.count, 'image was', 'images were')} already in the dataset and ${n.count === 1 ? 'was' : 'were'} skipped.`;
+    case 'csv-read-waiting-for-images':
+      return `Labels CSV read (${plural(n.rows, 'row')}). Now drop the images it names.`;
+    case 'loading-stopped':
+      return `Loading stopped: ${n.message} ${n.hint}`;
+    case 'sample-download-failed':
+      return `The sample data could not be downloaded (${n.reason}). Check your connection and try again.`;
+    case 'several-csv':
+      return `${plural(n.count, 'CSV file')} were dropped; only "${n.used}" was used for labels.`;
+    case 'csv-unreadable':
+      return `${n.file}: ${n.reason}`;
+    case 'csv-rows-without-images': {
+      const m = n.names.length;
+      return `${m} ${m === 1 ? 'row' : 'rows'} of the labels CSV ${m === 1 ? 'names an image' : 'name images'} that ` +
+        `${m === 1 ? 'was' : 'were'} not dropped: ${list(n.names)}. ` +
+        `${m === 1 ? 'It is' : 'They are'} left out; drop the missing images to include them.`;
+    }
+    case 'images-without-csv-rows': {
+      const u = n.names.length;
+      return `${u} dropped ${u === 1 ? 'image has' : 'images have'} no row in the labels CSV: ${list(n.names)}. ` +
+        `${u === 1 ? 'It is' : 'They are'} left out; add ${u === 1 ? 'a row' : 'rows'} to the CSV to include ${u === 1 ? 'it' : 'them'}.`;
+    }
+    case 'no-images':
+      return `No images found in "${n.source}".`;
+    case 'only-system-files':
+      return `No images found in "${n.source}" (only system files such as .DS_Store).`;
+  }
+}

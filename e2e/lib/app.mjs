@@ -10,12 +10,15 @@ export const SHARED = join(ROOT, '..', 'shared');
 
 /**
  * Opens the built app in a fresh browser; returns { page, browser, server, errors, close }.
- * `webgpu: false` hides WebGPU, and `webgl: false` WebGL too (see launchBrowser).
+ * `webgpu: false` hides WebGPU, and `webgl: false` WebGL too (see launchBrowser). `requests` lists the URL of
+ * every request the page and its workers made, from the first.
  */
 export async function openStudio({ webgpu = true, webgl = true } = {}) {
   const server = await startPreview();
   const browser = await launchBrowser({ webgpu, webgl });
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const requests = [];
+  context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -24,7 +27,7 @@ export async function openStudio({ webgpu = true, webgl = true } = {}) {
   });
   await page.goto(server.url);
   return {
-    page, browser, server, errors,
+    page, browser, server, errors, requests,
     close: async () => {
       await browser.close();
       await server.close();

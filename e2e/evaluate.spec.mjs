@@ -26,7 +26,7 @@ function evaluate(name, args) {
 }
 
 function checkMetrics(out, scenarioId) {
-  for (const f of ['metrics.json', 'report.html', 'MODEL_CARD.md', 'model.zip']) assert.ok(existsSync(join(out, f)), `${f} written`);
+  for (const f of ['metrics.json', 'report.html', 'MODEL_CARD.md', 'model.zip', 'predictions.csv']) assert.ok(existsSync(join(out, f)), `${f} written`);
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(m.settings.scenario, scenarioId);
   assert.equal(m.settings.inputSize, 64);
@@ -49,6 +49,13 @@ function checkMetrics(out, scenarioId) {
   // The operating point is chosen on validation and reaches the target there.
   const valRef = m.validation.binary.find((b) => b.id === 'referable-dr');
   assert.ok(valRef.operatingPoint.sensitivity.estimate >= 0.9, `validation sensitivity ${valRef.operatingPoint.sensitivity.estimate} < 0.9`);
+  // predictions.csv: one row per validation and test image, probabilities summing to 1.
+  const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.equal(rows.length, m.validation.count + m.test.count);
+  for (const r of rows) {
+    const sum = r.slice(4).reduce((a, x) => a + Number(x), 0);
+    assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities of ${r[1]} sum to ${sum}`);
+  }
   const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
   assert.match(card, /not a medical device/i);
   return m;

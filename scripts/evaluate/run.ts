@@ -145,6 +145,19 @@ function datasetSummary(classes: TaskClasses, fold: Fold, patients: Map<string, 
   };
 }
 
+/**
+ * Every validation and test image's probabilities (averaged over the test-time rotations, before temperature
+ * scaling) with its set and true class: what any other figure can be recomputed from.
+ */
+function predictionsCsv(outcome: TrainOutcome, classes: TaskClasses): string {
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const header = ['set', 'image', 'true_class', 'predicted_class', ...classes.classNames.map((c) => `p_${c}`)];
+  const rows = [['validation', outcome.report] as const, ['test', outcome.test] as const].flatMap(([set, report]) =>
+    (report?.predictions ?? []).map((p) => [set, p.id, classes.classNames[p.trueClass], classes.classNames[p.predictedClass],
+      ...p.probs.map((x) => x.toPrecision(6))]));
+  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+}
+
 function preprocessingDescription(kind: EvaluateConfig['preprocessing'], training: TrainConfig): PreprocessingDescription {
   const steps = [
     kind === 'centre' ? 'Centre square crop' : 'Square crop around the circular field of view (black borders dropped)',
@@ -268,6 +281,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     epochs, bestEpoch: main.outcome.bestEpoch, timings: { total: timings.totalSeconds }, backend: ctx.backend,
     ...(cv ? { cv } : {}),
   }));
+  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(main.outcome, classes));
   const card = renderModelCard({
     createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
     scenario: scenario ? { title: scenario.title, number: scenario.number } : { title: 'Custom (see settings)', number: 0 },
@@ -288,7 +302,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     writeFileSync(join(config.out, 'model.zip'), await exportPackage(main.outcome.net.model, manifest, { 'MODEL_CARD.md': card }));
   }
   disposeNetwork(main.outcome.net.model);
-  log(`wrote ${config.out}/ (metrics.json, report.html, MODEL_CARD.md${config.exportModel ? ', model.zip' : ''}) in ${fmtTime(timings.totalSeconds)}`);
+  log(`wrote ${config.out}/ (metrics.json, report.html, MODEL_CARD.md, predictions.csv${config.exportModel ? ', model.zip' : ''}) in ${fmtTime(timings.totalSeconds)}`);
   void tf;
   return { metricsPath, metrics };
 }

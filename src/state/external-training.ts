@@ -99,7 +99,9 @@ export const useExternalTrainingStore = create<ExternalTrainingState & ExternalT
         files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
       );
       const result = await foveaWorker().importTrainingResult(request, read);
-      useTrainingStore.getState().finishRun(runInfoOf(request, Date.now()), result);
+      // Started as long ago as its epochs took, so that the Train screen's duration is PyTorch's.
+      const seconds = result.epochs.reduce((sum, e) => sum + e.seconds, 0);
+      useTrainingStore.getState().finishRun(runInfoOf(request, Date.now() - 1000 * seconds), result);
       set({ resultStatus: 'idle', importedResult: files.map((f) => f.name), importedModelCreatedAt: result.model.manifest.createdAt });
     } catch (e) {
       set({ resultStatus: 'idle', resultError: toUserError(e) });

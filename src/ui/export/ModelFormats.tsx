@@ -37,24 +37,24 @@ export function ModelFormats({ disabled }: { disabled: boolean }) {
   return (
     <div className="model-formats" data-testid="model-formats">
       <h3 className="subhead">Other formats</h3>
-      <ul className="file-list">
-        {FORMATS.map(({ format, label, where }) => (
-          <li key={format}>
+      {FORMATS.map(({ format, label, where }) => (
+        <div key={format} className="model-format">
+          <div className="button-row">
             <button
               type="button" className="button secondary" data-testid={`export-${format}`}
               disabled={disabled || busy !== null} onClick={() => void download(format)}
             >
               {busy === format ? <><Spinner /> Writing…</> : label}
             </button>
-            <p className="muted small">{where}</p>
             {(files[format] ?? []).map((f, i) => (
               <a key={f.fileName} className="link-button" href={f.url} download={f.fileName} data-testid={`export-${format}-link-${i}`}>
                 Save {f.fileName} ({bytes(f.bytes)})
               </a>
             ))}
-          </li>
-        ))}
-      </ul>
+          </div>
+          <p className="muted small">{where}</p>
+        </div>
+      ))}
       {error && <ErrorBanner error={error} onDismiss={dismissErrors} title="This export could not be written." />}
     </div>
   );

@@ -6,7 +6,7 @@ import { isActive, useTrainingStore } from '../../state/training';
 import { Banner } from '../shared/Banner';
 import { DropZone } from '../shared/DropZone';
 import { Spinner } from '../shared/ProgressBar';
-import { bytes, percent } from '../shared/format';
+import { bytes, percent, plural } from '../shared/format';
 import { saveFile } from './save-file';
 
 const COMMAND = `unzip fovea-job-*.zip && unzip fovea-job-*-images.zip
@@ -111,7 +111,7 @@ export function TrainingJobPanel() {
       {!s.resultError && s.importedResult && finished && (
         <Banner tone="success" testId="result-success" title={`Imported ${s.importedResult.join(', ')}.`}>
           <p>
-            {finished.result.epochs.length} epochs trained by PyTorch; best epoch {finished.result.bestEpoch + 1}, validation
+            {plural(finished.result.epochs.length, 'epoch')} trained by PyTorch; best epoch {finished.result.bestEpoch + 1}, validation
             accuracy {percent(finished.result.report.accuracy)}. See the Train and Evaluate screens.
           </p>
         </Banner>

@@ -5,12 +5,13 @@
  * travels as an ImportError.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { unzipSync } from 'fflate';
 import type { RgbImage } from '../core/data/preprocess';
 import { exportOnnx } from '../core/export/onnx/export';
 import {
   exportTrainingImages, exportTrainingJob, importTrainingResult, prepareStartingNetwork, type ImportedTrainingResult,
 } from '../core/export/training-job';
-import { exportSafetensors } from '../core/export/weights-file';
+import { exportSafetensors, readHeadDescription } from '../core/export/weights-file';
 import { disposeNetwork } from '../core/model/classifier';
 import { resolveTrainConfig } from '../core/train/config';
 import MODEL_PY from '../core/export/torch/model.py?raw';
@@ -64,10 +65,25 @@ function importError(message: string): WorkerError {
   return new WorkerError('ImportError', message);
 }
 
-/** weights.safetensors + metrics.json by name, from loose files or zips of the result folder. */
-function resultFiles(files: TrainingResultFile[]): Uint8Array | Map<string, Uint8Array> {
-  if (files.length === 1 && /\.zip$/i.test(files[0].name)) return files[0].bytes;
-  return new Map(files.map((f) => [f.name, f.bytes] as const));
+/** The result's files by base name (weights.safetensors, metrics.json), from loose files or zips of the result folder. */
+function resultFiles(files: TrainingResultFile[]): Map<string, Uint8Array> {
+  const byName = new Map<string, Uint8Array>();
+  const add = (path: string, bytes: Uint8Array) => {
+    if (!path.endsWith('/')) byName.set(path.slice(path.lastIndexOf('/') + 1), bytes);
+  };
+  for (const f of files) {
+    if (!/\.zip$/i.test(f.name)) add(f.name, f.bytes);
+    else {
+      let entries: Record<string, Uint8Array>;
+      try {
+        entries = unzipSync(f.bytes);
+      } catch (e) {
+        throw importError(`${f.name} is not a zip archive (${(e as Error).message}): zip the folder train.py wrote.`);
+      }
+      for (const [path, bytes] of Object.entries(entries)) add(path, bytes);
+    }
+  }
+  return byName;
 }
 
 /**
@@ -77,12 +93,16 @@ function resultFiles(files: TrainingResultFile[]): Uint8Array | Map<string, Uint
 export function readTrainingResult(base: tf.LayersModel, request: TrainRequest, files: TrainingResultFile[]): ImportedTrainingResult {
   let result: ImportedTrainingResult;
   try {
-    result = importTrainingResult(base, resultFiles(files), { classNames: request.classNames, ordinal: request.ordinal });
+    const byName = resultFiles(files);
+    const weights = byName.get('weights.safetensors');
+    const outputs = weights ? readHeadDescription(weights).numClasses : null;
+    if (outputs !== null && outputs !== request.classNames.length) throw importError(classMismatch(request, outputs));
+    result = importTrainingResult(base, byName, { classNames: request.classNames, ordinal: request.ordinal });
   } catch (e) {
     disposeNetwork(base);
     throw e instanceof WorkerError ? e : importError(`This training result cannot be read: ${(e as Error).message}`);
   }
-  const problem = mismatch(request, result, result.net.model.outputs[0].shape[1] as number);
+  const problem = imagesMismatch(request, result);
   if (problem) {
     disposeNetwork(result.net.model, base);
     throw importError(problem);
@@ -90,18 +110,17 @@ export function readTrainingResult(base: tf.LayersModel, request: TrainRequest, 
   return result;
 }
 
-/** Why the result does not belong to the studio's current dataset, or null. */
-function mismatch(request: TrainRequest, result: ImportedTrainingResult, outputs: number): string | null {
+function classMismatch(request: TrainRequest, outputs: number): string {
   const k = request.classNames.length;
-  if (outputs !== k) {
-    return `This result's model has ${outputs} outputs but the dataset has ${k} classes (${request.classNames.join(', ')}): ` +
-      'load the dataset and label choice the job was exported from, then import it again.';
-  }
+  return `This result's model has ${outputs} outputs but the dataset has ${k} classes (${request.classNames.join(', ')}): ` +
+    'load the dataset and label choice the job was exported from, then import it again.';
+}
+
+/** Why the result's validation images are not the studio's current dataset's, or null. */
+function imagesMismatch(request: TrainRequest, result: ImportedTrainingResult): string | null {
   const known = new Set(request.items.map((it) => it.id));
   const missing = result.metrics.val.ids.filter((id) => !known.has(id));
-  if (missing.length > 0) {
-    return `${missing.length} of its ${result.metrics.val.ids.length} validation images (e.g. ${missing[0]}) are not in the dataset: ` +
-      'load the images the job was exported from, then import it again.';
-  }
-  return null;
+  if (missing.length === 0) return null;
+  return `${missing.length} of its ${result.metrics.val.ids.length} validation images (e.g. ${missing[0]}) are not in the dataset: ` +
+    'load the images the job was exported from, then import it again.';
 }

@@ -11,18 +11,18 @@ import { ARTIFACTS, SHARED, openStudio, screenshot, tab, waitForBackend, waitFor
 const DEMO = join(SHARED, 'data', 'fundus-demo');
 const SUBSET = join(ARTIFACTS, 'fixtures-teaching');
 
-/** 10 photographs of grade 0 and 10 of grade 2, in class folders (the first patients of each). */
+/** 6 photographs of grade 0 and 6 of grade 2, in class folders (the first patients of each). */
 function makeSubset() {
   rmSync(SUBSET, { recursive: true, force: true });
   for (const grade of ['0_No_DR', '2_Moderate']) {
     mkdirSync(join(SUBSET, grade), { recursive: true });
-    for (const f of readdirSync(join(DEMO, grade)).filter((n) => n.endsWith('.jpg')).sort().slice(0, 10)) {
+    for (const f of readdirSync(join(DEMO, grade)).filter((n) => n.endsWith('.jpg')).sort().slice(0, 6)) {
       copyFileSync(join(DEMO, grade, f), join(SUBSET, grade, f));
     }
   }
 }
 
-test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 20 photographs at 64 px', { timeout: 600_000 }, async () => {
+test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 12 photographs at 64 px', { timeout: 600_000 }, async () => {
   makeSubset();
   const studio = await openStudio();
   const { page } = studio;
@@ -32,7 +32,7 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 2
     await tab(page, 'dataset');
     await page.getByTestId('preset-select').selectOption('referable-dr');
     await page.getByTestId('folder-input').setInputFiles(SUBSET);
-    await page.waitForFunction(() => /\b20\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.waitForFunction(() => /\b12\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''), null, { timeout: 120_000 });
 
     await tab(page, 'train');
     await page.getByTestId('scenario-linear-top').click();
@@ -60,6 +60,10 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 2
     assert.match(await page.getByTestId('gradcam-caption').textContent(), /inception_5b.*2×2 map/);
     await page.getByTestId('gradcam-opacity').fill('0.7');
     await page.getByTestId('gallery-open').screenshot({ path: join(ARTIFACTS, 'teaching-02-gradcam.png') });
+    // The dropped image's prediction has the same overlay.
+    await page.getByTestId('predict-dropzone').locator('input[type=file]').setInputFiles(join(DEMO, '2_Moderate', 'Patient011_L.jpg'));
+    await page.getByTestId('prediction-gradcam').click({ timeout: 120_000 });
+    await page.locator('.predict [data-testid="gradcam-canvas"]').waitFor({ timeout: 120_000 });
 
     await tab(page, 'train');
     await page.getByTestId('compare-epochs').fill('1');
@@ -82,6 +86,8 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 2
     }
     await page.getByTestId('compare-chart').waitFor();
     await page.getByTestId('compare-all').screenshot({ path: join(ARTIFACTS, 'teaching-03-compare.png') });
+    await page.locator('[data-testid="compare-row"][data-run="linear-top"] button').click();
+    await page.getByTestId('compare-details').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-csv').click()]);
     const csvPath = join(ARTIFACTS, 'teaching-comparison.csv');
     await download.saveAs(csvPath);

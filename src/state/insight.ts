@@ -8,8 +8,11 @@ import type { GradCamAnswer, InsideNetworkAnswer } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError, type UserError } from './errors';
 
-/** A dataset image by id, or the dropped image by its object URL (the model store's prediction). */
-export type GradCamTarget = { kind: 'image'; imageId: string } | { kind: 'url'; url: string };
+/**
+ * A dataset image by id, or the dropped image: its object URL (the model store's prediction, for identity) and
+ * the file itself, a handle this side never reads (the page's CSP forbids fetching blob: URLs; the worker decodes it).
+ */
+export type GradCamTarget = { kind: 'image'; imageId: string } | { kind: 'url'; url: string; file: Blob };
 
 export const targetKey = (t: GradCamTarget): string => (t.kind === 'image' ? `image:${t.imageId}` : `url:${t.url}`);
 
@@ -52,7 +55,7 @@ export const useInsightStore = create<InsightState & InsightActions>()((set, get
     const token = get().request + 1;
     set({ busy: true, error: null, request: token });
     try {
-      const source = target.kind === 'image' ? { imageId: target.imageId } : { file: await (await fetch(target.url)).blob() };
+      const source = target.kind === 'image' ? { imageId: target.imageId } : { file: target.file };
       const answer = await foveaWorker().gradCam({ source, ...(block === null ? {} : { block }), ...(classIndex === null ? {} : { classIndex }) });
       if (token === get().request) set({ answer, busy: false });
     } catch (e) {

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useModelStore } from '../../state/model';
 import type { ImagePrediction, ScreeningDecision } from '../../worker/protocol';
@@ -23,10 +23,14 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
   );
 
   const openGradCam = useInsightStore((s) => s.open);
+  /** The file dropped here, for Grad-CAM (its object URL cannot be fetched back under the CSP). */
+  const [lastFile, setLastFile] = useState<File | null>(null);
   const gradCamOpen = useInsightStore((s) => s.target?.kind === 'url' && s.target.url === prediction?.imageUrl);
 
   const run = (file: File | undefined | null) => {
-    if (file) void predict(file);
+    if (!file) return;
+    setLastFile(file);
+    void predict(file);
   };
 
   return (
@@ -78,9 +82,9 @@ export function PredictPanel({ hasModel }: { hasModel: boolean }) {
               ))}
             </ul>
             <p className="muted small" data-testid="prediction-method">{methodNote(prediction.result)}</p>
-            {!gradCamOpen && (
+            {!gradCamOpen && lastFile?.name === prediction.fileName && (
               <button type="button" className="button secondary small" data-testid="prediction-gradcam"
-                onClick={() => void openGradCam({ kind: 'url', url: prediction.imageUrl })}>
+                onClick={() => void openGradCam({ kind: 'url', url: prediction.imageUrl, file: lastFile })}>
                 What did it look at? (Grad-CAM)
               </button>
             )}

@@ -10,12 +10,13 @@ const CROSS_ORIGIN_ISOLATION = {
 };
 
 // Privacy: the page and its worker may connect to the app's own origin only, so images and models cannot
-// leave the machine even through a compromised dependency. blob: serves thumbnails, downloads and wasm thread
-// workers; 'wasm-unsafe-eval' compiles the WebAssembly backend; 'unsafe-eval' is for protobufjs, which builds
+// leave the machine even through a compromised dependency. blob: serves thumbnails, downloads and the wasm
+// backend's thread workers (scripts loaded from blob: URLs); 'wasm-unsafe-eval' compiles the WebAssembly
+// backend; 'unsafe-eval' is for protobufjs, which builds
 // the ONNX exporter's encoders with Function (it cannot open a connection: connect-src still rules fetches).
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
+  "script-src 'self' blob: 'wasm-unsafe-eval' 'unsafe-eval'",
   "worker-src 'self' blob:",
   "connect-src 'self'",
   "img-src 'self' blob: data:",

@@ -9,7 +9,7 @@ import { unzipSync } from 'fflate';
 import type { RgbImage } from '../core/data/preprocess';
 import { exportOnnx } from '../core/export/onnx/export';
 import {
-  exportTrainingImages, exportTrainingJob, importTrainingResult, prepareStartingNetwork, type ImportedTrainingResult,
+  exportTrainingImages, exportTrainingJob, importTrainingResult, prepareStartingNetwork, TrainingJobError, type ImportedTrainingResult,
 } from '../core/export/training-job';
 import { exportSafetensors, readHeadDescription } from '../core/export/weights-file';
 import { disposeNetwork } from '../core/model/classifier';
@@ -56,6 +56,9 @@ export async function trainingJobOf(
     });
     const images = request.includeImages ? exportTrainingImages(items, image, config.inputSize) : null;
     return { job, images };
+  } catch (e) {
+    // Empty splits, a class index out of range: the dataset's to fix, as for a run in the browser.
+    throw e instanceof TrainingJobError ? new WorkerError('DatasetError', `The training job cannot be made: ${e.message}.`) : e;
   } finally {
     disposeNetwork(start, base);
   }

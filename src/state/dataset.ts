@@ -10,6 +10,7 @@ import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
+import { datasetStorage, downscaleForStorage, type SavedDataset, type StoredImage } from './persist-dataset';
 
 export interface DatasetImage {
   id: string;
@@ -47,7 +48,10 @@ export type DatasetNoticeKind =
   | DropNotice
   | { kind: 'duplicates-skipped'; count: number }
   | { kind: 'loading-stopped'; message: string; hint: string }
-  | { kind: 'sample-download-failed'; reason: string };
+  | { kind: 'sample-download-failed'; reason: string }
+  /** Saving to the browser's storage failed (quota, private mode): what is on screen is kept, a reload loses it. */
+  | { kind: 'storage-failed'; reason: string }
+  | { kind: 'restored'; images: number };
 
 export type DatasetNotice = DatasetNoticeKind & { id: string };
 
@@ -109,6 +113,8 @@ export interface DatasetActions {
   setSplit(patch: Partial<SplitSettings>): void;
   /** Ignored while images are loaded or loading (the crop is applied at import). */
   setFieldOfViewCrop(on: boolean): void;
+  /** Loads the dataset saved in this browser (after a reload); does nothing when the dataset is not empty. */
+  restoreSaved(saved: SavedDataset): Promise<void>;
   /** Called for the worker's decode-progress events. */
   onDecodeProgress(done: number, total: number): void;
   dismissRejected(id?: string): void;
@@ -140,7 +146,9 @@ export const initialDatasetState: DatasetState = {
 let nextId = 1;
 let nextNoticeId = 1;
 
-const newImageId = () => `img-${nextId++}`;
+// Unique across reloads: restored images keep the ids they were saved with.
+const sessionTag = Date.now().toString(36);
+const newImageId = () => `img-${sessionTag}-${nextId++}`;
 const notice = (kind: DatasetNoticeKind): DatasetNotice => ({ ...kind, id: `n${nextNoticeId++}` });
 const isCsvProblem = (n: DatasetNotice) => (CSV_PROBLEM_KINDS as readonly string[]).includes(n.kind);
 
@@ -201,6 +209,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
           fromSample: options.fromSample ?? false,
         };
       });
+      await saveAdded(added, new Map(batch.map((f) => [f.id, f.file.file] as const)), get().images.length);
       const sent = start + batch.length;
       set((s) => ({
         images: [...s.images, ...added],
@@ -208,6 +217,65 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
         progress: { stage: 'decoding', done: sent, total: fresh.length, batchStart: sent },
       }));
     }
+  } catch (e) {
+    const error = toUserError(e);
+    set((s) => ({ notices: [...s.notices, notice({ kind: 'loading-stopped', message: error.message, hint: error.hint })] }));
+  } finally {
+    set({ progress: null });
+  }
+}
+
+/** Saves newly added images (downscaled) so a reload keeps them; a failure is told once, the images stay. */
+async function saveAdded(added: DatasetImage[], fileById: Map<string, Blob>, orderBase: number): Promise<void> {
+  if (added.length === 0) return;
+  try {
+    const stored: StoredImage[] = [];
+    for (const [i, image] of added.entries()) {
+      const { thumbUrl: _thumb, ...meta } = image;
+      void _thumb;
+      stored.push({ ...meta, order: orderBase + i, blob: await downscaleForStorage(fileById.get(image.id)!) });
+    }
+    await datasetStorage().putImages(stored);
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    useDatasetStore.setState((s) => (s.notices.some((n) => n.kind === 'storage-failed')
+      ? {} : { notices: [...s.notices, notice({ kind: 'storage-failed', reason })] }));
+  }
+}
+
+/** Puts a saved dataset back: its settings, then its images through the worker with their saved ids. */
+async function restore({ images, settings }: SavedDataset): Promise<void> {
+  const get = useDatasetStore.getState;
+  const set = useDatasetStore.setState;
+  if (get().images.length > 0) return;
+  if (settings) {
+    set({
+      presetId: settings.presetId, split: settings.split, fieldOfViewCrop: settings.fieldOfViewCrop,
+      declaredLabels: settings.declaredLabels, sampleAttribution: settings.sampleAttribution,
+    });
+  }
+  if (images.length === 0) return;
+  set({ progress: { stage: 'decoding', done: 0, total: images.length, batchStart: 0 } });
+  try {
+    for (let start = 0; start < images.length; start += WORKER_BATCH_SIZE) {
+      const batch = images.slice(start, start + WORKER_BATCH_SIZE);
+      const result = await foveaWorker().addImages(
+        batch.map((i) => ({ id: i.id, name: i.name, file: i.blob })), { fieldOfViewCrop: get().fieldOfViewCrop },
+      );
+      const byId = new Map(batch.map((i) => [i.id, i] as const));
+      const restored: DatasetImage[] = result.added.map((d) => {
+        const { blob: _blob, order: _order, ...meta } = byId.get(d.id)!;
+        void _blob; void _order;
+        return { ...meta, thumbUrl: URL.createObjectURL(d.thumbnail) };
+      });
+      const sent = start + batch.length;
+      set((s) => ({
+        images: [...s.images, ...restored],
+        rejected: [...s.rejected, ...result.rejected],
+        progress: { stage: 'decoding', done: sent, total: images.length, batchStart: sent },
+      }));
+    }
+    set((s) => ({ notices: [...s.notices, notice({ kind: 'restored', images: s.images.length })] }));
   } catch (e) {
     const error = toUserError(e);
     set((s) => ({ notices: [...s.notices, notice({ kind: 'loading-stopped', message: error.message, hint: error.hint })] }));
@@ -285,6 +353,13 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
     }));
     await get().addFiles(downloaded, { sourceName: 'sample data', fromSample: true });
     set({ sampleStatus: 'loaded' });
+  },
+
+  restoreSaved: (saved) => {
+    // Queued like a load, so a folder dropped while the saved dataset comes back waits its turn.
+    const next = loads.then(() => restore(saved));
+    loads = next.catch(() => undefined);
+    return next;
   },
 
   removeImage: async (id) => {

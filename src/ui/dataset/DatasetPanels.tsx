@@ -88,6 +88,12 @@ export function SplitPanel() {
   const { split, setSplit } = useDatasetStore(useShallow((s) => ({ split: s.split, setSplit: s.setSplit })));
   const derived = useDerivedDataset();
   const [seedText, setSeedText] = useState(String(split.seed));
+  // The seed can change from outside the field (a dataset restored after a reload): show the stored one.
+  const [shownSeed, setShownSeed] = useState(split.seed);
+  if (shownSeed !== split.seed) {
+    setShownSeed(split.seed);
+    if (Number(seedText) !== split.seed) setSeedText(String(split.seed));
+  }
   const seedValid = /^-?\d+$/.test(seedText.trim()) && Number.isSafeInteger(Number(seedText));
   return (
     <section className="panel" aria-labelledby="split-title">

@@ -11,7 +11,10 @@ export function noticeTone(n: DatasetNotice): NoticeTone {
     case 'skipped-non-images':
     case 'duplicates-skipped':
     case 'csv-read-waiting-for-images':
+    case 'restored':
       return 'info';
+    case 'storage-failed':
+      return 'warning';
     case 'loading-stopped':
     case 'sample-download-failed':
       return 'error';
@@ -52,6 +55,11 @@ export function noticeText(n: DatasetNotice): string {
       return `${u} dropped ${u === 1 ? 'image has' : 'images have'} no row in the labels CSV: ${list(n.names)}. ` +
         `${u === 1 ? 'It is' : 'They are'} left out; add ${u === 1 ? 'a row' : 'rows'} to the CSV to include ${u === 1 ? 'it' : 'them'}.`;
     }
+    case 'restored':
+      return `Your dataset was restored from this browser's storage (${plural(n.images, 'image')}).`;
+    case 'storage-failed':
+      return `The dataset could not be saved in this browser (${n.reason}). Everything on screen is kept, ` +
+        'but a reload would lose what was not saved: free some disk space, or leave private browsing.';
     case 'no-images':
       return `No images found in "${n.source}".`;
     case 'only-system-files':

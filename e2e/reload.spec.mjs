@@ -1,0 +1,47 @@
+// A reload keeps the dataset: images (saved downscaled in IndexedDB), their labels, the preset and the split.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { datasetSummary, openStudio, screenshot, tab, waitForBackend } from './lib/app.mjs';
+import { fewDemoFolders } from './lib/fixtures.mjs';
+
+const count = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
+const savedImagesAre = (n) => new Promise((resolve) => {
+  const open = indexedDB.open('fovea-project');
+  open.onsuccess = () => {
+    const request = open.result.transaction('images').objectStore('images').count();
+    request.onsuccess = () => { resolve(request.result === n); open.result.close(); };
+  };
+  open.onerror = () => resolve(false);
+});
+
+test('reload: the images, their labels, the preset, the split seed and a removal are all there after a reload', { timeout: 600_000 }, async () => {
+  const fixture = fewDemoFolders('reload-few-demo');
+  const studio = await openStudio();
+  const { page } = studio;
+  try {
+    await waitForBackend(page);
+    await tab(page, 'dataset');
+    await page.getByTestId('folder-input').setInputFiles(fixture);
+    await page.waitForFunction(count, 12, { timeout: 120_000 });
+    await page.getByTestId('preset-select').selectOption('referable-dr');
+    await page.getByTestId('split-seed').fill('7');
+    await page.getByRole('button', { name: 'Remove Patient001_L.jpg' }).click();
+    await page.waitForFunction(count, 11, { timeout: 10_000 });
+    const before = await datasetSummary(page);
+    // Saved as each batch is decoded; wait until IndexedDB holds the 11 left.
+    await page.waitForFunction(savedImagesAre, 11, { timeout: 60_000, polling: 500 });
+
+    await page.reload();
+    await tab(page, 'dataset');
+    await page.waitForFunction(count, 11, { timeout: 120_000 });
+    assert.equal(await page.getByTestId('preset-select').inputValue(), 'referable-dr');
+    assert.equal(await page.getByTestId('split-seed').inputValue(), '7');
+    assert.equal(await page.getByRole('button', { name: 'Remove Patient001_L.jpg' }).count(), 0);
+    assert.equal(await datasetSummary(page), before);
+    await page.getByTestId('notice-restored').waitFor({ timeout: 10_000 });
+    await screenshot(page, 'reload-01-restored');
+    assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
+  } finally {
+    await studio.close();
+  }
+});

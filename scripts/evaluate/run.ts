@@ -4,6 +4,7 @@
  * operating point, calibration), and write metrics.json, report.html, MODEL_CARD.md and the model package.
  * With --cv K, K patient-aware folds each serve once as the test set.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -158,6 +159,17 @@ function predictionsCsv(outcome: TrainOutcome, classes: TaskClasses): string {
   return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
 
+/** The project commit the run's code came from (with '+changes' when the work tree differed), or null outside git. */
+function sourceCommit(): string | null {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return null;
+  }
+}
+
 function preprocessingDescription(kind: EvaluateConfig['preprocessing'], training: TrainConfig): PreprocessingDescription {
   const steps = [
     kind === 'centre' ? 'Centre square crop' : 'Square crop around the circular field of view (black borders dropped)',
@@ -268,6 +280,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const epochs = main.outcome.epochs;
   const metrics: Record<string, unknown> = {
     tool: 'fovea evaluate', createdAt: new Date().toISOString(), command: ctx.command, backend: ctx.backend,
+    commit: sourceCommit(),
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
     featureCache: main.outcome.cache, timings,

@@ -78,6 +78,21 @@ test('screening: field-of-view crop -> train with a test set -> screening decisi
     assert.ok(manifest.screening.test.count > 0, 'the summary has a test set');
     assert.ok(manifest.screening.validation.calibration.temperature > 0);
 
+    // The trained model as ONNX and as PyTorch safetensors too (export-formats.spec.mjs checks them in depth).
+    const save = async (testId) => {
+      const [d] = await Promise.all([page.waitForEvent('download', { timeout: 300_000 }), page.getByTestId(testId).click()]);
+      const path = join(ARTIFACTS, `screening-${d.suggestedFilename()}`);
+      await d.saveAs(path);
+      return new Uint8Array(readFileSync(path));
+    };
+    const onnx = await save('export-onnx');
+    assert.deepEqual([...onnx.subarray(0, 2)], [0x08, 8], 'the ONNX file starts with ir_version = 8');
+    const weights = await save('export-pytorch');
+    const headerLength = Number(new DataView(weights.buffer, weights.byteOffset).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(weights.subarray(8, 8 + headerLength)));
+    assert.deepEqual(header['fovea_classifier.weight'].shape, [2, 1024]);
+    assert.equal(JSON.parse(header.__metadata__.preprocessing).crop, 'field-of-view');
+
     await page.getByTestId('import-input').setInputFiles(zipPath);
     await page.waitForFunction(() => /import/i.test(document.querySelector('[data-testid="model-card"]')?.textContent ?? ''), null, { timeout: 300_000 });
     const imported = await predict();

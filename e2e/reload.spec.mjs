@@ -1,6 +1,7 @@
 // A reload keeps the dataset: images (saved downscaled in IndexedDB), their labels, the preset and the split.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { datasetSummary, openStudio, screenshot, tab, waitForBackend } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
@@ -41,6 +42,36 @@ test('reload: the images, their labels, the preset, the split seed and a removal
     await page.getByTestId('notice-restored').waitFor({ timeout: 10_000 });
     await screenshot(page, 'reload-01-restored');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
+  } finally {
+    await studio.close();
+  }
+});
+
+test('storage full: a failed save says so plainly, the images on screen and those saved before stay', { timeout: 600_000 }, async () => {
+  const fixture = fewDemoFolders('quota-few-demo');
+  const studio = await openStudio();
+  const { page } = studio;
+  try {
+    await tab(page, 'dataset');
+    await page.getByTestId('folder-input').setInputFiles(join(fixture, '0_No_DR'));
+    await page.waitForFunction(count, 6, { timeout: 120_000 });
+    await page.waitForFunction(savedImagesAre, 6, { timeout: 60_000, polling: 500 });
+    // From the next page load on, every write to IndexedDB fails as it does when the quota is used up.
+    await page.addInitScript(() => {
+      IDBObjectStore.prototype.put = function put() {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      };
+    });
+    await page.reload();
+    await tab(page, 'dataset');
+    await page.waitForFunction(count, 6, { timeout: 120_000 });
+    await page.getByTestId('folder-input').setInputFiles(join(fixture, '2_Moderate'));
+    await page.waitForFunction(count, 12, { timeout: 120_000 });
+    const warning = await page.getByTestId('notice-storage-failed').textContent({ timeout: 30_000 });
+    assert.match(warning, /could not be saved in this browser \(The quota has been exceeded\.\)/);
+    assert.match(warning, /Everything on screen is kept/);
+    assert.equal(await page.evaluate(savedImagesAre, 6), true, 'the images saved before the quota ran out were lost');
+    await screenshot(page, 'reload-02-quota');
   } finally {
     await studio.close();
   }

@@ -6,15 +6,15 @@ import type { CompareRunResult } from '../worker/protocol';
 const epoch = (e: number, valLoss: number) => ({ epoch: e, trainLoss: 1, trainAccuracy: 0.5, valLoss, valAccuracy: 0.5, learningRate: 0.01, seconds: 1 });
 
 describe('the comparison as CSV', () => {
-  it('writes one row per run: numbers plain, a skipped run with its (quoted) reason and empty metrics', () => {
+  it('writes one row per run: numbers plain (counts exact, others to 6 digits), a skipped run with its (quoted) reason and empty metrics', () => {
     const results: CompareRunResult[] = [
       { id: 'linear-top', status: 'done', inputSize: 64, valAccuracy: 0.75, valAuc: 0.8125, valKappa: 0.5, seconds: 12.3456789,
-        imagesPerSecond: 40, trainableParams: 2050, epochs: [epoch(0, 0.7), epoch(1, 0.6)] },
+        imagesPerSecond: 40, trainableParams: 5975602, epochs: [epoch(0, 0.7), epoch(1, 0.6)] },
       { id: 'from-scratch', status: 'skipped', reason: 'no GPU, so "convolutions" cannot train', inputSize: 64, epochs: [] },
     ];
     const lines = comparisonCsv(results).trimEnd().split('\n');
     expect(lines[0]).toBe(COMPARE_CSV_COLUMNS.join(','));
-    expect(lines[1]).toBe('linear-top,done,,64,0.75,0.8125,0.5,,,,12.3457,40,2050,2,0.6');
+    expect(lines[1]).toBe('linear-top,done,,64,0.75,0.8125,0.5,,,,12.3457,40,5975602,2,0.6');
     expect(lines[2]).toBe('from-scratch,skipped,"no GPU, so ""convolutions"" cannot train",64,,,,,,,,,,0,');
   });
 

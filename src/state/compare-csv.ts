@@ -10,7 +10,7 @@ export function compareRunTitle(id: CompareRunId): string {
 
 const cell = (v: string | number | undefined): string => {
   if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const text = typeof v === 'number' ? String(Number(v.toPrecision(6))) : v;
+  const text = typeof v === 'number' ? String(Number.isInteger(v) ? v : Number(v.toPrecision(6))) : v;
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 

@@ -1,10 +1,11 @@
 // Issue 8 in the built app (Chromium, WebGPU on SwiftShader) on a small demo subset at 64 px: the network
 // diagram on the Train screen follows the settings; a Grad-CAM overlay on a gallery card; "Compare all"
-// finishes with five rows with numbers (scenarios 1-4 and from scratch, 1 epoch each) and its chart.
+// finishes with five rows with numbers (scenarios 1-4 and from scratch, 1 epoch each) and its chart; the prediction
+// panel's overlay and the inside-the-network panel (conv1 identical when frozen, PCA maps).
 // Screenshots: e2e/artifacts/teaching-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACTS, SHARED, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
 
@@ -64,6 +65,11 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
     await page.getByTestId('predict-dropzone').locator('input[type=file]').setInputFiles(join(DEMO, '2_Moderate', 'Patient011_L.jpg'));
     await page.getByTestId('prediction-gradcam').click({ timeout: 120_000 });
     await page.locator('.predict [data-testid="gradcam-canvas"]').waitFor({ timeout: 120_000 });
+    // Inside the network: scenario 1 froze conv1, so its filters are the pretrained ones; PCA maps drawn.
+    await page.getByTestId('inside-load').click();
+    await page.getByTestId('filters-identical').waitFor({ timeout: 120_000 });
+    await page.getByTestId('pca-after').waitFor();
+    await page.getByTestId('inside-network').screenshot({ path: join(ARTIFACTS, 'teaching-04-inside.png') });
 
     await tab(page, 'train');
     await page.getByTestId('compare-epochs').fill('1');
@@ -91,6 +97,9 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-csv').click()]);
     const csvPath = join(ARTIFACTS, 'teaching-comparison.csv');
     await download.saveAs(csvPath);
+    const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
+    assert.equal(csv.length, 6, `the CSV has ${csv.length} lines`);
+    assert.match(csv[1], /^linear-top,done,,64,/);
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
   } finally {
     await studio.close();

@@ -44,6 +44,9 @@ function PcaMap({ pca, classIndex, classNames, label, testId }: {
   );
 }
 
+const samePoints = (a: [number, number][], b: [number, number][]) =>
+  a.length === b.length && a.every((p, i) => Math.abs(p[0] - b[i][0]) < 1e-6 * (1 + Math.abs(p[0])) && Math.abs(p[1] - b[i][1]) < 1e-6 * (1 + Math.abs(p[1])));
+
 const explained = (e: [number, number]) => `the two axes explain ${Math.round(e[0] * 100)} % and ${Math.round(e[1] * 100)} % of the variance`;
 
 /** conv1's filters and a PCA map of the validation images' pooled features, pretrained vs fine-tuned. */
@@ -97,7 +100,14 @@ export function InsideNetwork() {
               <figcaption className="small muted">After fine-tuning: {explained(inside.pcaAfter.explained)}</figcaption>
             </figure>
           </div>
-          <p className="small muted">When fine-tuning helped, the classes sit further apart after than before.</p>
+          {samePoints(inside.pcaBefore.points, inside.pcaAfter.points) ? (
+            <p className="small" data-testid="pca-identical">
+              <strong>Identical: the layers up to {inside.featureLayer.replace(/_output$/, '')} were frozen</strong>, so the features
+              the head reads did not change; only the new classifier learned to draw its line through them.
+            </p>
+          ) : (
+            <p className="small muted">When fine-tuning helped, the classes sit further apart after than before.</p>
+          )}
         </>
       )}
     </section>

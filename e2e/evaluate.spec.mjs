@@ -53,8 +53,8 @@ function checkMetrics(out, scenarioId) {
   const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   assert.equal(rows.length, m.validation.count + m.test.count);
   for (const r of rows) {
-    const sum = r.slice(4).reduce((a, x) => a + Number(x), 0);
-    assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities of ${r[1]} sum to ${sum}`);
+    const sum = r.slice(5).reduce((a, x) => a + Number(x), 0);
+    assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities of ${r[2]} sum to ${sum}`);
   }
   const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
   assert.match(card, /not a medical device/i);
@@ -90,6 +90,18 @@ test('npm run evaluate on WebGPU (dawn.node, SwiftShader), scenario 4 trains con
     '--limit', '40', '--batch', '8', '--bootstrap', '200']);
   const m = checkMetrics(out, 'finetune-pretrained');
   assert.match(m.backend, /webgpu/);
+});
+
+test('npm run evaluate --cv 3: patient-aware folds, every image scored once out of fold', { skip: !existsSync(DEMO) && 'no ../shared/data/fundus-demo', timeout: 600_000 }, async () => {
+  const { out, stderr } = evaluate('evaluate-cv', ['--backend', 'wasm', '--scenario', '1', '--task', 'any-dr', '--input', '64', '--epochs', '2', '--cv', '3', '--bootstrap', '200', '--no-export']);
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.equal(m.cv.k, 3);
+  assert.equal(m.cv.folds.length, 3);
+  assert.equal(m.cv.pooledOutOfFold.test.count, 94, 'the folds\' test sets cover the 94 images once');
+  const tested = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1)
+    .map((l) => l.split(',')).filter((r) => r[1] === 'test').map((r) => r[2]);
+  assert.equal(new Set(tested).size, 94, 'no image is in two folds\' test sets');
+  assert.match(stderr, /\[cv\] pooled out-of-fold test: accuracy/);
 });
 
 test('npm run evaluate refuses a scenario that trains convolutions on wasm, in plain words', async () => {

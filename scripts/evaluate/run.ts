@@ -109,6 +109,16 @@ interface FoldResult {
   seconds: { total: number };
 }
 
+function summarise(ctx: RunContext, classes: TaskClasses, validation: ScoredSet, test: ScoredSet | null): EvaluationSummary {
+  return summariseEvaluation(validation, test, {
+    classNames: classes.classNames, ordinal: classes.ordinal,
+    binaryTasks: binaryTasksFor(classes.task, classes.classNames),
+    targetSensitivity: ctx.config.targetSensitivity, resamples: ctx.config.bootstrap, seed: ctx.config.seed,
+  });
+}
+
+const concat = (sets: ScoredSet[]): ScoredSet => ({ labels: sets.flatMap((x) => [...x.labels]), probs: sets.flatMap((x) => [...x.probs]) });
+
 async function runFold(
   ctx: RunContext, fold: Fold, classes: TaskClasses, image: (id: string) => import('../../src/core/data/preprocess').RgbImage,
 ): Promise<FoldResult> {
@@ -126,11 +136,7 @@ async function runFold(
     disposeNetwork(base);
     throw e;
   }
-  const summary = summariseEvaluation(scored(outcome.report), outcome.test ? scored(outcome.test) : null, {
-    classNames: classes.classNames, ordinal: classes.ordinal,
-    binaryTasks: binaryTasksFor(classes.task, classes.classNames),
-    targetSensitivity: ctx.config.targetSensitivity, resamples: ctx.config.bootstrap, seed: ctx.config.seed,
-  });
+  const summary = summarise(ctx, classes, scored(outcome.report), outcome.test ? scored(outcome.test) : null);
   return { fold, outcome, summary, seconds: { total: (performance.now() - start) / 1000 } };
 }
 
@@ -150,12 +156,12 @@ function datasetSummary(classes: TaskClasses, fold: Fold, patients: Map<string, 
  * Every validation and test image's probabilities (averaged over the test-time rotations, before temperature
  * scaling) with its set and true class: what any other figure can be recomputed from.
  */
-function predictionsCsv(outcome: TrainOutcome, classes: TaskClasses): string {
+function predictionsCsv(outcomes: TrainOutcome[], classes: TaskClasses): string {
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const header = ['set', 'image', 'true_class', 'predicted_class', ...classes.classNames.map((c) => `p_${c}`)];
-  const rows = [['validation', outcome.report] as const, ['test', outcome.test] as const].flatMap(([set, report]) =>
-    (report?.predictions ?? []).map((p) => [set, p.id, classes.classNames[p.trueClass], classes.classNames[p.predictedClass],
-      ...p.probs.map((x) => x.toPrecision(6))]));
+  const header = ['fold', 'set', 'image', 'true_class', 'predicted_class', ...classes.classNames.map((c) => `p_${c}`)];
+  const rows = outcomes.flatMap((outcome, f) => [['validation', outcome.report] as const, ['test', outcome.test] as const].flatMap(([set, report]) =>
+    (report?.predictions ?? []).map((p) => [String(f + 1), set, p.id, classes.classNames[p.trueClass], classes.classNames[p.predictedClass],
+      ...p.probs.map((x) => x.toPrecision(6))])));
   return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
 
@@ -261,8 +267,13 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     if (results.length < folds.length) disposeNetwork(result.outcome.net.model);
   }
 
-  const main = results[0];
+  // The model kept (exported, described by the model card) is the last fold's; with --cv the report's headline is
+  // the pooled out-of-fold summary: every image scored once by a model that never saw it in training.
+  const main = results[results.length - 1];
   const data = datasetSummary(classes, main.fold, patients, source);
+  const pooled = results.length > 1
+    ? summarise(ctx, classes, concat(results.map((r) => scored(r.outcome.report))), concat(results.map((r) => scored(r.outcome.test!))))
+    : null;
   const timings = { totalSeconds: (performance.now() - t0) / 1000, perFoldSeconds: results.map((r) => r.seconds.total) };
   let cv: CrossValidationSummary | undefined;
   if (results.length > 1) {
@@ -275,6 +286,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
       sd[key] = Math.sqrt(xs.reduce((a, b) => a + (b - mean[key]) ** 2, 0) / Math.max(xs.length - 1, 1));
     }
     cv = { k: results.length, folds: perFold, mean, sd };
+    log(`[cv] pooled out-of-fold test: ${Object.entries(headline(pooled!.test!)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   }
 
   const epochs = main.outcome.epochs;
@@ -284,17 +296,19 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
     featureCache: main.outcome.cache, timings,
-    validation: main.summary.validation, test: main.summary.test ?? null, cv: cv ?? null,
+    validation: main.summary.validation, test: main.summary.test ?? null,
+    cv: cv ? { ...cv, pooledOutOfFold: pooled } : null,
   };
   const metricsPath = join(config.out, 'metrics.json');
   writeFileSync(metricsPath, JSON.stringify(metrics, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   writeFileSync(join(config.out, 'report.html'), renderReportHtml({
-    title: `Fovea evaluation: ${classes.task}, ${scenario ? `scenario ${scenario.number}` : 'custom'}, ${training.inputSize} px`,
-    createdAt: metrics.createdAt as string, command: ctx.command, summary: main.summary, settings, data,
+    title: `Fovea evaluation: ${classes.task}, ${scenario ? `scenario ${scenario.number}` : 'custom'}, ${training.inputSize} px` +
+      (pooled ? `, ${results.length}-fold cross-validation (pooled out-of-fold predictions)` : ''),
+    createdAt: metrics.createdAt as string, command: ctx.command, summary: pooled ?? main.summary, settings, data,
     epochs, bestEpoch: main.outcome.bestEpoch, timings: { total: timings.totalSeconds }, backend: ctx.backend,
     ...(cv ? { cv } : {}),
   }));
-  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(main.outcome, classes));
+  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(results.map((r) => r.outcome), classes));
   const card = renderModelCard({
     createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
     scenario: scenario ? { title: scenario.title, number: scenario.number } : { title: 'Custom (see settings)', number: 0 },

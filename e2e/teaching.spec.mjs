@@ -69,6 +69,7 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
     await page.getByTestId('inside-load').click();
     await page.getByTestId('filters-identical').waitFor({ timeout: 120_000 });
     await page.getByTestId('pca-after').waitFor();
+    await page.getByTestId('pca-identical').waitFor(); // scenario 1: the pooled features did not change either
     await page.getByTestId('inside-network').screenshot({ path: join(ARTIFACTS, 'teaching-04-inside.png') });
 
     await tab(page, 'train');

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import { patientIdOf, baseNameOf } from '../core/data/labels';
+import { displayNameOf, notImageReason } from '../core/data/file-names';
 import { labelDrop, NO_PENDING_LABELS, type DropNotice, type PendingLabels } from '../core/data/drop-labels';
 import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { ImageFileInput, RejectedFile } from '../worker/protocol';
@@ -174,7 +175,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   if (duplicates > 0) notices.push(notice({ kind: 'duplicates-skipped', count: duplicates }));
   const csvProblems = notices.filter(isCsvProblem);
   const notImages: RejectedFile[] = decision.notImages.map((f) => ({
-    id: `loose-${f.path}`, name: f.name, reason: 'not an image file (expected JPEG, PNG, WebP, GIF or BMP)',
+    id: `loose-${f.path}`, name: displayNameOf(f.name), reason: notImageReason(f.name),
   }));
   set((s) => ({
     notices: [...s.notices, ...notices.filter((n) => !isCsvProblem(n))],
@@ -194,14 +195,14 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
     }
     for (let start = 0; start < fresh.length; start += WORKER_BATCH_SIZE) {
       const batch = fresh.slice(start, start + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
-      const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: f.file.name, file: f.file.file }));
+      const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: displayNameOf(f.file.name), file: f.file.file }));
       const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop });
       const byId = new Map(batch.map((f) => [f.id, f] as const));
       const added: DatasetImage[] = result.added.map((d) => {
         const f = byId.get(d.id)!;
         return {
           id: d.id,
-          name: f.file.name,
+          name: displayNameOf(f.file.name),
           relativePath: f.file.path,
           sourceLabel: f.label,
           patientId: patientIdOf(f.file.name),

@@ -5,6 +5,7 @@
  * A thumbnail JPEG goes back to the UI.
  */
 import { fieldOfViewBox, localAverageColourSubtraction, type SquareBox } from '../core/data/fundus';
+import { dimensionsRefusal, IMAGE_HEADER_BYTES, looksLikeSvg, readImageDimensions } from '../core/data/image-header';
 import { centreCropBox, rgbaToRgb, type RgbImage } from '../core/data/preprocess';
 import type { DecodeOptions } from './protocol';
 
@@ -71,8 +72,16 @@ function fieldOfViewSquare(bitmap: ImageBitmap): SquareBox {
 
 export async function decodeForStore(file: Blob, options: DecodeOptions): Promise<DecodedForStore> {
   if (file.size === 0) throw new ImageRejected('the file is empty');
-  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const head = new Uint8Array(await file.slice(0, IMAGE_HEADER_BYTES).arrayBuffer());
+  if (looksLikeSvg(head)) throw new ImageRejected('an SVG drawing, not a photograph (expected JPEG, PNG, WebP, GIF or BMP)');
   if (!looksLikeImage(head)) throw new ImageRejected('not an image file (expected JPEG, PNG, WebP, GIF or BMP)');
+  // Refused by the header's dimensions before decoding: a 20000x20000 PNG would take 1.6 GB to decode.
+  const declared = readImageDimensions(head);
+  const refusal = declared && dimensionsRefusal(declared);
+  if (refusal) throw new ImageRejected(refusal);
+  if (declared && (declared.width < MIN_SIDE || declared.height < MIN_SIDE)) {
+    throw new ImageRejected(`too small (${declared.width}x${declared.height} px; at least ${MIN_SIDE} px needed)`);
+  }
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file);

@@ -76,3 +76,26 @@ describe('labelling a drop', () => {
     expect(JSON.stringify(before)).toBe(frozen);
   });
 });
+
+describe('a hostile labels CSV', () => {
+  it('20,000 junk rows are parsed at once and reported as one notice, not 20,000', () => {
+    const junk = Array.from({ length: 20_000 }, (_, i) => `junk_${i}_${'x'.repeat(i % 40)},${i % 7}`).join('\n');
+    const files = ['drop/labels.csv', 'drop/a.png'].map(file);
+    const started = performance.now();
+    const out = labelDrop({ files, csvText: `id_code,diagnosis\n${junk}\na,0\n`, sourceName: 'drop' }, none);
+    // Measured ~60 ms here; a second is far from freezing the page's import.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(out.labelled.map((l) => l.label)).toEqual(['0']);
+    expect(out.notices).toHaveLength(1);
+    expect(out.notices[0]).toMatchObject({ kind: 'csv-rows-without-images' });
+    expect((out.notices[0] as { names: string[] }).names).toHaveLength(20_000);
+  });
+
+  it('junk rows without a label make the CSV unreadable, with one sentence naming the first bad row', () => {
+    const junk = Array.from({ length: 20_000 }, (_, i) => `garbage${i}`).join('\n');
+    const out = labelDrop({ files: ['labels.csv', 'a.png'].map(file), csvText: `id_code,diagnosis\n${junk}\n`, sourceName: 'drop' }, none);
+    const unreadable = out.notices.filter((n) => n.kind === 'csv-unreadable');
+    expect(unreadable).toHaveLength(1);
+    expect((unreadable[0] as { reason: string }).reason).toMatch(/^Row 2 of the labels CSV has no diagnosis/);
+  });
+});

@@ -8,7 +8,7 @@ import { COMPARE_RUN_IDS } from '../worker/protocol';
 import * as Comlink from 'comlink';
 import { foveaWorker } from '../worker/client';
 import { toUserError, type UserError } from './errors';
-import { currentTrainRequest, useTrainingStore } from './training';
+import { currentTrainRequest, isActive, runInfoOf, type RunInfo, useTrainingStore } from './training';
 
 export type CompareStatus = 'idle' | 'running' | 'cancelling' | 'done' | 'failed';
 
@@ -25,6 +25,12 @@ export interface CompareState {
   /** Epochs of every run (null: the form's). */
   epochs: number | null;
   startedAt: number | null;
+  /** What the comparison was asked to do (classes, split counts): the run info of a run made the current model. */
+  runInfo: RunInfo | null;
+  /** The run being made the current model now. */
+  adopting: CompareRunId | null;
+  /** The last run made the current model, and its manifest's createdAt (it is still current while they match). */
+  adopted: { id: CompareRunId; createdAt: string } | null;
   error: UserError | null;
 }
 
@@ -33,20 +39,33 @@ export interface CompareActions {
   setEpochs(epochs: number | null): void;
   start(): Promise<void>;
   cancel(): Promise<void>;
+  /** Makes a finished run the current model, shown as a finished training run (Evaluate, Export). */
+  makeCurrent(id: CompareRunId): Promise<void>;
+  /** Drops the comparison, and the runs' weights the worker keeps. */
+  clear(): Promise<void>;
   onEvent(e: CompareEvent): void;
   reset(): void;
 }
 
 export const initialCompareState: CompareState = {
   status: 'idle', results: COMPARE_RUN_IDS.map(() => null), runningIndex: null, runFraction: 0, imagesPerSecond: 0,
-  fromScratchInputSize: null, epochs: null, startedAt: null, error: null,
+  fromScratchInputSize: null, epochs: null, startedAt: null, runInfo: null, adopting: null, adopted: null, error: null,
 };
+
+/** Bytes of weights the worker keeps for the comparison's runs. */
+export const keptBytes = (results: readonly (CompareRunResult | null)[]): number =>
+  results.reduce((n, r) => n + (r?.keptBytes ?? 0), 0);
 
 /** Share of the whole comparison done: finished runs plus the fraction of the one in progress. */
 export function overallProgress(s: Pick<CompareState, 'results' | 'runningIndex' | 'runFraction'>): number {
   const ended = s.results.filter((r) => r !== null).length;
   const inRun = s.runningIndex !== null && s.results[s.runningIndex] === null ? s.runFraction : 0;
   return Math.min(1, (ended + inRun) / COMPARE_RUN_IDS.length);
+}
+
+/** Whether the run made the current model last is still the current model (no training or import since). */
+export function isAdoptedCurrent(adopted: CompareState['adopted'], id: CompareRunId, currentCreatedAt: string | undefined): boolean {
+  return adopted !== null && adopted.id === id && adopted.createdAt === currentCreatedAt;
 }
 
 export const compareRunIndex = (id: CompareRunId): number => COMPARE_RUN_IDS.indexOf(id);
@@ -60,7 +79,11 @@ export const useCompareStore = create<CompareState & CompareActions>()((set, get
     if (s.status === 'running' || s.status === 'cancelling') return;
     const request = currentTrainRequest(useTrainingStore.getState().form);
     if (s.epochs !== null) request.config = { ...request.config, epochs: s.epochs };
-    set({ ...initialCompareState, fromScratchInputSize: s.fromScratchInputSize, epochs: s.epochs, status: 'running', startedAt: Date.now() });
+    const startedAt = Date.now();
+    set({
+      ...initialCompareState, fromScratchInputSize: s.fromScratchInputSize, epochs: s.epochs, status: 'running', startedAt,
+      runInfo: runInfoOf(request, startedAt),
+    });
     try {
       const results = await foveaWorker().compareAll(
         { ...request, ...(s.fromScratchInputSize ? { fromScratchInputSize: s.fromScratchInputSize } : {}) },
@@ -75,6 +98,29 @@ export const useCompareStore = create<CompareState & CompareActions>()((set, get
     if (get().status !== 'running') return;
     set({ status: 'cancelling' });
     await foveaWorker().cancel();
+  },
+  makeCurrent: async (id) => {
+    const s = get();
+    if (s.adopting || s.status === 'running' || s.status === 'cancelling' || !s.runInfo) return;
+    if (isActive(useTrainingStore.getState().status)) return;
+    set({ adopting: id, error: null });
+    try {
+      const result = await foveaWorker().makeComparedRunCurrent(id);
+      useTrainingStore.getState().finishRun({ ...s.runInfo, startedAt: Date.now() }, result);
+      set({ adopting: null, adopted: { id, createdAt: result.model.manifest.createdAt } });
+    } catch (e) {
+      set({ adopting: null, error: toUserError(e) });
+    }
+  },
+  clear: async () => {
+    const s = get();
+    if (s.status === 'running' || s.status === 'cancelling' || s.adopting) return;
+    set({ ...initialCompareState, fromScratchInputSize: s.fromScratchInputSize, epochs: s.epochs });
+    try {
+      await foveaWorker().clearComparison();
+    } catch {
+      // Nothing to show: the next comparison drops the kept runs anyway.
+    }
   },
   onEvent: (e) => {
     switch (e.type) {

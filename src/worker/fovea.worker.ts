@@ -24,7 +24,9 @@ import type {
 } from './protocol';
 import { recordTrainedModel } from './trained-model';
 import { onnxOf, readTrainingResult, torchWeightsOf, trainingJobOf } from './export-formats';
-import { compareAll, computeGradCam, GradCamCache, insideNetwork, TeachingError, type TeachingContext } from './teaching';
+import {
+  ComparedRuns, compareAll, computeGradCam, GradCamCache, insideNetwork, makeComparedRunCurrent, TeachingError, type TeachingContext,
+} from './teaching';
 
 function workerError(name: WorkerErrorName, message: string): Error {
   return new WorkerError(name, message);
@@ -277,15 +279,22 @@ const api: FoveaWorkerApi = {
   compareAll: guarded(async (request, onEvent) => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: wait for it or cancel it first.');
     if (deviceLost) throw asWorkerError(null);
-    runCrop(request.items.map((i) => i.id));
+    const crop = runCrop(request.items.map((i) => i.id));
     const control = new RunControl();
     run = control;
     try {
-      return await compareAll(teaching, request, control, onEvent);
+      return await compareAll(teaching, request, control, onEvent, comparedRuns, crop);
     } finally {
       run = null;
     }
   }),
+
+  makeComparedRunCurrent: guarded(async (id) => {
+    if (run) throw workerError('BusyError', 'Wait for the training run or comparison to finish first.');
+    return teachingCall(() => makeComparedRunCurrent(teaching, comparedRuns, id));
+  }),
+
+  clearComparison: async () => comparedRuns.clear(),
 
   insideNetwork: guarded(async (items) => {
     if (run) throw workerError('BusyError', 'Wait for the training run to finish first.');
@@ -295,6 +304,8 @@ const api: FoveaWorkerApi = {
 
 // --- teaching (issue 8) ---
 const gradCamCache = new GradCamCache();
+/** The last comparison's finished runs, as weights off the GPU, until cleared or compared again. */
+const comparedRuns = new ComparedRuns();
 const teaching: TeachingContext = {
   current: () => current,
   stored: (id) => store.get(id)?.image,
@@ -309,6 +320,11 @@ const teaching: TeachingContext = {
   loadPretrained: () => tf.loadLayersModel(modelUrl),
   backend: () => backend,
   images: (request, size) => imagesAt({ size, colourNormalisation: request.colourNormalisation ?? false }, request.items.map((i) => i.id)),
+  provenance: () => provenance,
+  makeCurrent: (model, record) => {
+    setCurrent({ model, base: null, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
+    return infoOf(current!);
+  },
 };
 async function teachingCall<R>(fn: () => Promise<R>): Promise<R> {
   try {

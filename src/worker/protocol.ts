@@ -296,6 +296,12 @@ export interface CompareRunResult {
   epochs: EpochSummary[];
   /** The validation confusion matrix of the kept epoch. */
   confusion?: number[][];
+  /** Validation report of the kept epoch, with every image's prediction (the run's gallery). */
+  report?: EvalReport;
+  /** The test split scored once with the kept weights; absent without a test split. */
+  test?: EvalReport;
+  /** Bytes of weights the worker keeps for this run so it can become the current model; absent when not kept. */
+  keptBytes?: number;
 }
 
 export type CompareEvent =
@@ -325,9 +331,18 @@ export interface FoveaWorkerApi {
   /**
    * Trains the five runs of a comparison one after another with the request's split, seed, epochs and
    * augmentation; runs the backend cannot train are answered as skipped. cancel() stops the comparison.
-   * The current model is left as it was.
+   * The current model is left as it was. Each finished run's weights are kept in the worker's memory (off the GPU)
+   * until clearComparison() or the next compareAll(), so that makeComparedRunCurrent() can use any of them.
    */
   compareAll(request: CompareRequest, onEvent: (e: CompareEvent) => void): Promise<CompareRunResult[]>;
+  /**
+   * One kept run of the last comparison becomes the current model (summary, manifest and model card built as
+   * for train()), answered like a finished train(). Rejects with NoModelError when that run is not kept, BusyError
+   * during a run.
+   */
+  makeComparedRunCurrent(id: CompareRunId): Promise<TrainResult>;
+  /** Drops the kept runs of the last comparison (their memory is freed). */
+  clearComparison(): Promise<void>;
   /** Filters and PCA map of the current model against the pretrained network, on these validation images. */
   insideNetwork(items: { id: string; classIndex: number }[]): Promise<InsideNetworkAnswer>;
 }

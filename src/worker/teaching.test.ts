@@ -2,12 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoImages, hasDemo, imageLookup } from '../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../scripts/lib/node-model';
+import { writeCaffeInput } from '../core/data/preprocess';
 import type { FoveaManifest } from '../core/export/package';
 import { disposeNetwork } from '../core/model/classifier';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
 import type { CompareEvent, TrainRequest } from './protocol';
-import { compareAll, compareRunConfig, computeGradCam, GradCamCache, insideNetwork, type TeachingContext } from './teaching';
+import {
+  ComparedRuns, compareAll, compareRunConfig, computeGradCam, GradCamCache, insideNetwork, makeComparedRunCurrent, type TeachingContext,
+} from './teaching';
 
 // The worker's teaching tools in Node on the CPU backend, real weights and demo photographs at 64 px (no
 // canvas needed: the stored images are already at the run's size).
@@ -47,12 +50,19 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
     loadPretrained: loadGoogLeNet,
     backend: () => ({ backend: 'cpu', trainsConvolutions: false }),
     images: () => image,
+    provenance: () => ({ source: 'test' }),
+    makeCurrent: (model, record) => {
+      madeCurrent.push(model);
+      return { classNames: record.manifest.classNames, inputSize: record.manifest.inputSize, origin: 'trained', manifest: record.manifest, modelCard: record.modelCard };
+    },
   });
+  const madeCurrent: tf.LayersModel[] = [];
 
   it('compares: scenarios 1 and 3 train, the runs that train convolutions are skipped with the reason, no tensor is left', async () => {
     const before = tf.memory().numTensors;
     const events: CompareEvent[] = [];
-    const results = await compareAll(context(), request, new RunControl(), (e) => events.push(e));
+    const kept = new ComparedRuns();
+    const results = await compareAll(context(), request, new RunControl(), (e) => events.push(e), kept, true);
     expect(results.map((r) => [r.id, r.status])).toEqual([
       ['linear-top', 'done'], ['finetune-all', 'skipped'], ['linear-early', 'done'], ['finetune-pretrained', 'skipped'], ['from-scratch', 'skipped'],
     ]);
@@ -68,12 +78,37 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
     expect(events.filter((e) => e.type === 'run-end')).toHaveLength(5);
     expect(events.some((e) => e.type === 'run-progress')).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+    // The finished runs are kept as weights (off the GPU) with their predictions; the skipped ones are not.
+    expect(results[2].keptBytes).toBeGreaterThan(0);
+    expect(results[2].report?.predictions).toHaveLength(request.items.filter((i) => i.split === 'val').length);
+    expect([kept.has('linear-top'), kept.has('finetune-all')]).toEqual([true, false]);
+    // Any kept run becomes the current model through the same record as train(): manifest, summary, model card.
+    const adopted = await makeComparedRunCurrent(context(), kept, 'linear-early');
+    expect(adopted.model.manifest.scenario).toBe('linear-early');
+    expect(adopted.model.manifest.training.headOn).toBe('inception_4c');
+    expect(adopted.model.modelCard).toMatch(/scenario 3:/);
+    expect(adopted.report.accuracy).toBe(results[2].valAccuracy);
+    expect(adopted.summary).toBeDefined();
+    const model = madeCurrent.pop()!;
+    // Its weights are the run's: the same validation predictions.
+    const [first] = results[2].report!.predictions;
+    const buf = new Float32Array(SIZE * SIZE * 3);
+    writeCaffeInput(image(first.id), buf, 0);
+    const x = tf.tensor4d(buf, [1, SIZE, SIZE, 3]);
+    const y = model.predict(x) as tf.Tensor;
+    const probs = Array.from(await y.data());
+    tf.dispose([x, y]);
+    probs.forEach((p, i) => expect(p).toBeCloseTo(first.probs[i], 4));
+    disposeNetwork(model);
+    expect(tf.memory().numTensors).toBe(before);
+    kept.clear();
+    await expect(makeComparedRunCurrent(context(), kept, 'linear-top')).rejects.toThrow(/not kept any more/);
   }, 300_000);
 
   it('answers a cancelled comparison with the runs not started marked cancelled', async () => {
     const control = new RunControl();
     control.cancel();
-    const results = await compareAll(context(), request, control, () => {});
+    const results = await compareAll(context(), request, control, () => {}, new ComparedRuns(), true);
     expect(results.every((r) => r.status === 'cancelled')).toBe(true);
   });
 

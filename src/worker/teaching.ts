@@ -8,18 +8,20 @@ import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
 import { filterGrid, readFilters, sameFilters } from '../core/eval/filters';
 import { pca2d } from '../core/eval/pca';
 import { type GradCamModel, gradCam, prepareGradCam } from '../core/eval/saliency';
+import { modelArtifacts } from '../core/export/layers-files';
 import type { FoveaManifest } from '../core/export/package';
 import { blockOutputLayer, disposeNetwork } from '../core/model/classifier';
 import { resolveTrainConfig, scenarioById, type TrainConfig } from '../core/train/config';
 import type { RunControl } from '../core/train/run-control';
-import { trainClassifier } from '../core/train/trainer';
+import { type TrainOutcome, trainClassifier } from '../core/train/trainer';
 import { backendRefusal } from './capabilities';
 import { prepareStored, resizeStored } from './decode';
 import type {
   BackendInfo, CompareEvent, CompareRequest, CompareRunId, CompareRunResult, GradCamAnswer, GradCamRequest,
-  InsideNetworkAnswer, TrainRequest,
+  InsideNetworkAnswer, ModelInfo, TrainRequest, TrainResult,
 } from './protocol';
 import { COMPARE_RUN_IDS } from './protocol';
+import { recordTrainedModel, type TrainedModelRecord } from './trained-model';
 
 export interface TeachingContext {
   current(): { model: tf.LayersModel; manifest: FoveaManifest } | null;
@@ -31,6 +33,10 @@ export interface TeachingContext {
   backend(): BackendInfo | null;
   /** The run images of a training request at a size (what train() uses). */
   images(request: TrainRequest, size: number): (id: string) => RgbImage;
+  /** Where the pretrained weights came from (provenance.json), for the manifest and model card. */
+  provenance(): Record<string, unknown>;
+  /** Makes a trained model the worker's current one (the previous one is disposed) and describes it. */
+  makeCurrent(model: tf.LayersModel, record: TrainedModelRecord): ModelInfo;
 }
 
 export class TeachingError extends Error {
@@ -164,12 +170,80 @@ export function compareRunConfig(id: CompareRunId, base: Partial<TrainConfig>, f
   return { ...base, scenario: id, freezeUpTo: s.freezeUpTo, headOn: s.headOn, initialisation: 'pretrained' };
 }
 
+type KeptOutcome = Pick<TrainOutcome, 'config' | 'epochs' | 'report' | 'bestEpoch' | 'test' | 'stoppedBecause'>;
+
+/**
+ * The finished runs of the last comparison, kept as saved weights (topology and weight bytes in the worker's
+ * memory, not on the GPU) so that any of them can become the current model; dropped by clear() or a new comparison.
+ */
+export class ComparedRuns {
+  private request: CompareRequest | null = null;
+  private fieldOfViewCrop = false;
+  private readonly runs = new Map<CompareRunId, { artifacts: tf.io.ModelArtifacts; outcome: KeptOutcome }>();
+
+  start(request: CompareRequest, fieldOfViewCrop: boolean): void {
+    this.clear();
+    this.request = request;
+    this.fieldOfViewCrop = fieldOfViewCrop;
+  }
+
+  /** Saves the run's network off the GPU; answers the bytes kept. */
+  async keep(id: CompareRunId, model: tf.LayersModel, outcome: KeptOutcome): Promise<number> {
+    const artifacts = await modelArtifacts(model);
+    const { config, epochs, report, bestEpoch, test, stoppedBecause } = outcome;
+    this.runs.set(id, { artifacts, outcome: { config, epochs, report, bestEpoch, test, stoppedBecause } });
+    const data = artifacts.weightData;
+    return data === undefined ? 0 : Array.isArray(data) ? data.reduce((n, b) => n + b.byteLength, 0) : data.byteLength;
+  }
+
+  has(id: CompareRunId): boolean {
+    return this.runs.has(id);
+  }
+
+  clear(): void {
+    this.runs.clear();
+    this.request = null;
+  }
+
+  /** The run's network rebuilt, with the request and preparation it was trained with. */
+  async restore(id: CompareRunId) {
+    const kept = this.runs.get(id);
+    if (!kept || !this.request) {
+      throw new TeachingError('NoModelError', 'That run of the comparison is not kept any more: run the comparison again.');
+    }
+    const model = await tf.loadLayersModel(tf.io.fromMemory(kept.artifacts));
+    const request: TrainRequest = { ...this.request, config: kept.outcome.config };
+    const prep = { fieldOfViewCrop: this.fieldOfViewCrop, colourNormalisation: this.request.colourNormalisation ?? false };
+    return { model, request, prep, outcome: kept.outcome };
+  }
+}
+
+/**
+ * One run of the last comparison becomes the current model, through the same record as a finished train()
+ * (summary, manifest, model card), and is answered like one.
+ */
+export async function makeComparedRunCurrent(ctx: TeachingContext, runs: ComparedRuns, id: CompareRunId): Promise<TrainResult> {
+  const { model, request, prep, outcome } = await runs.restore(id);
+  let record: TrainedModelRecord;
+  try {
+    record = recordTrainedModel(request, outcome, prep, ctx.provenance(), new Date().toISOString());
+  } catch (e) {
+    disposeNetwork(model);
+    throw e;
+  }
+  const info = ctx.makeCurrent(model, record);
+  return {
+    config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
+    ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: info, stoppedBecause: outcome.stoppedBecause,
+  };
+}
+
 const countOf = (vars: tf.LayerVariable[]) => vars.reduce((n, v) => n + v.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 
 /** One run of a comparison, start to end; never throws (a failure is a row that says why). */
 async function runOne(
   ctx: TeachingContext, request: CompareRequest, id: CompareRunId, index: number, control: RunControl,
-  onEvent: (e: CompareEvent) => void,
+  onEvent: (e: CompareEvent) => void, kept: ComparedRuns,
 ): Promise<CompareRunResult> {
   const partial = compareRunConfig(id, request.config, request.fromScratchInputSize);
   let config: TrainConfig;
@@ -202,13 +276,19 @@ async function runOne(
       },
     );
     const trainableParams = countOf([...outcome.net.headVariables, ...outcome.net.pretrainedVariables]);
-    disposeNetwork(outcome.net.model);
+    let keptBytes: number | undefined;
+    try {
+      if (outcome.epochs.length > 0) keptBytes = await kept.keep(id, outcome.net.model, outcome);
+    } finally {
+      disposeNetwork(outcome.net.model);
+    }
     return {
       id, status: outcome.stoppedBecause === 'cancelled' ? 'cancelled' : 'done', inputSize: config.inputSize,
       valAccuracy: outcome.report.accuracy, valAuc: outcome.report.macroAuc, valKappa: outcome.report.quadraticKappa,
       testAccuracy: outcome.test?.accuracy, testAuc: outcome.test?.macroAuc, testKappa: outcome.test?.quadraticKappa,
       seconds: (performance.now() - started) / 1000, imagesPerSecond, trainableParams, epochs: outcome.epochs,
-      confusion: outcome.report.confusion,
+      confusion: outcome.report.confusion, report: outcome.report, ...(outcome.test ? { test: outcome.test } : {}),
+      ...(keptBytes !== undefined ? { keptBytes } : {}),
     };
   } catch (e) {
     const cancelled = control.cancelled;
@@ -218,10 +298,15 @@ async function runOne(
   }
 }
 
-/** The five runs one after another; after a cancel, the runs not started are answered as cancelled. */
+/**
+ * The five runs one after another; after a cancel, the runs not started are answered as cancelled. The runs of
+ * the previous comparison are dropped from `kept`, and each run that finishes is kept there.
+ */
 export async function compareAll(
   ctx: TeachingContext, request: CompareRequest, control: RunControl, onEvent: (e: CompareEvent) => void,
+  kept: ComparedRuns, fieldOfViewCrop: boolean,
 ): Promise<CompareRunResult[]> {
+  kept.start(request, fieldOfViewCrop);
   const results: CompareRunResult[] = [];
   for (const [index, id] of COMPARE_RUN_IDS.entries()) {
     let result: CompareRunResult;
@@ -229,7 +314,7 @@ export async function compareAll(
       result = { id, status: 'cancelled', reason: 'Cancelled before it started.', inputSize: request.config.inputSize ?? 224, epochs: [] };
     } else {
       onEvent({ type: 'run-start', index, id });
-      result = await runOne(ctx, request, id, index, control, onEvent);
+      result = await runOne(ctx, request, id, index, control, onEvent, kept);
     }
     results.push(result);
     onEvent({ type: 'run-end', index, result });

@@ -4,9 +4,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app';
 import { useDerivedDataset } from '../../state/dataset-derive';
 import { comparisonCsv, compareRunTitle } from '../../state/compare-csv';
-import { overallProgress, useCompareStore } from '../../state/compare';
+import { isAdoptedCurrent, keptBytes, overallProgress, useCompareStore } from '../../state/compare';
+import { useModelStore } from '../../state/model';
 import { isActive, useTrainingStore } from '../../state/training';
-import { COMPARE_RUN_IDS, type CompareRunResult } from '../../worker/protocol';
+import { COMPARE_RUN_IDS, type CompareRunId, type CompareRunResult } from '../../worker/protocol';
+import { PredictionsGallery } from '../evaluate/PredictionsGallery';
 import { ErrorBanner } from '../shared/Banner';
 import { compactCount } from '../shared/NetworkDiagram';
 import { ProgressBar } from '../shared/ProgressBar';
@@ -39,6 +41,8 @@ const curveOptions = (): Omit<uPlot.Options, 'width'> => ({
   ],
 });
 
+const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 1 : 0)} MB`;
+
 function download(name: string, href: string) {
   const a = document.createElement('a');
   a.href = href;
@@ -46,8 +50,23 @@ function download(name: string, href: string) {
   a.click();
 }
 
-function ResultRow({ index, result, running, open, onOpen }: {
-  index: number; result: CompareRunResult | null; running: boolean; open: boolean; onOpen: () => void;
+/** "Use this model" of a row: makes the run the current model (Evaluate and Export show it), or says it is. */
+function UseRunButton({ id, disabled }: { id: CompareRunId; disabled: boolean }) {
+  const { adopting, adopted, makeCurrent } = useCompareStore(useShallow((st) => ({ adopting: st.adopting, adopted: st.adopted, makeCurrent: st.makeCurrent })));
+  const currentCreatedAt = useModelStore((st) => st.info?.manifest.createdAt);
+  if (isAdoptedCurrent(adopted, id, currentCreatedAt)) {
+    return <span className="tag" data-testid="compare-current">Current model</span>;
+  }
+  return (
+    <button type="button" className="button ghost small" data-testid="compare-use" disabled={disabled || adopting !== null}
+      title="Make this run the current model: the Evaluate and Export screens then show it" onClick={() => void makeCurrent(id)}>
+      {adopting === id ? 'Loading…' : 'Use this model'}
+    </button>
+  );
+}
+
+function ResultRow({ index, result, running, open, onOpen, busy }: {
+  index: number; result: CompareRunResult | null; running: boolean; open: boolean; onOpen: () => void; busy: boolean;
 }) {
   const id = COMPARE_RUN_IDS[index];
   const done = result?.status === 'done' || (result?.status === 'cancelled' && result.epochs.length > 0);
@@ -56,6 +75,7 @@ function ResultRow({ index, result, running, open, onOpen }: {
       <th scope="row">
         <span className="compare-swatch" style={{ background: RUN_COLOURS[index] }} aria-hidden="true" /> {compareRunTitle(id)}
         {done && <button type="button" className="button ghost small" aria-expanded={open} onClick={onOpen}>{open ? 'Close' : 'Open'}</button>}
+        {done && result?.keptBytes !== undefined && <UseRunButton id={id} disabled={busy} />}
       </th>
       {done && result ? (
         <>
@@ -77,8 +97,11 @@ function ResultRow({ index, result, running, open, onOpen }: {
   );
 }
 
-/** One run opened: its epochs (train and validation loss and accuracy) and its validation confusion matrix. */
+/** One run opened: its epochs (train and validation loss and accuracy), its validation confusion matrix, its gallery. */
 function RunDetails({ result, classNames }: { result: CompareRunResult; classNames: string[] }) {
+  const [side, setSide] = useState<'val' | 'test'>('val');
+  const sideId = useId();
+  const report = side === 'test' && result.test ? result.test : result.report;
   return (
     <div className="compare-details" data-testid="compare-details">
       <h4>{compareRunTitle(result.id)}</h4>
@@ -102,6 +125,23 @@ function RunDetails({ result, classNames }: { result: CompareRunResult; classNam
           </table>
         )}
       </div>
+      {report && (
+        <>
+          <p className="muted small">
+            The gallery shows this run's predictions. "What it looked at" explains the current model: use this run's model
+            first to see where this run looks.
+          </p>
+          <PredictionsGallery key={`${result.id}-${side}`} report={report} controls={result.test ? (
+            <div className="field inline">
+              <label htmlFor={sideId} className="field-label">Images</label>
+              <select id={sideId} data-testid="compare-gallery-side" value={side} onChange={(e) => setSide(e.target.value as 'val' | 'test')}>
+                <option value="val">Validation</option>
+                <option value="test">Test</option>
+              </select>
+            </div>
+          ) : undefined} />
+        </>
+      )}
     </div>
   );
 }
@@ -120,6 +160,7 @@ export function CompareAll() {
     status: st.status, results: st.results, runningIndex: st.runningIndex, runFraction: st.runFraction,
     imagesPerSecond: st.imagesPerSecond, fromScratchInputSize: st.fromScratchInputSize, epochs: st.epochs, error: st.error,
     start: st.start, cancel: st.cancel, setFromScratchInputSize: st.setFromScratchInputSize, setEpochs: st.setEpochs,
+    clear: st.clear, adopting: st.adopting,
   })));
   const form = useTrainingStore((st) => st.form);
   const training = useTrainingStore((st) => isActive(st.status));
@@ -129,6 +170,7 @@ export function CompareAll() {
   const anyResult = s.results.some((r) => r !== null);
   const slow = backend !== null && backend.backend !== 'webgpu';
   const epochs = s.epochs ?? form.epochs;
+  const kept = keptBytes(s.results);
 
   return (
     <section className="panel compare" data-testid="compare-all" aria-label="Compare the scenarios">
@@ -190,12 +232,18 @@ export function CompareAll() {
             </thead>
             <tbody>
               {COMPARE_RUN_IDS.map((id, i) => (
-                <ResultRow key={id} index={i} result={s.results[i]} running={s.runningIndex === i && running}
+                <ResultRow key={id} index={i} result={s.results[i]} running={s.runningIndex === i && running} busy={running || training}
                   open={openRun === i} onOpen={() => setOpenRun(openRun === i ? null : i)} />
               ))}
             </tbody>
           </table>
         </div>
+      )}
+      {kept > 0 && (
+        <p className="small muted" data-testid="compare-kept-note">
+          Each finished run's weights are kept in this tab's memory ({megabytes(kept)} in all) so that any of them can become
+          the current model with "Use this model"; clear the comparison to free that memory.
+        </p>
       )}
       {openRun !== null && s.results[openRun] && <RunDetails result={s.results[openRun]!} classNames={classNames} />}
       {anyResult && (
@@ -214,6 +262,13 @@ export function CompareAll() {
                 if (canvas) download('fovea-comparison.png', canvas.toDataURL('image/png'));
               }}>
               Download chart (PNG)
+            </button>
+            <button type="button" className="button ghost" data-testid="compare-clear" disabled={running || s.adopting !== null}
+              onClick={() => {
+                setOpenRun(null);
+                void s.clear();
+              }}>
+              Clear comparison
             </button>
           </div>
         </>

@@ -1,7 +1,8 @@
 // Issue 8 in the built app (Chromium, WebGPU on SwiftShader) on a small demo subset at 64 px: the network
 // diagram on the Train screen follows the settings; a Grad-CAM overlay on a gallery card; "Compare all"
 // finishes with five rows with numbers (scenarios 1-4 and from scratch, 1 epoch each) and its chart; the prediction
-// panel's overlay and the inside-the-network panel (conv1 identical when frozen, PCA maps).
+// panel's overlay and the inside-the-network panel (conv1 identical when frozen, PCA maps); an opened row's gallery;
+// scenario 3's run made the current model with "Use this model", named on the Export screen.
 // Screenshots: e2e/artifacts/teaching-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,14 +94,24 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
     }
     await page.getByTestId('compare-chart').waitFor();
     await page.getByTestId('compare-all').screenshot({ path: join(ARTIFACTS, 'teaching-03-compare.png') });
-    await page.locator('[data-testid="compare-row"][data-run="linear-top"] button').click();
+    await page.locator('[data-testid="compare-row"][data-run="linear-top"] button', { hasText: 'Open' }).click();
     await page.getByTestId('compare-details').waitFor();
+    // An opened row shows its own predictions gallery (its 4 validation images) beside its curves and confusion matrix.
+    await page.getByTestId('compare-details').getByTestId('predictions-gallery').waitFor();
+    await page.getByTestId('compare-kept-note').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-csv').click()]);
     const csvPath = join(ARTIFACTS, 'teaching-comparison.csv');
     await download.saveAs(csvPath);
     const csv = readFileSync(csvPath, 'utf8').trim().split('\n');
     assert.equal(csv.length, 6, `the CSV has ${csv.length} lines`);
     assert.match(csv[1], /^linear-top,done,,64,/);
+    // Any run can become the current model: scenario 3's, then the Export screen names it.
+    await page.locator('[data-testid="compare-row"][data-run="linear-early"]').getByTestId('compare-use').click();
+    await page.locator('[data-testid="compare-row"][data-run="linear-early"]').getByTestId('compare-current').waitFor({ timeout: 120_000 });
+    await tab(page, 'export');
+    await page.getByTestId('model-card').waitFor();
+    assert.match(await page.getByTestId('model-card').textContent(), /Scenario 3: /);
+    await screenshot(page, 'teaching-05-export-compared-run');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
   } finally {
     await studio.close();

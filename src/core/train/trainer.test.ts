@@ -53,7 +53,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
     expect(outcome.epochs.every((e) => Number.isFinite(e.trainLoss) && Number.isFinite(e.valLoss))).toBe(true);
     expect(outcome.report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(data.val.length);
     disposeNetwork(outcome.net.model, base);
-  });
+  }, 300_000); // three epochs, each validated over 4 rotations, on tfjs's plain CPU backend
 
   it('gives the same logits through prefix + suffix (feature cache path) as through the whole network', async () => {
     const base = await loadGoogLeNet();

@@ -193,6 +193,8 @@ function preprocessingDescription(kind: EvaluateConfig['preprocessing'], trainin
 export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: string; metrics: Record<string, unknown> }> {
   const { config, log } = ctx;
   const t0 = performance.now();
+  // Read now: the work tree may change while a long run goes on.
+  const commit = sourceCommit();
   const training = resolveTrainConfig(config.training);
   checkBackendCanTrain(ctx.backend, training);
 
@@ -292,7 +294,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const epochs = main.outcome.epochs;
   const metrics: Record<string, unknown> = {
     tool: 'fovea evaluate', createdAt: new Date().toISOString(), command: ctx.command, backend: ctx.backend,
-    commit: sourceCommit(),
+    commit,
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
     featureCache: main.outcome.cache, timings,

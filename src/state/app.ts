@@ -21,6 +21,8 @@ export interface AppState {
   initError: UserError | null;
   /** Set when the GPU device was lost (usually out of memory); training must be restarted. */
   deviceLost: string | null;
+  /** Whether the worker has started its backend again since the device was lost (no reload needed). */
+  backendRestarted: boolean;
 }
 
 export interface AppActions {
@@ -28,6 +30,8 @@ export interface AppActions {
   /** Starts the worker, picks the backend and loads the pretrained GoogLeNet. Safe to call more than once. */
   init(): Promise<void>;
   setDeviceLost(message: string | null): void;
+  /** The worker's backend after a restart that followed a lost device. */
+  setBackendRestarted(backend: BackendInfo): void;
   reset(): void;
 }
 
@@ -37,6 +41,7 @@ export const initialAppState: AppState = {
   modelStatus: 'idle',
   initError: null,
   deviceLost: null,
+  backendRestarted: false,
 };
 
 /** The pretrained model, served from public/ under the app's base path. */
@@ -58,6 +63,7 @@ export const useAppStore = create<AppState & AppActions>()((set, get) => ({
       set({ modelStatus: 'failed', initError: toUserError(e) });
     }
   },
-  setDeviceLost: (deviceLost) => set({ deviceLost }),
+  setDeviceLost: (deviceLost) => set({ deviceLost, backendRestarted: false }),
+  setBackendRestarted: (backend) => set({ backend, backendRestarted: true }),
   reset: () => set(initialAppState),
 }));

@@ -17,7 +17,7 @@ const HINTS: Record<WorkerErrorName, string> = {
   GpuRequiredError:
     'Choose scenario 1 or 3 on the Train screen (only the new classifier trains), or open Fovea in a browser with WebGPU.',
   DeviceLostError:
-    'The graphics card ran out of memory or was reset. Try a smaller batch size or input size, then start training again. Your dataset is kept.',
+    'The graphics card ran out of memory or was reset, and training stopped. Fovea restarts the GPU by itself and your dataset is kept: start training again (a smaller batch size or input size helps if memory ran out). A model trained since the page was opened is lost unless you exported it.',
   DatasetError: 'Fix the dataset on the Dataset screen, then start training again.',
   InvalidTrainConfigError: 'Change the highlighted setting on the Train screen and try again.',
   TrainingDivergedError:

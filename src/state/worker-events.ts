@@ -18,6 +18,9 @@ export function handleWorkerEvent(e: WorkerEvent): void {
       useAppStore.getState().setDeviceLost(e.message);
       useTrainingStore.getState().onEvent(e);
       return;
+    case 'backend-restarted':
+      useAppStore.getState().setBackendRestarted(e.backend);
+      return;
     default: {
       const unhandled: never = e;
       return unhandled;

@@ -140,10 +140,73 @@ async function keepThreadedFactorySource(): Promise<void> {
   }
 }
 
+interface WatchedDevice {
+  lost: Promise<{ message: string; reason?: string }>;
+}
+
+/** Devices Fovea itself let go of when it restarted the backend: their loss is no news. */
+const retiredDevices = new WeakSet<WatchedDevice>();
+
 function watchDevice(onDeviceLost: (message: string) => void): void {
-  const backend = tf.backend() as unknown as { device?: { lost: Promise<{ message: string; reason?: string }> } };
-  backend.device?.lost.then((info) => {
-    if (info.reason === 'destroyed') return;
-    onDeviceLost(info.message || 'device lost');
+  const device = (tf.backend() as unknown as { device?: WatchedDevice }).device;
+  device?.lost.then((info) => {
+    if (retiredDevices.has(device)) return;
+    onDeviceLost(info.message || (info.reason === 'destroyed' ? 'the GPU device was destroyed' : 'device lost'));
   });
+}
+
+/**
+ * After a lost GPU device: drops the dead backend (its tensors are gone with the device) and picks a backend
+ * again, so a new WebGPU device is requested (or the next best backend is used) without reloading the page.
+ * The caller disposes its models first. Everything kept as plain arrays (the decoded images) is unaffected.
+ */
+export async function restartBackend(onDeviceLost: (message: string) => void): Promise<BackendInfo> {
+  if (tf.getBackend() === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: WatchedDevice }).device;
+    if (device) retiredDevices.add(device);
+    try {
+      tf.removeBackend('webgpu');
+    } catch {
+      // Releasing the buffers of a device that is already gone may fail; the backend is dropped regardless.
+    }
+    await registerWebGpuBackend();
+  }
+  return pickBackend(onDeviceLost);
+}
+
+/**
+ * Registers the 'webgpu' backend factory again after tf.removeBackend: the same factory as
+ * tfjs-backend-webgpu's base.ts (which registers it once, on import), so setBackend asks for a new device.
+ */
+async function registerWebGpuBackend(): Promise<void> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(options?: object): Promise<GpuAdapterLike | null> } }).gpu;
+  if (!gpu) return;
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  tf.registerBackend('webgpu', async () => {
+    const adapter = await gpu.requestAdapter({
+      powerPreference: tf.env().get('WEBGPU_USE_LOW_POWER_GPU') ? 'low-power' : 'high-performance',
+    });
+    if (!adapter) throw new Error('no WebGPU adapter after the device was lost');
+    const requiredFeatures = (['timestamp-query', 'bgra8unorm-storage'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+    const l = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures,
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+    return new WebGPUBackend(device as never, adapter.info as never);
+  }, 3);
+}
+
+interface GpuAdapterLike {
+  features: { has(name: string): boolean };
+  limits: Record<string, number>;
+  info?: unknown;
+  requestDevice(descriptor: object): Promise<unknown>;
 }

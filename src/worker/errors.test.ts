@@ -33,4 +33,12 @@ describe('the worker error mapping', () => {
     expect(toWorkerError(new TrainingDataError('anything'), 'out of memory').name).toBe('DeviceLostError');
     expect(toWorkerError(new Error('GPU device was lost'), null).name).toBe('DeviceLostError');
   });
+
+  it('reads a read in flight on a destroyed WebGPU device as a lost device, and says the dataset is kept', () => {
+    // Chromium's words when GPUDevice.destroy() ends a pending read (seen in e2e/device-loss.spec.mjs).
+    const e = toWorkerError(new Error("Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved."), null);
+    expect(e.name).toBe('DeviceLostError');
+    expect(e.message).toMatch(/images are kept/);
+    expect(e.message).toMatch(/without reloading/);
+  });
 });

@@ -20,8 +20,12 @@ export class WorkerError extends Error {
   }
 }
 
-/** Messages of a GPU device that is gone (WebGPU and WebGL word it differently). */
-const DEVICE_LOST = /device (was |is )?lost|Instance reference no longer exists|GPUDevice.*destroyed/i;
+/**
+ * Messages of a GPU device that is gone (WebGPU and WebGL word it differently). A pending mapAsync whose
+ * buffer vanished is how Chromium's WebGPU reports a destroyed device to a read in flight, often before
+ * the device's `lost` promise settles.
+ */
+const DEVICE_LOST = /device (was |is )?lost|Instance reference no longer exists|GPUDevice.*destroyed|unmapped before mapping was resolved/i;
 
 export function isDeviceLostMessage(message: string): boolean {
   return DEVICE_LOST.test(message);
@@ -29,8 +33,9 @@ export function isDeviceLostMessage(message: string): boolean {
 
 export function deviceLostError(reason: string): WorkerError {
   return new WorkerError('DeviceLostError',
-    `The GPU stopped responding (${reason}). This is often the GPU running out of memory: reload the page ` +
-      'and try a smaller batch size or input size. Exported models are not affected.');
+    `The GPU stopped responding (${reason}). Training stopped; Fovea starts the GPU again by itself and your ` +
+      'images are kept, so you can start training again without reloading (if the GPU ran out of memory, try a ' +
+      'smaller batch size or input size). A model trained since the page was opened is lost unless you exported it.');
 }
 
 /** Which protocol name a core error travels under; null for errors the user did not cause. */

@@ -13,7 +13,7 @@ import '../core/model/lrn';
 import { resolveTrainConfig } from '../core/train/config';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
-import { pickBackend } from './backend';
+import { pickBackend, restartBackend } from './backend';
 import { backendRefusal } from './capabilities';
 import { decodeForStore, ImageRejected, prepareStored, type RunPreprocessing } from './decode';
 import { isDeviceLostMessage, toWorkerError, WorkerError } from './errors';
@@ -47,10 +47,51 @@ let current: {
 } | null = null;
 let run: RunControl | null = null;
 
-/** Translates any failure into a WorkerError the UI can show (and remembers a lost GPU device). */
+/** Translates any failure into a WorkerError the UI can show (and notices a lost GPU device). */
 function asWorkerError(e: unknown): Error {
-  if (!deviceLost && e instanceof Error && !(e instanceof WorkerError) && isDeviceLostMessage(e.message)) deviceLost = e.message;
+  if (!deviceLost && e instanceof Error && !(e instanceof WorkerError) && isDeviceLostMessage(e.message)) onDeviceLost(e.message);
   return toWorkerError(e, deviceLost);
+}
+
+/** The backend being started again after a lost GPU device; calls that need it wait for it. */
+let recovery: Promise<void> | null = null;
+const RUN_UNWIND_TIMEOUT_MS = 30_000;
+
+/**
+ * A lost GPU device: the run is cancelled, the UI told, and the backend started again on a new device (or the
+ * next best backend) without a page reload. The decoded images are plain arrays and are kept; models held
+ * on the lost device are gone.
+ */
+function onDeviceLost(message: string): void {
+  if (deviceLost) return;
+  deviceLost = message;
+  run?.cancel();
+  emit({ type: 'device-lost', message });
+  recovery = recoverFromDeviceLoss().finally(() => { recovery = null; });
+}
+
+async function recoverFromDeviceLoss(): Promise<void> {
+  // The cancelled run unwinds first: it still holds tensors of the lost device.
+  const started = Date.now();
+  while (run && Date.now() - started < RUN_UNWIND_TIMEOUT_MS) await delay(50);
+  try {
+    setCurrent(null);
+  } catch {
+    // Its buffers went with the device.
+  }
+  try {
+    backend = await restartBackend(onDeviceLost);
+    deviceLost = null;
+    emit({ type: 'backend-restarted', backend });
+  } catch {
+    // deviceLost stays set: every call keeps saying so, and a reload is the remaining way out.
+  }
+}
+
+/** Waits for a backend restart in progress; after a failed one, says the device is lost. */
+async function backendAfterRecovery(): Promise<void> {
+  if (recovery) await recovery;
+  if (deviceLost) throw asWorkerError(null);
 }
 
 function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
@@ -62,6 +103,8 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
     }
   };
 }
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function imagesAt(prep: RunPreprocessing, ids: string[]): (id: string) => RgbImage {
   if (sized.prep.size !== prep.size || sized.prep.colourNormalisation !== prep.colourNormalisation) sized = { prep, images: new Map() };
@@ -103,11 +146,7 @@ const api: FoveaWorkerApi = {
   init: guarded(async (onEvent, url) => {
     emit = onEvent;
     modelUrl = url;
-    const info = await pickBackend((message) => {
-      deviceLost = message;
-      run?.cancel();
-      emit({ type: 'device-lost', message });
-    });
+    const info = await pickBackend(onDeviceLost);
     backend = info;
     try {
       provenance = await (await fetch(new URL('provenance.json', new URL(url, self.location.href)))).json();
@@ -144,7 +183,7 @@ const api: FoveaWorkerApi = {
 
   train: guarded(async (request: TrainRequest): Promise<TrainResult> => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: pause or cancel it first.');
-    if (deviceLost) throw asWorkerError(null);
+    await backendAfterRecovery();
     // Refused before anything starts: the CPU backends cannot train convolutions (capabilities.ts).
     const config = resolveTrainConfig(request.config);
     const refusal = backendRefusal(backend, config.freezeUpTo);
@@ -278,7 +317,7 @@ const api: FoveaWorkerApi = {
 
   compareAll: guarded(async (request, onEvent) => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: wait for it or cancel it first.');
-    if (deviceLost) throw asWorkerError(null);
+    await backendAfterRecovery();
     const crop = runCrop(request.items.map((i) => i.id));
     const control = new RunControl();
     run = control;
@@ -333,5 +372,15 @@ async function teachingCall<R>(fn: () => Promise<R>): Promise<R> {
     throw e instanceof TeachingError ? workerError(e.name, e.message) : e;
   }
 }
+
+/**
+ * TEST ONLY: lets an e2e spec lose the GPU device on purpose (Playwright's worker.evaluate reaches this
+ * global), the way a driver reset or an out-of-memory does. Not part of the API; nothing in the app calls it.
+ */
+(self as unknown as { __foveaTestOnlyDestroyGpuDevice: () => boolean }).__foveaTestOnlyDestroyGpuDevice = () => {
+  const device = (tf.backend() as unknown as { device?: { destroy(): void } }).device;
+  device?.destroy();
+  return Boolean(device);
+};
 
 Comlink.expose(api);

@@ -118,7 +118,9 @@ export interface TrainResult {
 export type WorkerEvent =
   | TrainerEvent
   | { type: 'decode-progress'; done: number; total: number }
-  | { type: 'device-lost'; message: string };
+  | { type: 'device-lost'; message: string }
+  /** After a lost device the worker started its backend again (a new GPU device, or the next best backend). */
+  | { type: 'backend-restarted'; backend: BackendInfo };
 
 /** One screening question of the model (e.g. referable DR) answered for one image. */
 export interface ScreeningDecision {

@@ -54,9 +54,10 @@ export function BackendBadge() {
 
 /** The backend notice (fallback, failure) and a lost GPU device, as banners under the header. */
 export function BackendMessages() {
-  const { backend, initError, deviceLost, setDeviceLost, init, modelStatus } = useAppStore(
+  const { backend, initError, deviceLost, backendRestarted, setDeviceLost, init, modelStatus } = useAppStore(
     useShallow((s) => ({
-      backend: s.backend, initError: s.initError, deviceLost: s.deviceLost, setDeviceLost: s.setDeviceLost,
+      backend: s.backend, initError: s.initError, deviceLost: s.deviceLost, backendRestarted: s.backendRestarted,
+      setDeviceLost: s.setDeviceLost,
       init: s.init, modelStatus: s.modelStatus,
     })),
   );
@@ -80,9 +81,13 @@ export function BackendMessages() {
         </Banner>
       )}
       {deviceLost && (
-        <Banner tone="error" title="The GPU stopped responding." onDismiss={() => setDeviceLost(null)}>
+        <Banner tone="error" testId="device-lost" title="The GPU stopped responding." onDismiss={() => setDeviceLost(null)}>
           <p>{deviceLost}</p>
-          <p className="muted">This usually means it ran out of memory. Start training again with a smaller batch size or input size; if that fails too, reload the page. Models you exported are safe.</p>
+          <p className="muted" data-testid="device-lost-recovery">
+            {backendRestarted
+              ? 'Fovea restarted the GPU; your dataset is kept. Start training again (a smaller batch size or input size helps if it ran out of memory). Models you exported are safe; a model trained but not exported is lost.'
+              : 'Training stopped. Fovea is restarting the GPU; your dataset is kept.'}
+          </p>
         </Banner>
       )}
     </div>

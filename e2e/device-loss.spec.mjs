@@ -1,0 +1,66 @@
+// A lost GPU device mid-run (the GPUDevice destroyed, as a driver reset or an out-of-memory would): training
+// stops with a plain message, the worker starts its backend again by itself, the dataset is kept, and a new
+// short run completes without reloading the page.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { fewDemoFolders } from './lib/fixtures.mjs';
+
+/** Destroys the worker's GPUDevice through its test-only hook; true when there was a device to destroy. */
+async function destroyGpuDevice(page) {
+  for (const worker of page.workers()) {
+    const hasHook = await worker.evaluate(() => typeof self.__foveaTestOnlyDestroyGpuDevice === 'function').catch(() => false);
+    if (hasHook) return worker.evaluate(() => self.__foveaTestOnlyDestroyGpuDevice());
+  }
+  throw new Error('the training worker (with its test-only hook) was not found');
+}
+
+async function shortRunSettings(page, epochs) {
+  await page.getByTestId('scenario-linear-top').click();
+  await page.getByTestId('input-size').selectOption('64');
+  await page.getByTestId('epochs').fill(String(epochs));
+  await page.getByTestId('batch-size').fill('8');
+  await page.getByTestId('rotations').uncheck();
+}
+
+test('device lost mid-run: a plain message, the dataset kept, and a new run completes without a reload', { timeout: 600_000 }, async () => {
+  const fixture = fewDemoFolders('device-loss-few-demo');
+  const studio = await openStudio();
+  const { page } = studio;
+  try {
+    assert.match(await waitForBackend(page), /webgpu/i);
+    await tab(page, 'dataset');
+    await page.getByTestId('folder-input').setInputFiles(fixture);
+    await page.waitForFunction(() => /\b12 images\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''), null, { timeout: 120_000 });
+    await page.getByTestId('preset-select').selectOption('referable-dr');
+
+    await tab(page, 'train');
+    await shortRunSettings(page, 20);
+    await page.getByTestId('start-training').click();
+    await page.getByTestId('train-progress').waitFor({ timeout: 120_000 });
+    // Let the run get going (pretrained model loaded, GPU work under way) before pulling the device.
+    await page.waitForTimeout(4000);
+    assert.equal(await destroyGpuDevice(page), true, 'the backend had a GPUDevice to destroy');
+
+    await page.getByTestId('device-lost').waitFor({ timeout: 60_000 });
+    const error = await page.getByTestId('train-error').textContent({ timeout: 60_000 });
+    assert.match(error, /dataset is kept/i);
+    await page.waitForFunction(
+      () => /restarted the GPU/.test(document.querySelector('[data-testid="device-lost-recovery"]')?.textContent ?? ''),
+      null, { timeout: 120_000 },
+    );
+    await screenshot(page, 'device-lost-01-recovered');
+    assert.match(await waitForBackend(page), /webgpu/i, 'a new WebGPU device was created');
+
+    await tab(page, 'dataset');
+    assert.match(await datasetSummary(page), /\b12 images\b/);
+    await tab(page, 'train');
+    await shortRunSettings(page, 1);
+    await page.getByTestId('start-training').click();
+    await waitForRunEnd(page, 420_000);
+    await screenshot(page, 'device-lost-02-trained-again');
+    assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
+  } finally {
+    await studio.close();
+  }
+});

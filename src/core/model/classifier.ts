@@ -6,6 +6,7 @@
  * suffix (features -> logits). All models share the same layer objects, hence the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { modelFromCut } from './split';
 import { mulberry32, type Random } from '../data/random';
 import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPosition } from '../train/config';
 
@@ -117,26 +118,6 @@ const outputOf = (layer: tf.layers.Layer): tf.SymbolicTensor =>
   (layer.inboundNodes[0].outputTensors[0]) as tf.SymbolicTensor;
 
 /**
- * Re-applies the layers downstream of `cut` to a new input, giving a model from the cut's features to
- * `output`. Layers (hence weights) are shared with `full`.
- */
-function modelFromCut(full: tf.LayersModel, cut: tf.SymbolicTensor, output: tf.SymbolicTensor): tf.LayersModel {
-  const input = tf.input({ shape: cut.shape.slice(1), name: 'features' });
-  const mapped = new Map<number, tf.SymbolicTensor>([[cut.id, input]]);
-  for (const layer of full.layers) {
-    const node = layer.inboundNodes[0];
-    const ins = node.inputTensors as tf.SymbolicTensor[];
-    if (ins.length === 0 || !ins.every((t) => mapped.has(t.id))) continue;
-    const args = ins.map((t) => mapped.get(t.id)!);
-    const out = layer.apply(args.length === 1 ? args[0] : args) as tf.SymbolicTensor;
-    mapped.set((node.outputTensors[0] as tf.SymbolicTensor).id, out);
-  }
-  const result = mapped.get(output.id);
-  if (!result) throw new Error(`the output does not depend on the cut at ${cut.name}`);
-  return tf.model({ inputs: input, outputs: result, name: 'fovea_suffix' });
-}
-
-/**
  * Builds the run's network on top of `base` (a freshly loaded pretrained GoogLeNet: its layers are trained
  * in place, so load a new one for each run).
  */
@@ -172,7 +153,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   if (config.freezeUpTo === 'all') cut = features; // the head's input: the cache holds pooled features
   else if (config.freezeUpTo !== 'none') cut = outputOf(base.getLayer(blockOutputLayer(config.freezeUpTo)));
   const prefix = cut ? tf.model({ inputs: base.inputs, outputs: cut, name: 'fovea_prefix' }) : null;
-  const suffix = cut ? modelFromCut(logitsModel, cut, logits) : logitsModel;
+  const suffix = cut ? modelFromCut(logitsModel, cut, logits, { input: 'features', model: 'fovea_suffix' }) : logitsModel;
 
   const headVariables = head.trainableWeights;
   const pretrainedVariables = model.layers

@@ -38,14 +38,17 @@ export function scoreTensor(model: tf.LayersModel): tf.SymbolicTensor {
   return isSoftmax ? (layer.inboundNodes[0].inputTensors[0] as tf.SymbolicTensor) : out;
 }
 
-/** Splits `model` at the output of `cutLayer`; `output` defaults to the model's output. */
-export function splitAtLayer(model: tf.LayersModel, cutLayer: string, output: tf.SymbolicTensor = model.outputs[0]): SplitModel {
-  const cut = layerOutput(model, cutLayer);
-  const toCut = tf.model({ inputs: model.inputs, outputs: cut, name: `${model.name}_to_${cutLayer}` });
-  const input = tf.input({ shape: cut.shape.slice(1), name: `${cutLayer}_features` });
+/**
+ * Re-applies the layers of `full` downstream of `cut` to a new input, giving a model from the cut's features to
+ * `output`. model.layers is in topological order: every layer whose inputs all descend from the cut is re-applied.
+ * Layers (hence weights) are shared with `full`.
+ */
+export function modelFromCut(
+  full: tf.LayersModel, cut: tf.SymbolicTensor, output: tf.SymbolicTensor, names: { input: string; model: string },
+): tf.LayersModel {
+  const input = tf.input({ shape: cut.shape.slice(1), name: names.input });
   const mapped = new Map<number, tf.SymbolicTensor>([[cut.id, input]]);
-  // model.layers is in topological order: re-apply every layer whose inputs all descend from the cut.
-  for (const layer of model.layers) {
+  for (const layer of full.layers) {
     const node = layer.inboundNodes[0];
     const ins = node.inputTensors as tf.SymbolicTensor[];
     if (ins.length === 0 || !ins.every((t) => mapped.has(t.id))) continue;
@@ -54,7 +57,14 @@ export function splitAtLayer(model: tf.LayersModel, cutLayer: string, output: tf
     mapped.set((node.outputTensors[0] as tf.SymbolicTensor).id, out);
   }
   const result = mapped.get(output.id);
-  if (!result) throw new Error(`the output ${output.name} does not depend on the cut at ${cutLayer} alone`);
-  const fromCut = tf.model({ inputs: input, outputs: result, name: `${model.name}_from_${cutLayer}` });
+  if (!result) throw new Error(`the output ${output.name} does not depend on the cut at ${cut.name} alone`);
+  return tf.model({ inputs: input, outputs: result, name: names.model });
+}
+
+/** Splits `model` at the output of `cutLayer`; `output` defaults to the model's output. */
+export function splitAtLayer(model: tf.LayersModel, cutLayer: string, output: tf.SymbolicTensor = model.outputs[0]): SplitModel {
+  const cut = layerOutput(model, cutLayer);
+  const toCut = tf.model({ inputs: model.inputs, outputs: cut, name: `${model.name}_to_${cutLayer}` });
+  const fromCut = modelFromCut(model, cut, output, { input: `${cutLayer}_features`, model: `${model.name}_from_${cutLayer}` });
   return { toCut, fromCut };
 }

@@ -3,6 +3,7 @@
  * walked with the File and Directory Entries API (webkitGetAsEntry), so a folder of class sub-folders
  * keeps its structure; empty folders are reported so an empty class can be named.
  */
+import { displayNameOf } from '../../core/data/file-names';
 import type { IncomingFile } from '../../state/dataset';
 
 export interface CollectedFiles {
@@ -60,7 +61,8 @@ export function collectDrop(dataTransfer: DataTransfer): Promise<CollectedFiles>
   if (entries.length === 0 && looseFiles.length === 0) looseFiles.push(...Array.from(dataTransfer.files));
   return (async () => {
     const out: CollectedFiles = {
-      files: looseFiles.map((file) => ({ file, name: file.name, path: file.name })),
+      // A loose file's name is a label only: `../../x.jpg` is the file x.jpg, not a path into folders.
+      files: looseFiles.map((file) => ({ file, name: displayNameOf(file.name), path: displayNameOf(file.name) })),
       emptyFolders: [],
       sourceName: describe([...entries.map((e) => e.name), ...looseFiles.map((f) => f.name)], 'the drop'),
     };
@@ -74,7 +76,7 @@ export function collectInput(list: FileList | null): CollectedFiles {
   const files = Array.from(list ?? []);
   const roots = [...new Set(files.map((f) => (f.webkitRelativePath || f.name).split('/')[0]))];
   return {
-    files: files.map((file) => ({ file, name: file.name, path: file.webkitRelativePath || file.name })),
+    files: files.map((file) => ({ file, name: displayNameOf(file.name), path: file.webkitRelativePath || displayNameOf(file.name) })),
     emptyFolders: [],
     sourceName: describe(roots, 'the chosen folder'),
   };

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACTS, SHARED, datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { ARTIFACTS, SHARED, datasetSummary, openStudio, screenshot, tab, waitForBackend, trainQuickLinearHead } from './lib/app.mjs';
 
 const DEMO = join(SHARED, 'data', 'fundus-demo');
 /** Three patients (both eyes) per class: enough for a patient-aware split with both classes validated. */
@@ -56,13 +56,7 @@ test('no GPU: WebAssembly backend, scenario 1 trains at 64 px, scenario 4 is ref
     assert.match(refusal, /WebGPU/);
     await screenshot(page, 'no-gpu-01-scenario-4-refused');
 
-    await page.getByTestId('scenario-linear-top').click();
-    await page.getByTestId('input-size').selectOption('64');
-    await page.getByTestId('epochs').fill('1');
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('rotations').uncheck();
-    await page.getByTestId('start-training').click();
-    await waitForRunEnd(page, 240_000);
+    await trainQuickLinearHead(page, 240_000);
     await screenshot(page, 'no-gpu-02-trained');
 
     await tab(page, 'evaluate');

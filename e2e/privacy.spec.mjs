@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { ARTIFACTS, datasetSummary, openStudio, screenshot, tab, waitForBackend, trainQuickLinearHead } from './lib/app.mjs';
 import { fewDemoWithCsvAndClutter } from './lib/fixtures.mjs';
 
 test('privacy: import, train, export and import make requests to the app\'s own origin only', { timeout: 900_000 }, async () => {
@@ -34,13 +34,7 @@ test('privacy: import, train, export and import make requests to the app\'s own 
     await screenshot(page, 'privacy-01-dataset');
 
     await tab(page, 'train');
-    await page.getByTestId('scenario-linear-top').click();
-    await page.getByTestId('input-size').selectOption('64');
-    await page.getByTestId('epochs').fill('1');
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('rotations').uncheck();
-    await page.getByTestId('start-training').click();
-    await waitForRunEnd(page, 600_000);
+    await trainQuickLinearHead(page, 600_000);
 
     await tab(page, 'export');
     await page.getByTestId('export-button').click();

@@ -2,7 +2,7 @@
 // and scenario 1 (head only, frozen backbone) trains one epoch at 64 px on 12 demo photographs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { datasetSummary, openStudio, screenshot, tab, waitForBackend, trainQuickLinearHead } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
 test('WebGL fallback: WebGPU off, WebGL on; the notice is shown and scenario 1 trains one epoch at 64 px', { timeout: 600_000 }, async () => {
@@ -23,13 +23,7 @@ test('WebGL fallback: WebGPU off, WebGL on; the notice is shown and scenario 1 t
     assert.match(await datasetSummary(page), /\b12 images\b/);
 
     await tab(page, 'train');
-    await page.getByTestId('scenario-linear-top').click();
-    await page.getByTestId('input-size').selectOption('64');
-    await page.getByTestId('epochs').fill('1');
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('rotations').uncheck();
-    await page.getByTestId('start-training').click();
-    await waitForRunEnd(page, 480_000);
+    await trainQuickLinearHead(page, 480_000);
     await screenshot(page, 'webgl-01-trained');
 
     await tab(page, 'evaluate');

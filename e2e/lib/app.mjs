@@ -80,3 +80,17 @@ export async function waitForRunEnd(page, timeout) {
   const r = await handle.jsonValue();
   if (!r.ok) throw new Error(`training failed in the studio: ${r.message}`);
 }
+
+/**
+ * The shortest real run, from the Train tab: scenario 1 (head only, feature cache) at 64 px, one epoch, batch 8,
+ * no rotations; waits for it to end. What the backend and privacy specs need before they look at the result.
+ */
+export async function trainQuickLinearHead(page, timeout) {
+  await page.getByTestId('scenario-linear-top').click();
+  await page.getByTestId('input-size').selectOption('64');
+  await page.getByTestId('epochs').fill('1');
+  await page.getByTestId('batch-size').fill('8');
+  await page.getByTestId('rotations').uncheck();
+  await page.getByTestId('start-training').click();
+  await waitForRunEnd(page, timeout);
+}

@@ -4,6 +4,7 @@
  * before and after temperature scaling). Plain data: written to metrics.json, shown in the studio, put in the
  * model card. Built by `summariseEvaluation` (evaluation.ts) from validation and test predictions.
  */
+import type { ReliabilityBin } from './calibration';
 import type { RocCurve } from './report';
 
 /** A point estimate with its 95% percentile-bootstrap interval (NaN bounds when it could not be computed). */
@@ -13,16 +14,8 @@ export interface IntervalEstimate {
   high: number;
 }
 
-/** One equal-width confidence bin of a reliability diagram (top-label confidence). */
-export interface ReliabilityBin {
-  lower: number;
-  upper: number;
-  count: number;
-  /** Mean top-label confidence of the bin's images (NaN when empty). */
-  confidence: number;
-  /** Fraction of the bin's images predicted correctly (NaN when empty). */
-  accuracy: number;
-}
+/** One equal-width confidence bin of a reliability diagram (top-label confidence); defined beside its computation. */
+export type { ReliabilityBin } from './calibration';
 
 /** Temperature scaling, fitted on the validation set, applied to the set it is reported for. */
 export interface CalibrationSummary {

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { splitDataset, kFoldSplit, type SplitItem } from '../../src/core/data/split';
 import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
-import { binaryTasksFor, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
+import { binaryTasksFor, scoredSet, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
 import { type CrossValidationSummary, renderReportHtml } from '../../src/core/eval/report-html';
 import type { EvaluationSummary, SetSummary } from '../../src/core/eval/summary';
-import { type PreprocessingDescription, renderModelCard } from '../../src/core/export/model-card';
+import { describeImagePreparation, renderModelCard } from '../../src/core/export/model-card';
 import { describePreprocessing, exportPackage, type FoveaManifest } from '../../src/core/export/package';
 import { disposeNetwork } from '../../src/core/model/classifier';
 import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/core/train/config';
@@ -75,10 +75,6 @@ function countsOf(items: readonly TrainingItem[], k: number): number[] {
   return counts;
 }
 
-const scored = (report: TrainOutcome['report']): ScoredSet => ({
-  labels: report.predictions.map((p) => p.trueClass), probs: report.predictions.map((p) => p.probs),
-});
-
 /** Headline figures of a set, flat, for the console table and cross-validation means. */
 export function headline(set: SetSummary): Record<string, number> {
   const out: Record<string, number> = { accuracy: set.accuracy.estimate, macroAuc: set.macroAuc.estimate };
@@ -136,7 +132,7 @@ async function runFold(
     disposeNetwork(base);
     throw e;
   }
-  const summary = summarise(ctx, classes, scored(outcome.report), outcome.test ? scored(outcome.test) : null);
+  const summary = summarise(ctx, classes, scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null);
   return { fold, outcome, summary, seconds: { total: (performance.now() - start) / 1000 } };
 }
 
@@ -174,20 +170,6 @@ function sourceCommit(): string | null {
   } catch {
     return null;
   }
-}
-
-function preprocessingDescription(kind: EvaluateConfig['preprocessing'], training: TrainConfig): PreprocessingDescription {
-  const steps = [
-    kind === 'centre' ? 'Centre square crop' : 'Square crop around the circular field of view (black borders dropped)',
-    `Resize to ${training.inputSize} x ${training.inputSize} px (area average)`,
-    ...(kind === 'fov-colour' ? ['Local-average colour subtraction (4 x (image - Gaussian blur) + 128)'] : []),
-    'RGB to BGR, minus the ImageNet mean (104, 117, 123), 0-255 scale',
-  ];
-  return {
-    inputSize: training.inputSize, steps, fieldOfViewCrop: kind !== 'centre',
-    colourNormalisation: kind === 'fov-colour' ? 'local-average colour subtraction (Ben Graham)' : null,
-    testTimeRotations: training.testTimeRotations ? 4 : 1,
-  };
 }
 
 export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: string; metrics: Record<string, unknown> }> {
@@ -274,7 +256,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const main = results[results.length - 1];
   const data = datasetSummary(classes, main.fold, patients, source);
   const pooled = results.length > 1
-    ? summarise(ctx, classes, concat(results.map((r) => scored(r.outcome.report))), concat(results.map((r) => scored(r.outcome.test!))))
+    ? summarise(ctx, classes, concat(results.map((r) => scoredSet(r.outcome.report))), concat(results.map((r) => scoredSet(r.outcome.test!))))
     : null;
   const timings = { totalSeconds: (performance.now() - t0) / 1000, perFoldSeconds: results.map((r) => r.seconds.total) };
   let cv: CrossValidationSummary | undefined;
@@ -314,7 +296,10 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const card = renderModelCard({
     createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
     scenario: scenario ? { title: scenario.title, number: scenario.number } : { title: 'Custom (see settings)', number: 0 },
-    settings, preprocessing: preprocessingDescription(config.preprocessing, training), data, summary: main.summary,
+    settings, preprocessing: describeImagePreparation({
+      fieldOfViewCrop: config.preprocessing !== 'centre', colourNormalisation: config.preprocessing === 'fov-colour',
+      resize: 'area average', inputSize: training.inputSize, testTimeRotations: training.testTimeRotations,
+    }), data, summary: main.summary,
     weightsProvenance: provenance, ...(config.eval ? { externalValidation: `Test set: ${config.eval}` } : {}),
   });
   writeFileSync(join(config.out, 'MODEL_CARD.md'), card);

@@ -5,10 +5,9 @@
  */
 import { LABEL_PRESETS } from '../core/data/presets';
 import type { DatasetSummary } from '../core/eval/dataset-summary';
-import { binaryTasksFor, summariseEvaluation, type ScoredSet } from '../core/eval/evaluation';
-import type { EvalReport } from '../core/eval/report';
+import { binaryTasksFor, scoredSet, summariseEvaluation } from '../core/eval/evaluation';
 import type { EvaluationSummary } from '../core/eval/summary';
-import { type PreprocessingDescription, renderModelCard } from '../core/export/model-card';
+import { describeImagePreparation, type PreprocessingDescription, renderModelCard } from '../core/export/model-card';
 import { describePreprocessing } from '../core/export/package';
 import { scenarioById } from '../core/train/config';
 import type { TrainOutcome } from '../core/train/trainer';
@@ -28,10 +27,6 @@ export interface TrainedModelRecord {
 
 type Outcome = Pick<TrainOutcome, 'config' | 'epochs' | 'report' | 'bestEpoch' | 'test'>;
 
-const scored = (report: EvalReport): ScoredSet => ({
-  labels: report.predictions.map((p) => p.trueClass), probs: report.predictions.map((p) => p.probs),
-});
-
 /** fovea.json's preprocessing record. */
 export function manifestPreprocessing(prep: ImagePreparation): FoveaManifest['preprocessing'] {
   return {
@@ -40,19 +35,9 @@ export function manifestPreprocessing(prep: ImagePreparation): FoveaManifest['pr
   };
 }
 
-/** The model card's preprocessing section, step by step in plain words. */
+/** The model card's preprocessing section (images decoded and resized in the worker with the canvas). */
 export function preprocessingDescription(prep: ImagePreparation, inputSize: number, testTimeRotations: boolean): PreprocessingDescription {
-  const steps = [
-    prep.fieldOfViewCrop ? 'Square crop around the circular field of view (black borders dropped)' : 'Centre square crop',
-    `Resize to ${inputSize} x ${inputSize} px (canvas high-quality filter)`,
-    ...(prep.colourNormalisation ? ['Local-average colour subtraction (4 x (image - Gaussian blur) + 128)'] : []),
-    'RGB to BGR, minus the ImageNet mean (104, 117, 123), 0-255 scale',
-  ];
-  return {
-    inputSize, steps, fieldOfViewCrop: prep.fieldOfViewCrop,
-    colourNormalisation: prep.colourNormalisation ? 'local-average colour subtraction (Ben Graham)' : null,
-    testTimeRotations: testTimeRotations ? 4 : 1,
-  };
+  return describeImagePreparation({ ...prep, resize: 'canvas high-quality filter', inputSize, testTimeRotations });
 }
 
 function countsOf(items: TrainRequest['items'], split: TrainRequest['items'][number]['split'], k: number): number[] {
@@ -82,7 +67,7 @@ export function recordTrainedModel(
   request: TrainRequest, outcome: Outcome, prep: ImagePreparation, provenance: Record<string, unknown>, createdAt: string,
 ): TrainedModelRecord {
   const { config } = outcome;
-  const summary = summariseEvaluation(scored(outcome.report), outcome.test ? scored(outcome.test) : null, {
+  const summary = summariseEvaluation(scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null, {
     classNames: request.classNames, ordinal: request.ordinal,
     binaryTasks: binaryTasksFor(request.presetId, request.classNames),
   });

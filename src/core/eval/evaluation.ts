@@ -12,6 +12,7 @@ import {
 } from './calibration';
 import { argmax, confusionMatrix, evaluate, quadraticWeightedKappa, rocCurve } from './metrics';
 import { binaryAt, thresholdForSensitivity } from './operating-point';
+import type { EvalReport } from './report';
 import type {
   BinaryTaskSummary, CalibrationSummary, EvaluationSummary, IntervalEstimate, OperatingPoint, SetSummary,
 } from './summary';
@@ -20,6 +21,11 @@ import type {
 export interface ScoredSet {
   labels: readonly number[];
   probs: readonly (readonly number[])[];
+}
+
+/** A report's labels and probabilities as a ScoredSet (the report's predictions, in order). */
+export function scoredSet(report: Pick<EvalReport, 'predictions'>): ScoredSet {
+  return { labels: report.predictions.map((p) => p.trueClass), probs: report.predictions.map((p) => p.probs) };
 }
 
 /** A yes/no question: positive when the true class is one of `positiveClasses` (class indices). */

@@ -24,6 +24,31 @@ export interface PreprocessingDescription {
   testTimeRotations: number;
 }
 
+/** How a run prepared its images, for describeImagePreparation. */
+export interface ImagePreparationSteps {
+  fieldOfViewCrop: boolean;
+  colourNormalisation: boolean;
+  /** How the crop was resized, e.g. 'area average' (Node) or 'canvas high-quality filter' (browser). */
+  resize: string;
+  inputSize: number;
+  testTimeRotations: boolean;
+}
+
+/** The model card's preprocessing section, step by step in plain words (the studio and the evaluate command). */
+export function describeImagePreparation(p: ImagePreparationSteps): PreprocessingDescription {
+  const steps = [
+    p.fieldOfViewCrop ? 'Square crop around the circular field of view (black borders dropped)' : 'Centre square crop',
+    `Resize to ${p.inputSize} x ${p.inputSize} px (${p.resize})`,
+    ...(p.colourNormalisation ? ['Local-average colour subtraction (4 x (image - Gaussian blur) + 128)'] : []),
+    'RGB to BGR, minus the ImageNet mean (104, 117, 123), 0-255 scale',
+  ];
+  return {
+    inputSize: p.inputSize, steps, fieldOfViewCrop: p.fieldOfViewCrop,
+    colourNormalisation: p.colourNormalisation ? 'local-average colour subtraction (Ben Graham)' : null,
+    testTimeRotations: p.testTimeRotations ? 4 : 1,
+  };
+}
+
 export interface ModelCardInput {
   /** ISO 8601 time the model was exported. */
   createdAt: string;

@@ -11,7 +11,7 @@ import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
-import { datasetStorage, downscaleForStorage, type SavedDataset, type StoredImage } from './persist-dataset';
+import { datasetStorage, downscaleForStorage, type SavedDataset, type StoredImage } from './project-storage';
 
 export interface DatasetImage {
   id: string;

@@ -2,7 +2,8 @@
  * Start-up wiring of the saved dataset: restore what this browser kept, then follow the store and save what
  * changes (settings, labels, removals; added images are saved as they are decoded, with their pixels).
  */
-import { datasetStorage, type StoredDatasetSettings } from './persist-dataset';
+import { datasetStorage, selectProject, type StoredDatasetSettings } from './project-storage';
+import { activeProjectId } from './projects';
 import { useDatasetStore, type DatasetState } from './dataset';
 
 function settingsOf(s: DatasetState): StoredDatasetSettings {
@@ -19,6 +20,7 @@ function reportStorageFailure(e: unknown): void {
 }
 
 export async function startDatasetPersistence(): Promise<void> {
+  selectProject(activeProjectId());
   const storage = datasetStorage();
   try {
     await useDatasetStore.getState().restoreSaved(await storage.load());

@@ -1,12 +1,10 @@
 /**
  * App-wide state: which screen is open, which compute backend the worker found, whether the pretrained
- * model is loaded, and a lost GPU device. Plain data only; the worker itself lives in worker/client.
+ * model is loaded, and a lost GPU device. A plain store: session.ts starts the worker and fills it in.
  */
 import { create } from 'zustand';
 import type { BackendInfo } from '../worker/protocol';
-import { foveaWorker, eventSink } from '../worker/client';
-import { handleWorkerEvent } from './worker-events';
-import { toUserError, type UserError } from './errors';
+import type { UserError } from './errors';
 
 export const TABS = ['learn', 'dataset', 'train', 'evaluate', 'export'] as const;
 export type TabId = (typeof TABS)[number];
@@ -27,8 +25,12 @@ export interface AppState {
 
 export interface AppActions {
   setTab(tab: TabId): void;
-  /** Starts the worker, picks the backend and loads the pretrained GoogLeNet. Safe to call more than once. */
-  init(): Promise<void>;
+  /** The worker is starting its backend and loading the pretrained GoogLeNet. */
+  modelLoading(): void;
+  /** The worker is ready on `backend`. */
+  modelReady(backend: BackendInfo): void;
+  /** The worker could not start (no backend, model files missing). */
+  modelFailed(error: UserError): void;
   setDeviceLost(message: string | null): void;
   /** The worker's backend after a restart that followed a lost device. */
   setBackendRestarted(backend: BackendInfo): void;
@@ -44,25 +46,12 @@ export const initialAppState: AppState = {
   backendRestarted: false,
 };
 
-/** The pretrained model, served from public/ under the app's base path. */
-export const PRETRAINED_MODEL_URL = `${import.meta.env.BASE_URL}models/googlenet/model.json`;
-
-export const useAppStore = create<AppState & AppActions>()((set, get) => ({
+export const useAppStore = create<AppState & AppActions>()((set) => ({
   ...initialAppState,
   setTab: (tab) => set({ tab }),
-  init: async () => {
-    const status = get().modelStatus;
-    if (status === 'loading' || status === 'ready') return;
-    set({ modelStatus: 'loading', initError: null });
-    try {
-      // The worker resolves relative URLs against its own script; give it an absolute one.
-      const modelUrl = new URL(PRETRAINED_MODEL_URL, window.location.href).href;
-      const backend = await foveaWorker().init(eventSink(handleWorkerEvent), modelUrl);
-      set({ backend, modelStatus: 'ready' });
-    } catch (e) {
-      set({ modelStatus: 'failed', initError: toUserError(e) });
-    }
-  },
+  modelLoading: () => set({ modelStatus: 'loading', initError: null }),
+  modelReady: (backend) => set({ backend, modelStatus: 'ready' }),
+  modelFailed: (initError) => set({ modelStatus: 'failed', initError }),
   setDeviceLost: (deviceLost) => set({ deviceLost, backendRestarted: false }),
   setBackendRestarted: (backend) => set({ backend, backendRestarted: true }),
   reset: () => set(initialAppState),

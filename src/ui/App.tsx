@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { TABS, useAppStore, type TabId } from '../state/app';
 import { useDatasetStore } from '../state/dataset';
 import { useTrainingStore, isActive } from '../state/training';
+import { startWorker } from '../state/session';
 import { BackendBadge, BackendMessages } from './shared/Backend';
 import { LearnScreen } from './learn/LearnScreen';
 import { DatasetScreen } from './dataset/DatasetScreen';
@@ -78,10 +79,9 @@ function Screen() {
 }
 
 export function App() {
-  const init = useAppStore((s) => s.init);
   useEffect(() => {
-    void init();
-  }, [init]);
+    void startWorker();
+  }, []);
 
   return (
     <div className="app">

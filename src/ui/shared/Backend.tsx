@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../state/app';
+import { startWorker } from '../../state/session';
 import type { BackendInfo } from '../../worker/protocol';
 import { Banner, ErrorBanner } from './Banner';
 import { Spinner } from './ProgressBar';
@@ -54,11 +55,11 @@ export function BackendBadge() {
 
 /** The backend notice (fallback, failure) and a lost GPU device, as banners under the header. */
 export function BackendMessages() {
-  const { backend, initError, deviceLost, backendRestarted, setDeviceLost, init, modelStatus } = useAppStore(
+  const { backend, initError, deviceLost, backendRestarted, setDeviceLost, modelStatus } = useAppStore(
     useShallow((s) => ({
       backend: s.backend, initError: s.initError, deviceLost: s.deviceLost, backendRestarted: s.backendRestarted,
       setDeviceLost: s.setDeviceLost,
-      init: s.init, modelStatus: s.modelStatus,
+      modelStatus: s.modelStatus,
     })),
   );
   return (
@@ -70,7 +71,7 @@ export function BackendMessages() {
             title={initError.name === 'NoBackendError' ? 'This browser cannot run the network: no compute backend started.' : 'The pretrained model could not be loaded.'}
           />
           {modelStatus === 'failed' && (
-            <p className="retry"><button type="button" className="button secondary" onClick={() => void init()}>Try again</button></p>
+            <p className="retry"><button type="button" className="button secondary" onClick={() => void startWorker()}>Try again</button></p>
           )}
         </div>
       )}

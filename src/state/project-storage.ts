@@ -39,8 +39,11 @@ export interface StoredRun {
   /** `run-<startedAt>`: unique within the project. */
   id: string;
   run: FinishedRun;
-  /** The exported package (model.json, shards, fovea.json, MODEL_CARD.md): what the worker imports to use it again. */
-  modelZip: Uint8Array;
+  /**
+   * The exported package (model.json, shards, fovea.json, MODEL_CARD.md) that the worker imports to use the run
+   * again. A Blob, so that listing the runs does not read every model into memory (browsers keep it on disk).
+   */
+  modelZip: Blob;
 }
 
 /** The run in progress at its last completed epoch: enough to resume it with the same curves. */

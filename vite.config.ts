@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation (COOP + COEP) lets the WebAssembly backend use threads (SharedArrayBuffer) when
 // there is no GPU. Everything the studio loads is same-origin, so require-corp blocks nothing of ours.
@@ -39,9 +40,37 @@ function contentSecurityPolicyMeta(): Plugin {
   };
 }
 
+// Offline after the first visit: a Workbox service worker (built app only; the dev server registers none)
+// precaches the app shell, the WebAssembly binaries and the pretrained model. Assets under assets/ carry a content
+// hash in their name; the model files get a content revision, so a changed model is fetched again. A new
+// deployment installs beside the running one and waits ('prompt'): the studio offers a reload
+// (src/ui/shared/UpdateBanner.tsx) instead of swapping versions under a running training. Sample photographs are
+// optional: cached when first loaded. Cached responses keep their headers (COOP/COEP, CSP), so the page stays
+// cross-origin isolated offline.
+function offlineServiceWorker() {
+  return VitePWA({
+    registerType: 'prompt',
+    injectRegister: null, // registered from src/ui/shared/UpdateBanner.tsx (a module: no inline script for the CSP)
+    manifest: false,
+    workbox: {
+      globPatterns: ['**/*.{html,js,css,wasm}', 'models/googlenet/*.{json,bin}'],
+      globIgnores: ['samples/**'],
+      maximumFileSizeToCacheInBytes: 16 * 1024 * 1024, // weight shards are 4 MiB, the worker bundle ~2 MiB
+      navigateFallback: 'index.html',
+      cleanupOutdatedCaches: true,
+      clientsClaim: true, // the first visit is served by the worker without a reload; updates still wait
+      runtimeCaching: [{
+        urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.includes('/samples/'),
+        handler: 'StaleWhileRevalidate',
+        options: { cacheName: 'fovea-samples', expiration: { maxEntries: 400 } },
+      }],
+    },
+  });
+}
+
 // The studio is a static site: everything (model, sample data, wasm binaries) is served from its own origin.
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicyMeta()],
+  plugins: [react(), contentSecurityPolicyMeta(), offlineServiceWorker()],
   server: { headers: CROSS_ORIGIN_ISOLATION },
   preview: {
     headers: { ...CROSS_ORIGIN_ISOLATION, 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` },

@@ -10,6 +10,7 @@ import { DatasetScreen } from './dataset/DatasetScreen';
 import { TrainScreen } from './train/TrainScreen';
 import { EvaluateScreen } from './evaluate/EvaluateScreen';
 import { ExportScreen } from './export/ExportScreen';
+import { ProjectMenu } from './projects/ProjectMenu';
 
 const TAB_LABEL: Record<TabId, string> = {
   learn: 'Learn',
@@ -97,7 +98,10 @@ export function App() {
             <p className="brand-tagline">Fine-tune GoogLeNet on your fundus photographs — privately, on your own GPU</p>
           </div>
         </div>
-        <BackendBadge />
+        <div className="header-tools">
+          <ProjectMenu />
+          <BackendBadge />
+        </div>
       </header>
       <BackendMessages />
       <Tabs />

@@ -1,6 +1,6 @@
 // A lost GPU device mid-run (the GPUDevice destroyed, as a driver reset or an out-of-memory would): training
-// stops with a plain message, the worker starts its backend again by itself, the dataset is kept, and a new
-// short run completes without reloading the page.
+// stops with a plain message, the worker starts its backend again by itself, the dataset is kept, and the run
+// resumes from its last epoch-end checkpoint without reloading the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
@@ -19,11 +19,24 @@ async function shortRunSettings(page, epochs) {
   await page.getByTestId('scenario-linear-top').click();
   await page.getByTestId('input-size').selectOption('64');
   await page.getByTestId('epochs').fill(String(epochs));
-  await page.getByTestId('batch-size').fill('8');
+  await page.getByTestId('batch-size').fill('4');
   await page.getByTestId('rotations').uncheck();
+  await page.getByTestId('early-stopping').uncheck();
 }
 
-test('device lost mid-run: a plain message, the dataset kept, and a new run completes without a reload', { timeout: 600_000 }, async () => {
+/** Whether the default project's database holds a checkpoint (of any epoch). */
+const checkpointSaved = () => new Promise((resolve) => {
+  const open = indexedDB.open('fovea-project');
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains('checkpoint')) { db.close(); resolve(false); return; }
+    const request = db.transaction('checkpoint').objectStore('checkpoint').count();
+    request.onsuccess = () => { resolve(request.result > 0); db.close(); };
+  };
+  open.onerror = () => resolve(false);
+});
+
+test('device lost mid-run: a plain message, the dataset kept, and the run resumes from its checkpoint without a reload', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('device-loss-few-demo');
   const studio = await openStudio();
   const { page } = studio;
@@ -37,9 +50,10 @@ test('device lost mid-run: a plain message, the dataset kept, and a new run comp
     await tab(page, 'train');
     await shortRunSettings(page, 20);
     await page.getByTestId('start-training').click();
-    await page.getByTestId('train-progress').waitFor({ timeout: 120_000 });
-    // Let the run get going (pretrained model loaded, GPU work under way) before pulling the device.
-    await page.waitForTimeout(4000);
+    // After the first epoch's checkpoint, hold the run still (pause) and pull the device from under it.
+    await page.waitForFunction(checkpointSaved, null, { timeout: 300_000, polling: 100 });
+    await page.getByTestId('pause-training').click();
+    await page.getByTestId('resume-training').waitFor({ timeout: 120_000 });
     assert.equal(await destroyGpuDevice(page), true, 'the backend had a GPUDevice to destroy');
 
     await page.getByTestId('device-lost').waitFor({ timeout: 60_000 });
@@ -55,10 +69,12 @@ test('device lost mid-run: a plain message, the dataset kept, and a new run comp
     await tab(page, 'dataset');
     assert.match(await datasetSummary(page), /\b12 images\b/);
     await tab(page, 'train');
-    await shortRunSettings(page, 1);
-    await page.getByTestId('start-training').click();
+    await page.getByTestId('interrupted-run').waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('interrupted-run').textContent(), /GPU stopped responding/);
+    await page.getByTestId('resume-interrupted').click();
     await waitForRunEnd(page, 420_000);
-    await screenshot(page, 'device-lost-02-trained-again');
+    assert.equal(await page.$$eval('[data-testid="epoch-table"] tbody tr', (rows) => rows.length), 20, 'the resumed run trained all 20 epochs');
+    await screenshot(page, 'device-lost-02-resumed');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
   } finally {
     await studio.close();

@@ -17,7 +17,7 @@ const HINTS: Record<WorkerErrorName, string> = {
   GpuRequiredError:
     'Choose scenario 1 or 3 on the Train screen (only the new classifier trains), or open Fovea in a browser with WebGPU.',
   DeviceLostError:
-    'The graphics card ran out of memory or was reset, and training stopped. Fovea restarts the GPU by itself and your dataset is kept: start training again (a smaller batch size or input size helps if memory ran out). A model trained since the page was opened is lost unless you exported it.',
+    'The graphics card ran out of memory or was reset, and training stopped. Fovea restarts the GPU by itself and your dataset is kept: resume the run from its last completed epoch, or start again (a smaller batch size or input size helps if memory ran out). Finished runs are saved in this browser.',
   DatasetError: 'Fix the dataset on the Dataset screen, then start training again.',
   InvalidTrainConfigError: 'Change the highlighted setting on the Train screen and try again.',
   TrainingDivergedError:
@@ -26,6 +26,7 @@ const HINTS: Record<WorkerErrorName, string> = {
   ImportError: 'Choose a .zip file that was exported from Fovea (it contains model.json, weight files and fovea.json).',
   BusyError: 'Wait for the current task to finish (or cancel training), then try again.',
   CancelledError: 'Training was cancelled. Start it again when you are ready.',
+  CheckpointError: 'Discard the interrupted run on the Train screen and start training again; your dataset and finished runs are kept.',
   InternalError: 'This is a problem in Fovea, not in your data. Reload the page and try again; your files stay on your computer.',
 };
 

@@ -4,6 +4,7 @@
  */
 import { datasetStorage, selectProject, type StoredDatasetSettings } from './project-storage';
 import { activeProjectId } from './projects';
+import { startRunPersistence } from './saved-runs';
 import { useDatasetStore, type DatasetState } from './dataset';
 
 function settingsOf(s: DatasetState): StoredDatasetSettings {
@@ -22,6 +23,8 @@ function reportStorageFailure(e: unknown): void {
 export async function startDatasetPersistence(): Promise<void> {
   selectProject(activeProjectId());
   const storage = datasetStorage();
+  // Finished runs and an interrupted run's checkpoint come back once the worker has its model.
+  void startRunPersistence(storage);
   try {
     await useDatasetStore.getState().restoreSaved(await storage.load());
   } catch (e) {

@@ -181,7 +181,11 @@ class IndexedDbProjectStorage implements ProjectStorage {
   }
 }
 
-/** Without IndexedDB (Node tests, some private modes) nothing is saved and nothing is restored. */
+/**
+ * Without IndexedDB (Node tests, some private modes) nothing outlives the page; the run in progress's
+ * checkpoint is still kept in memory, so a lost GPU can resume without a reload.
+ */
+let checkpointInMemory: StoredCheckpoint | null = null;
 const noStorage: ProjectStorage = {
   load: async () => ({ images: [], settings: null }),
   putImages: async () => undefined,
@@ -191,9 +195,9 @@ const noStorage: ProjectStorage = {
   listRuns: async () => [],
   putRun: async () => undefined,
   deleteRun: async () => undefined,
-  getCheckpoint: async () => null,
-  putCheckpoint: async () => undefined,
-  clearCheckpoint: async () => undefined,
+  getCheckpoint: async () => checkpointInMemory,
+  putCheckpoint: async (checkpoint) => { checkpointInMemory = checkpoint; },
+  clearCheckpoint: async () => { checkpointInMemory = null; },
 };
 
 let storage: ProjectStorage | null = null;

@@ -9,6 +9,7 @@ import {
 } from '../core/train/config';
 import type { EvalReport } from '../core/eval/report';
 import type { EvaluationSummary } from '../core/eval/summary';
+import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type {
   DatasetDescription, EpochSummary, TrainItem, TrainPhase, TrainRequest, TrainResult, WorkerEvent,
 } from '../worker/protocol';
@@ -53,10 +54,38 @@ export interface RunInfo {
 }
 
 export interface FinishedRun {
+  /** `run-<startedAt>`: the run's key among the project's saved runs. */
+  id: string;
   info: RunInfo;
   result: TrainResult;
   batches: BatchPoint[];
   finishedAt: number;
+}
+
+/** A run that stopped before its end (page reloaded, tab crashed, GPU lost) and can resume from a checkpoint. */
+export interface InterruptedRun {
+  info: RunInfo;
+  /** Epochs completed (the checkpoint's epoch + 1), of `epochs` planned. */
+  epochsDone: number;
+  epochs: number;
+  savedAt: number;
+  /** Why it stopped, for the banner. */
+  reason: 'reload' | 'device-lost' | 'failed';
+}
+
+/** One finished run kept in the project, as the runs list shows it (its model stays in storage). */
+export interface SavedRunSummary {
+  id: string;
+  startedAt: number;
+  finishedAt: number;
+  scenario: TrainConfig['scenario'];
+  inputSize: number;
+  classNames: string[];
+  epochs: number;
+  bestEpoch: number;
+  valAccuracy: number;
+  valKappa: number | null;
+  stoppedBecause: TrainResult['stoppedBecause'];
 }
 
 export interface TrainingState {
@@ -68,6 +97,14 @@ export interface TrainingState {
   pausedFrom: TrainPhase | null;
   /** The run in progress (or the one that just stopped). */
   run: RunInfo | null;
+  /** What that run asked the worker for (kept so that its checkpoints can be saved with it). */
+  request: TrainRequest | null;
+  /** 0-based epoch of the run's latest checkpoint (saved by saved-runs.ts); null before the first epoch ends. */
+  checkpointEpoch: number | null;
+  /** A run that can resume from its saved checkpoint; null when there is none. */
+  interrupted: InterruptedRun | null;
+  /** The project's finished runs, oldest first. */
+  savedRuns: SavedRunSummary[];
   /** When that run stopped (finished, failed or cancelled); null while it runs. */
   endedAt: number | null;
   lastBatch: BatchEvent | null;
@@ -84,6 +121,8 @@ export interface TrainingState {
   /** Predictions on the held-out test set, same shape as the validation report; null when there is none. */
   testReport: EvalReport | null;
   error: UserError | null;
+  /** Saving a run or a checkpoint failed (quota, private mode), in plain words; training itself goes on. */
+  storageProblem: string | null;
 }
 
 export interface TrainingActions {
@@ -91,6 +130,12 @@ export interface TrainingActions {
   /** Applies one of the four scenarios (freeze + head) or switches to custom settings. */
   selectScenario(id: ScenarioId | 'custom'): void;
   start(): Promise<void>;
+  /** Continues an interrupted run from its checkpoint: same request, the curves so far, then the epochs left. */
+  resumeRun(request: TrainRequest, info: RunInfo, batches: BatchPoint[], checkpoint: TrainingCheckpoint): Promise<void>;
+  /** Shows a finished run saved earlier (its model is already in the worker). */
+  showSavedRun(run: FinishedRun): void;
+  setInterrupted(interrupted: InterruptedRun | null): void;
+  setSavedRuns(runs: SavedRunSummary[]): void;
   /** Shows a finished run: one of start()'s, or a result trained elsewhere (PyTorch) and imported for `info`. */
   finishRun(info: RunInfo, result: TrainResult): void;
   pause(): Promise<void>;
@@ -132,6 +177,10 @@ export const initialTrainingState: TrainingState = {
   phaseMessage: null,
   pausedFrom: null,
   run: null,
+  request: null,
+  checkpointEpoch: null,
+  interrupted: null,
+  savedRuns: [],
   endedAt: null,
   lastBatch: null,
   batches: [],
@@ -142,6 +191,7 @@ export const initialTrainingState: TrainingState = {
   bestEpoch: null,
   testReport: null,
   error: null,
+  storageProblem: null,
 };
 
 /** The form as the worker's partial TrainConfig. */
@@ -235,6 +285,54 @@ function statusAfterPhase(status: TrainStatus, phase: TrainPhase): TrainStatus {
 /** Which start() a settling train() belongs to, so a late answer never overwrites a newer run. */
 let runToken = 0;
 
+export const runIdOf = (info: RunInfo): string => `run-${info.startedAt}`;
+
+/** The runs list's line for a finished run. */
+export function summariseRun(run: FinishedRun): SavedRunSummary {
+  const { result, info } = run;
+  return {
+    id: run.id, startedAt: info.startedAt, finishedAt: run.finishedAt, scenario: result.config.scenario,
+    inputSize: result.config.inputSize, classNames: info.classNames, epochs: result.epochs.length, bestEpoch: result.bestEpoch,
+    valAccuracy: result.report.accuracy, valKappa: result.report.quadraticKappa ?? null, stoppedBecause: result.stoppedBecause,
+  };
+}
+
+/**
+ * Runs `request` in the worker and shows it: from scratch (`batches`, `epochs` empty) or resumed from a
+ * checkpoint (the curves so far). A run that fails after a checkpoint offers to resume, except a diverged one
+ * (it would diverge again) and a cancelled one (the user stopped it).
+ */
+async function launch(request: TrainRequest, info: RunInfo, batches: BatchPoint[], epochs: EpochSummary[]): Promise<void> {
+  const set = useTrainingStore.setState;
+  const get = useTrainingStore.getState;
+  set({
+    status: 'starting', phase: 'preparing', phaseMessage: null, pausedFrom: null, run: info, request, interrupted: null,
+    checkpointEpoch: request.resumeFrom?.epoch ?? null, endedAt: null, lastBatch: null, batches, epochs, liveReport: null, error: null,
+  });
+  const token = ++runToken;
+  try {
+    const result = await foveaWorker().train(request);
+    if (token !== runToken) return;
+    get().finishRun(info, result);
+  } catch (e) {
+    if (token !== runToken) return;
+    const error = toUserError(e);
+    if (error.name === 'CancelledError') {
+      set({ status: 'idle', phase: null, phaseMessage: null, pausedFrom: null, endedAt: Date.now() });
+      return;
+    }
+    const { checkpointEpoch } = get();
+    const resumable = checkpointEpoch !== null && (error.name === 'DeviceLostError' || error.name === 'InternalError');
+    set({
+      status: 'failed', error, endedAt: Date.now(),
+      interrupted: resumable ? {
+        info, epochsDone: checkpointEpoch + 1, epochs: resolveTrainConfig(request.config).epochs, savedAt: Date.now(),
+        reason: error.name === 'DeviceLostError' ? 'device-lost' : 'failed',
+      } : null,
+    });
+  }
+}
+
 const defaultLearningRate = (optimizer: OptimizerName) => resolveTrainConfig({ optimizer }).learningRate;
 
 export const useTrainingStore = create<TrainingState & TrainingActions>()((set, get) => ({
@@ -266,23 +364,25 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
   start: async () => {
     if (isActive(get().status)) return;
     const request = currentTrainRequest(get().form);
-    const info = runInfoOf(request, Date.now());
-    set({
-      status: 'starting', phase: 'preparing', phaseMessage: null, pausedFrom: null, run: info, endedAt: null, lastBatch: null,
-      batches: [], epochs: [], liveReport: null, error: null,
-    });
-    const token = ++runToken;
-    try {
-      const result = await foveaWorker().train(request);
-      if (token !== runToken) return;
-      get().finishRun(info, result);
-    } catch (e) {
-      if (token !== runToken) return;
-      const error = toUserError(e);
-      if (error.name === 'CancelledError') set({ status: 'idle', phase: null, phaseMessage: null, pausedFrom: null, endedAt: Date.now() });
-      else set({ status: 'failed', error, endedAt: Date.now() });
-    }
+    await launch(request, runInfoOf(request, Date.now()), [], []);
   },
+
+  resumeRun: async (request, info, batches, checkpoint) => {
+    if (isActive(get().status)) return;
+    await launch({ ...request, resumeFrom: checkpoint }, info, batches, checkpoint.epochs);
+  },
+
+  showSavedRun: (run) => {
+    set({
+      status: 'done', phase: 'done', phaseMessage: null, pausedFrom: null, run: run.info, request: null, checkpointEpoch: null,
+      endedAt: run.finishedAt, lastBatch: null, batches: run.batches, epochs: run.result.epochs, liveReport: run.result.report,
+      finished: run, summary: run.result.summary, bestEpoch: run.result.bestEpoch, testReport: run.result.test ?? null, error: null,
+    });
+    useModelStore.getState().showModel(run.result.model);
+  },
+
+  setInterrupted: (interrupted) => set({ interrupted }),
+  setSavedRuns: (savedRuns) => set({ savedRuns }),
 
   finishRun: (info, result) => {
     const now = Date.now();
@@ -295,7 +395,10 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
       batches: s.run === info ? s.batches : [],
       epochs: s.run === info ? s.epochs : result.epochs,
       liveReport: s.run === info ? s.liveReport : result.report,
-      finished: { info, result, batches: s.run === info ? s.batches : [], finishedAt: now },
+      finished: { id: runIdOf(info), info, result, batches: s.run === info ? s.batches : [], finishedAt: now },
+      request: null,
+      checkpointEpoch: null,
+      interrupted: null,
       summary: result.summary,
       bestEpoch: result.bestEpoch,
       testReport: result.test ?? null,
@@ -363,6 +466,9 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
           endedAt: isActive(s.status) ? Date.now() : s.endedAt,
           error: s.error ?? toUserError(Object.assign(new Error(e.message), { name: 'DeviceLostError' })),
         }));
+        return;
+      case 'checkpoint':
+        set({ checkpointEpoch: e.checkpoint.epoch });
         return;
       case 'decode-progress':
         return;

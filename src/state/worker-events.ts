@@ -2,6 +2,7 @@
 import type { WorkerEvent } from '../worker/protocol';
 import { useAppStore } from './app';
 import { useDatasetStore } from './dataset';
+import { saveCheckpoint } from './saved-runs';
 import { useTrainingStore } from './training';
 
 export function handleWorkerEvent(e: WorkerEvent): void {
@@ -13,6 +14,10 @@ export function handleWorkerEvent(e: WorkerEvent): void {
     case 'batch':
     case 'epoch':
       useTrainingStore.getState().onEvent(e);
+      return;
+    case 'checkpoint':
+      useTrainingStore.getState().onEvent(e);
+      void saveCheckpoint(e.checkpoint);
       return;
     case 'device-lost':
       useAppStore.getState().setDeviceLost(e.message);

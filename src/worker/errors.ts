@@ -6,6 +6,7 @@
 import { InvalidFundusConfigError } from '../core/data/fundus';
 import { InvalidInputSizeError } from '../core/model/input-size';
 import { PackageImportError } from '../core/export/package';
+import { CheckpointMismatchError } from '../core/train/checkpoint';
 import { EmptyClassError } from '../core/train/class-weights';
 import { InvalidTrainConfigError } from '../core/train/config';
 import { CancelledError } from '../core/train/run-control';
@@ -34,8 +35,8 @@ export function isDeviceLostMessage(message: string): boolean {
 export function deviceLostError(reason: string): WorkerError {
   return new WorkerError('DeviceLostError',
     `The GPU stopped responding (${reason}). Training stopped; Fovea starts the GPU again by itself and your ` +
-      'images are kept, so you can start training again without reloading (if the GPU ran out of memory, try a ' +
-      'smaller batch size or input size). A model trained since the page was opened is lost unless you exported it.');
+      'dataset is kept, so you can resume the run from its last completed epoch without reloading (if the GPU ran ' +
+      'out of memory, try a smaller batch size or input size). Finished runs are saved in this browser.');
 }
 
 /** Which protocol name a core error travels under; null for errors the user did not cause. */
@@ -49,6 +50,7 @@ function nameOf(err: Error): WorkerErrorName | null {
   // Its message counts epochs from 1 and says what to change (a lower learning rate, balanced sampling).
   if (err instanceof TrainingDivergedError) return 'TrainingDivergedError';
   if (err instanceof CancelledError) return 'CancelledError';
+  if (err instanceof CheckpointMismatchError) return 'CheckpointError';
   if (err instanceof PackageImportError) return 'ImportError';
   return null;
 }

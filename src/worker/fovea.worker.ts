@@ -203,7 +203,12 @@ const api: FoveaWorkerApi = {
         base,
         { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), image },
         request.config,
-        { onEvent: emit, control },
+        {
+          onEvent: emit, control,
+          // Posted to the page, which keeps it in IndexedDB: a reload, a crash or a lost GPU resumes from here.
+          onCheckpoint: (checkpoint) => emit({ type: 'checkpoint', checkpoint }),
+          ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}),
+        },
       );
       let record;
       try {
@@ -260,10 +265,10 @@ const api: FoveaWorkerApi = {
     return Comlink.transfer(zip, [zip.buffer as ArrayBuffer]);
   }),
 
-  importModel: guarded(async (zip: Uint8Array): Promise<ModelInfo> => {
+  importModel: guarded(async (zip: Uint8Array, origin: ModelInfo['origin'] = 'imported'): Promise<ModelInfo> => {
     if (run) throw workerError('BusyError', 'Wait for the training run to finish before importing a model.');
     const { model, manifest, modelCard } = await importPackage(zip);
-    setCurrent({ model, base: null, manifest, modelCard, origin: 'imported' });
+    setCurrent({ model, base: null, manifest, modelCard, origin });
     return infoOf(current!);
   }),
 

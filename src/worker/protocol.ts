@@ -8,6 +8,7 @@ import type { LabelPresetId } from '../core/data/presets';
 import type { EvalReport } from '../core/eval/report';
 import type { EvaluationSummary } from '../core/eval/summary';
 import type { FoveaManifest } from '../core/export/package';
+import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type { TrainConfig } from '../core/train/config';
 import type { EpochSummary, TrainerEvent } from '../core/train/events';
 
@@ -95,6 +96,11 @@ export interface TrainRequest {
   colourNormalisation?: boolean;
   dataset: DatasetDescription;
   items: TrainItem[];
+  /**
+   * Continue a run from its last epoch-end checkpoint (same request, same seed) instead of starting at epoch 1;
+   * refused with CheckpointError when it does not match the request.
+   */
+  resumeFrom?: TrainingCheckpoint;
 }
 
 export interface TrainResult {
@@ -119,6 +125,8 @@ export type WorkerEvent =
   | TrainerEvent
   | { type: 'decode-progress'; done: number; total: number }
   | { type: 'device-lost'; message: string }
+  /** The run's state at an epoch's end (weights, optimizer, early stopping, RNG): what Resume starts from. */
+  | { type: 'checkpoint'; checkpoint: TrainingCheckpoint }
   /** After a lost device the worker started its backend again (a new GPU device, or the next best backend). */
   | { type: 'backend-restarted'; backend: BackendInfo };
 
@@ -165,7 +173,7 @@ export interface ModelInfo {
 /** Every error name a worker call can reject with; the UI keeps one plain-words hint per name. */
 export const WORKER_ERROR_NAMES = [
   'NoBackendError', 'GpuRequiredError', 'DeviceLostError', 'DatasetError', 'InvalidTrainConfigError',
-  'TrainingDivergedError', 'NoModelError', 'ImportError', 'BusyError', 'CancelledError', 'InternalError',
+  'TrainingDivergedError', 'NoModelError', 'ImportError', 'BusyError', 'CancelledError', 'CheckpointError', 'InternalError',
 ] as const;
 
 export type WorkerErrorName = (typeof WORKER_ERROR_NAMES)[number];
@@ -188,7 +196,8 @@ export interface FoveaWorkerApi {
   predict(file: Blob): Promise<ImagePrediction>;
   /** The current model (trained or imported) as a zip: model.json, weight shards, fovea.json, MODEL_CARD.md. */
   exportModel(): Promise<Uint8Array>;
-  importModel(zip: Uint8Array): Promise<ModelInfo>;
+  /** Makes a package the current model; `origin` 'trained' for a run of this project restored from storage. */
+  importModel(zip: Uint8Array, origin?: ModelInfo['origin']): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;
 }
 

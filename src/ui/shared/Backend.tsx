@@ -86,8 +86,8 @@ export function BackendMessages() {
           <p>{deviceLost}</p>
           <p className="muted" data-testid="device-lost-recovery">
             {backendRestarted
-              ? 'Fovea restarted the GPU; your dataset is kept. Start training again (a smaller batch size or input size helps if it ran out of memory). Models you exported are safe; a model trained but not exported is lost.'
-              : 'Training stopped. Fovea is restarting the GPU; your dataset is kept.'}
+              ? 'Fovea restarted the GPU; your dataset and finished runs are kept. An interrupted run resumes from its last completed epoch (Train screen); if the GPU ran out of memory, a smaller batch size or input size helps.'
+              : 'Training stopped. Fovea is restarting the GPU; your dataset and finished runs are kept.'}
           </p>
         </Banner>
       )}

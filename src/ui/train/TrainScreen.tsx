@@ -8,6 +8,8 @@ import { TrainCharts } from './TrainCharts';
 import { EpochTable } from './EpochTable';
 import { TrainNetwork } from './TrainNetwork';
 import { CompareAll } from './CompareAll';
+import { InterruptedRun } from './InterruptedRun';
+import { SavedRuns } from './SavedRuns';
 
 export function TrainScreen() {
   const active = useTrainingStore((s) => isActive(s.status));
@@ -18,6 +20,7 @@ export function TrainScreen() {
   const problem: FormProblem | null = checkForm(form) ?? (refusal ? { field: 'freezeUpTo', message: refusal } : null);
   return (
     <div className="train-screen">
+      <InterruptedRun />
       <ScenarioPicker disabled={active} />
       <TrainNetwork />
       <div className="two-column">
@@ -30,6 +33,7 @@ export function TrainScreen() {
       </div>
       <TrainCharts />
       <EpochTable />
+      <SavedRuns />
       <CompareAll />
     </div>
   );

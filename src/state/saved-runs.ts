@@ -1,0 +1,148 @@
+/**
+ * Finished runs and the run in progress, kept in the project's storage so that nothing is lost: each finished
+ * run with its model (a Fovea package), and the run in progress's checkpoint at every epoch end. At start-up
+ * the latest run comes back as the current model and an interrupted run offers to resume. Wiring above the
+ * stores, as session.ts: the training store stays plain data.
+ */
+import { foveaWorker } from '../worker/client';
+import type { TrainingCheckpoint } from '../core/train/checkpoint';
+import { useAppStore } from './app';
+import { useDatasetStore } from './dataset';
+import { datasetStorage, type ProjectStorage, type StoredRun } from './project-storage';
+import { isActive, summariseRun, useTrainingStore, type FinishedRun } from './training';
+
+/** Says in plain words that `what` failed, why, and that what was saved before is kept. */
+function reportStorageFailure(what: string, e: unknown): void {
+  const reason = e instanceof Error ? e.message : String(e);
+  useTrainingStore.setState({ storageProblem: `${what} (${reason}). What was saved before is kept; export the model to keep a copy.` });
+}
+
+/** Saves the run in progress at an epoch's end, with the curves so far; called for the worker's checkpoint events. */
+export async function saveCheckpoint(checkpoint: TrainingCheckpoint, storage: ProjectStorage = datasetStorage()): Promise<void> {
+  const { request, run, batches } = useTrainingStore.getState();
+  if (!request || !run) return;
+  const epochEnd = checkpoint.epoch + 1;
+  try {
+    await storage.putCheckpoint({
+      // The request without the checkpoint it may have resumed from (the new one replaces it).
+      request: { ...request, resumeFrom: undefined }, info: run, batches: batches.filter((b) => b.x <= epochEnd + 1e-9),
+      checkpoint, savedAt: Date.now(),
+    });
+  } catch (e) {
+    reportStorageFailure('The training checkpoint could not be saved in this browser', e);
+  }
+}
+
+/** Saves a finished run with its model; the interrupted-run checkpoint it replaces is dropped. */
+async function saveFinishedRun(run: FinishedRun, storage: ProjectStorage): Promise<void> {
+  try {
+    const zip = await foveaWorker().exportModel();
+    const stored: StoredRun = { id: run.id, run, modelZip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }) };
+    await storage.putRun(stored);
+    await storage.clearCheckpoint();
+    useTrainingStore.setState((s) => ({
+      savedRuns: [...s.savedRuns.filter((r) => r.id !== run.id), summariseRun(run)],
+    }));
+  } catch (e) {
+    reportStorageFailure('The finished run could not be saved in this browser', e);
+  }
+}
+
+/** Resolves once the worker has its backend and the pretrained model (restoring a model needs it). */
+function workerReady(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = (status: string) => {
+      if (status === 'ready') resolve(true);
+      else if (status === 'failed') resolve(false);
+      return status === 'ready' || status === 'failed';
+    };
+    if (check(useAppStore.getState().modelStatus)) return;
+    const stop = useAppStore.subscribe((s) => {
+      if (check(s.modelStatus)) stop();
+    });
+  });
+}
+
+/** Makes a saved run the current model and shows it. */
+export async function openSavedRun(id: string, storage: ProjectStorage = datasetStorage()): Promise<void> {
+  const stored = (await storage.listRuns()).find((r) => r.id === id);
+  if (!stored) throw new Error('That run is no longer saved in this project.');
+  const bytes = new Uint8Array(await stored.modelZip.arrayBuffer());
+  await foveaWorker().importModel(bytes, 'trained');
+  useTrainingStore.getState().showSavedRun(stored.run);
+}
+
+export async function deleteSavedRun(id: string, storage: ProjectStorage = datasetStorage()): Promise<void> {
+  await storage.deleteRun(id);
+  useTrainingStore.setState((s) => ({ savedRuns: s.savedRuns.filter((r) => r.id !== id) }));
+}
+
+/**
+ * Why the interrupted run cannot resume with the dataset on screen (images removed since), or null. Waits for
+ * nothing: the caller disables Resume while the dataset is still loading.
+ */
+export function resumeBlocker(itemIds: readonly string[]): string | null {
+  const have = new Set(useDatasetStore.getState().images.map((i) => i.id));
+  const missing = itemIds.filter((id) => !have.has(id)).length;
+  return missing === 0 ? null
+    : `${missing} of the run's ${itemIds.length} images are no longer in the dataset, so it cannot continue where it stopped. Discard it and start a new run.`;
+}
+
+/** Continues the interrupted run from its last checkpoint. */
+export async function resumeInterrupted(storage: ProjectStorage = datasetStorage()): Promise<void> {
+  const saved = await storage.getCheckpoint();
+  const training = useTrainingStore.getState();
+  if (!saved) {
+    training.setInterrupted(null);
+    return;
+  }
+  const blocker = resumeBlocker(saved.request.items.map((i) => i.id));
+  if (blocker) {
+    useTrainingStore.setState({ storageProblem: blocker });
+    return;
+  }
+  await training.resumeRun(saved.request, saved.info, saved.batches, saved.checkpoint);
+}
+
+export async function discardInterrupted(storage: ProjectStorage = datasetStorage()): Promise<void> {
+  useTrainingStore.getState().setInterrupted(null);
+  await storage.clearCheckpoint();
+}
+
+/**
+ * Start-up: lists the saved runs, brings the latest back as the current model, offers to resume an interrupted
+ * run, then saves every run that finishes from now on.
+ */
+export async function startRunPersistence(storage: ProjectStorage = datasetStorage()): Promise<void> {
+  useTrainingStore.subscribe((s, prev) => {
+    const run = s.finished;
+    if (!run || run === prev.finished || s.savedRuns.some((r) => r.id === run.id)) return;
+    void saveFinishedRun(run, storage);
+  });
+  // A lost GPU took the worker's model with it: once the backend is back, the run on screen is its model again.
+  useAppStore.subscribe((s, prev) => {
+    const shown = useTrainingStore.getState().finished;
+    if (!s.backendRestarted || prev.backendRestarted || !shown) return;
+    if (!useTrainingStore.getState().savedRuns.some((r) => r.id === shown.id)) return;
+    openSavedRun(shown.id, storage).catch((e: unknown) => reportStorageFailure('The current model could not be reloaded after the GPU restarted; open it again from the runs list', e));
+  });
+  try {
+    const runs = await storage.listRuns();
+    const checkpoint = await storage.getCheckpoint();
+    useTrainingStore.getState().setSavedRuns(runs.map((r) => summariseRun(r.run)));
+    if (!(await workerReady())) return;
+    const training = useTrainingStore.getState();
+    // A run started in the meantime wins over what was saved.
+    if (isActive(training.status) || training.finished) return;
+    const latest = runs.at(-1);
+    if (latest) await openSavedRun(latest.id, storage);
+    if (checkpoint) {
+      useTrainingStore.getState().setInterrupted({
+        info: checkpoint.info, epochsDone: checkpoint.checkpoint.epoch + 1, epochs: checkpoint.checkpoint.config.epochs,
+        savedAt: checkpoint.savedAt, reason: 'reload',
+      });
+    }
+  } catch (e) {
+    reportStorageFailure('The saved runs could not be read from this browser', e);
+  }
+}

@@ -3,7 +3,7 @@
 // resumes from its last epoch-end checkpoint without reloading the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue, waitForRunEnd } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
 /** Destroys the worker's GPUDevice through its test-only hook; true when there was a device to destroy. */
@@ -51,7 +51,7 @@ test('device lost mid-run: a plain message, the dataset kept, and the run resume
     await shortRunSettings(page, 20);
     await page.getByTestId('start-training').click();
     // After the first epoch's checkpoint, hold the run still (pause) and pull the device from under it.
-    await page.waitForFunction(checkpointSaved, null, { timeout: 300_000, polling: 100 });
+    await waitForPageValue(page, checkpointSaved, null, 300_000);
     await page.getByTestId('pause-training').click();
     await page.getByTestId('resume-training').waitFor({ timeout: 120_000 });
     assert.equal(await destroyGpuDevice(page), true, 'the backend had a GPUDevice to destroy');

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { preview } from 'vite';
 import { launchBrowser } from './lib/browser.mjs';
 import { ROOT } from './lib/servers.mjs';
-import { screenshot, waitForBackend } from './lib/app.mjs';
+import { screenshot, waitForBackend, waitForPageValue } from './lib/app.mjs';
 
 /** vite preview over `outDir`, with a switch that drops every connection as an unreachable server would. */
 async function startGatedPreview(outDir) {
@@ -80,10 +80,10 @@ test('offline: after the first visit the studio reloads and loads GoogLeNet with
     let t = Date.now();
     await page.goto(server.url);
     await waitForBackend(page);
-    await page.waitForFunction(async () => {
+    await waitForPageValue(page, async () => {
       await navigator.serviceWorker.ready;
       return navigator.serviceWorker.controller !== null;
-    }, null, { timeout: 120_000 });
+    }, null, 120_000);
     const installed = await swState(page);
     console.log(`first visit, model loaded and service worker controlling: ${((Date.now() - t) / 1000).toFixed(1)} s`);
     assert.equal(installed.active, 'activated');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { ARTIFACTS, datasetSummary, openStudio, screenshot, tab, waitForBackend } from './lib/app.mjs';
+import { ARTIFACTS, datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
 const count = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
@@ -50,7 +50,7 @@ test('projects: rename, duplicate, new, delete, export and import a whole projec
     await tab(page, 'dataset');
     await page.getByTestId('folder-input').setInputFiles(fixture);
     await page.waitForFunction(count, 12, { timeout: 120_000 });
-    await page.waitForFunction(savedImagesAre, 12, { timeout: 60_000, polling: 500 });
+    await waitForPageValue(page, savedImagesAre, 12, 60_000);
     const summary = await datasetSummary(page);
     step('12 images in the first project');
 
@@ -151,7 +151,7 @@ test('projects: rename, duplicate, new, delete, export and import a whole projec
     await row(page, 'Clinic A (copy)').getByTestId('project-delete-confirm').click();
     await row(page, 'Clinic A (copy)').waitFor({ state: 'detached', timeout: 30_000 });
     assert.deepEqual(await names(page), ['Clinic A', 'My project']);
-    await page.waitForFunction((name) => indexedDB.databases().then((ds) => !ds.some((d) => d.name === name)), copyDatabase, { timeout: 30_000 });
+    await waitForPageValue(page, (name) => indexedDB.databases().then((ds) => !ds.some((d) => d.name === name)), copyDatabase, 30_000);
     step('deleted the copy');
 
     // Import the exported file: a new project with the images and their labels, opened at once.
@@ -172,7 +172,7 @@ test('projects: rename, duplicate, new, delete, export and import a whole projec
     assert.deepEqual(await names(page), ['Clinic A', 'My project']);
     await waitForHolds(page, 'Clinic A', 12);
     // It was in use by the page that deleted it: the next page load deletes its database.
-    await page.waitForFunction((name) => indexedDB.databases().then((ds) => !ds.some((d) => d.name === name)), importedDatabase, { timeout: 30_000 });
+    await waitForPageValue(page, (name) => indexedDB.databases().then((ds) => !ds.some((d) => d.name === name)), importedDatabase, 30_000);
     await screenshot(page, 'projects-03-list');
     step('deleted the open project');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);

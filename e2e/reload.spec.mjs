@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { datasetSummary, openStudio, screenshot, tab, waitForBackend } from './lib/app.mjs';
+import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
 const count = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
@@ -30,7 +30,7 @@ test('reload: the images, their labels, the preset, the split seed and a removal
     await page.waitForFunction(count, 11, { timeout: 10_000 });
     const before = await datasetSummary(page);
     // Saved as each batch is decoded; wait until IndexedDB holds the 11 left.
-    await page.waitForFunction(savedImagesAre, 11, { timeout: 60_000, polling: 500 });
+    await waitForPageValue(page, savedImagesAre, 11, 60_000);
 
     await page.reload();
     await tab(page, 'dataset');
@@ -55,7 +55,7 @@ test('storage full: a failed save says so plainly, the images on screen and thos
     await tab(page, 'dataset');
     await page.getByTestId('folder-input').setInputFiles(join(fixture, '0_No_DR'));
     await page.waitForFunction(count, 6, { timeout: 120_000 });
-    await page.waitForFunction(savedImagesAre, 6, { timeout: 60_000, polling: 500 });
+    await waitForPageValue(page, savedImagesAre, 6, 60_000);
     // From the next page load on, every write to IndexedDB fails as it does when the quota is used up.
     await page.addInitScript(() => {
       IDBObjectStore.prototype.put = function put() {

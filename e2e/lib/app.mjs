@@ -94,3 +94,17 @@ export async function trainQuickLinearHead(page, timeout) {
   await page.getByTestId('start-training').click();
   await waitForRunEnd(page, timeout);
 }
+
+/**
+ * Polls `fn(arg)` in the page until it resolves to something truthy, and returns that. For checks that return a
+ * promise (IndexedDB reads): page.waitForFunction takes a returned promise as truthy without waiting for it.
+ */
+export async function waitForPageValue(page, fn, arg, timeout) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await page.evaluate(fn, arg);
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${fn.name || 'a page check'}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -9,7 +9,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LabelPresetId } from '../core/data/presets';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type { TrainRequest } from '../worker/protocol';
-import type { BatchPoint, FinishedRun, RunInfo } from './training';
+import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
 
 /** Longest side of a stored image: twice the largest input size, so the field-of-view crop still has room. */
 export const STORED_SIDE = 512;
@@ -58,7 +58,8 @@ export interface StoredCheckpoint {
 
 interface ProjectDb extends DBSchema {
   images: { key: string; value: StoredImage };
-  settings: { key: string; value: StoredDatasetSettings };
+  /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form. */
+  settings: { key: string; value: StoredDatasetSettings | TrainForm };
   runs: { key: string; value: StoredRun };
   checkpoint: { key: string; value: StoredCheckpoint };
 }
@@ -70,7 +71,8 @@ export function projectDatabaseName(projectId: string): string {
   return projectId === DEFAULT_PROJECT_ID ? 'fovea-project' : `fovea-project-${projectId}`;
 }
 
-const SETTINGS_KEY = 'dataset';
+export const SETTINGS_KEY = 'dataset';
+const TRAIN_FORM_KEY = 'training';
 const CHECKPOINT_KEY = 'current';
 const DB_VERSION = 2;
 
@@ -89,6 +91,9 @@ export interface DatasetStorage {
 }
 
 export interface RunStorage {
+  /** The Train screen's settings as last left (null: never saved). */
+  loadTrainForm(): Promise<Partial<TrainForm> | null>;
+  saveTrainForm(form: TrainForm): Promise<void>;
   /** Finished runs, oldest first. */
   listRuns(): Promise<StoredRun[]>;
   putRun(run: StoredRun): Promise<void>;
@@ -131,7 +136,7 @@ class IndexedDbProjectStorage implements ProjectStorage {
   async load(): Promise<SavedDataset> {
     const db = await this.open();
     const images = (await db.getAll('images')).sort((a, b) => a.order - b.order);
-    return { images, settings: (await db.get('settings', SETTINGS_KEY)) ?? null };
+    return { images, settings: ((await db.get('settings', SETTINGS_KEY)) as StoredDatasetSettings | undefined) ?? null };
   }
 
   async putImages(images: StoredImage[]): Promise<void> {
@@ -153,6 +158,14 @@ class IndexedDbProjectStorage implements ProjectStorage {
 
   async saveSettings(settings: StoredDatasetSettings): Promise<void> {
     await (await this.open()).put('settings', settings, SETTINGS_KEY);
+  }
+
+  async loadTrainForm(): Promise<Partial<TrainForm> | null> {
+    return ((await (await this.open()).get('settings', TRAIN_FORM_KEY)) as Partial<TrainForm> | undefined) ?? null;
+  }
+
+  async saveTrainForm(form: TrainForm): Promise<void> {
+    await (await this.open()).put('settings', form, TRAIN_FORM_KEY);
   }
 
   async listRuns(): Promise<StoredRun[]> {
@@ -192,6 +205,8 @@ const noStorage: ProjectStorage = {
   relabel: async () => undefined,
   deleteImages: async () => undefined,
   saveSettings: async () => undefined,
+  loadTrainForm: async () => null,
+  saveTrainForm: async () => undefined,
   listRuns: async () => [],
   putRun: async () => undefined,
   deleteRun: async () => undefined,

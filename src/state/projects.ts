@@ -17,7 +17,7 @@ import {
 } from '../core/project/project-file';
 import {
   DEFAULT_PROJECT_ID, openProjectDatabase, projectDatabaseName,
-  type StoredImage, type StoredRun,
+  type StoredImage, type StoredRun, type StoredDatasetSettings, SETTINGS_KEY,
 } from './project-storage';
 import type { FinishedRun } from './training';
 
@@ -25,8 +25,6 @@ export type { ProjectEntry } from '../core/project/project-list';
 
 const ACTIVE_PROJECT_KEY = 'fovea-active-project';
 const REGISTRY_NAME = 'fovea-projects';
-/** As project-storage.ts keys the dataset settings. */
-const SETTINGS_KEY = 'dataset';
 export const DEFAULT_PROJECT_NAME = 'My project';
 
 /** The project this page opens: the one chosen last in this browser, else the first. */
@@ -228,7 +226,7 @@ async function readProjectContents(id: string, name: string): Promise<ProjectCon
     for (const { id: runId, run, modelZip } of storedRuns) {
       runs.push({ id: runId, run, modelZip: await bytesOf(modelZip as Blob | Uint8Array) });
     }
-    return { name, settings: (await db.get('settings', SETTINGS_KEY)) ?? null, images, runs };
+    return { name, settings: ((await db.get('settings', SETTINGS_KEY)) as StoredDatasetSettings | undefined) ?? null, images, runs };
   } finally {
     db.close();
   }

@@ -1,6 +1,7 @@
 /**
  * Finished runs and the run in progress, kept in the project's storage so that nothing is lost: each finished
- * run with its model (a Fovea package), and the run in progress's checkpoint at every epoch end. At start-up
+ * run with its model (a Fovea package), the run in progress's checkpoint at every epoch end, and the Train
+ * screen's settings. At start-up
  * the latest run comes back as the current model and an interrupted run offers to resume. Wiring above the
  * stores, as session.ts: the training store stays plain data.
  */
@@ -114,6 +115,16 @@ export async function discardInterrupted(storage: ProjectStorage = datasetStorag
  * run, then saves every run that finishes from now on.
  */
 export async function startRunPersistence(storage: ProjectStorage = datasetStorage()): Promise<void> {
+  try {
+    // Saved settings over today's defaults: a field added since keeps its default.
+    const form = await storage.loadTrainForm();
+    if (form) useTrainingStore.setState((s) => ({ form: { ...s.form, ...form } }));
+  } catch (e) {
+    reportStorageFailure('The training settings could not be read from this browser', e);
+  }
+  useTrainingStore.subscribe((s, prev) => {
+    if (s.form !== prev.form) storage.saveTrainForm(s.form).catch((e: unknown) => reportStorageFailure('The training settings could not be saved in this browser', e));
+  });
   useTrainingStore.subscribe((s, prev) => {
     const run = s.finished;
     if (!run || run === prev.finished || s.savedRuns.some((r) => r.id === run.id)) return;

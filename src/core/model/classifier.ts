@@ -58,20 +58,37 @@ export interface SeededDropoutLayerArgs {
 export class SeededDropout extends tf.layers.Layer {
   static className = 'Dropout';
   readonly rate: number;
-  private readonly masks: Random;
+  private readonly seed: number;
+  private masks: Random;
+  private drawn = 0;
 
   constructor(args: SeededDropoutLayerArgs) {
     super({ name: args.name });
     if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`dropout rate must be in [0, 1), got ${args.rate}`);
     this.rate = args.rate;
-    this.masks = mulberry32(args.seed ?? 0);
+    this.seed = args.seed ?? 0;
+    this.masks = mulberry32(this.seed);
     this.supportsMasking = true;
+  }
+
+  /** Masks drawn so far: the stream's position, which a training checkpoint saves. */
+  get draws(): number {
+    return this.drawn;
+  }
+
+  /** Puts the stream where it was after `draws` masks, so that a resumed run draws the masks it would have. */
+  seekDraws(draws: number): void {
+    if (!(Number.isInteger(draws) && draws >= 0)) throw new Error(`dropout draws must be a whole number of at least 0, got ${draws}`);
+    this.masks = mulberry32(this.seed);
+    for (let i = 0; i < draws; i++) this.masks();
+    this.drawn = draws;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (!kwargs.training || this.rate === 0) return x;
     const maskSeed = Math.floor(this.masks() * 2 ** 31);
+    this.drawn++;
     return tf.dropout(x, this.rate, undefined, maskSeed);
   }
 

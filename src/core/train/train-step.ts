@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type FoveaNet, isKernel } from '../model/classifier';
+import { CheckpointMismatchError, checkSavedTensors, type SavedTensor, savedToTensor, saveTensor, type TrainingCheckpoint } from './checkpoint';
 import type { TrainConfig } from './config';
 
 /**
@@ -26,9 +27,43 @@ function makeOptimizer(config: TrainConfig, lr: number): tf.Optimizer {
   return config.optimizer === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, config.momentum);
 }
 
+/** An optimizer's slots as plain data: iterations, then its per-variable slots (getWeights' order). */
+async function saveOptimizer(opt: tf.Optimizer): Promise<SavedTensor[]> {
+  const named = await opt.getWeights();
+  try {
+    return await Promise.all(named.map((n) => saveTensor(n.name, n.tensor)));
+  } finally {
+    named[0].tensor.dispose(); // the iterations scalar is made for the call; the slots stay the optimizer's
+  }
+}
+
+/**
+ * Throws CheckpointMismatchError unless `saved` is an iterations count followed by `slotsPerVariable` slots
+ * for each of `variables` (by index, the order applyGradients saw them), or by none (no step taken yet).
+ */
+function checkOptimizerSlots(what: string, saved: SavedTensor[], variables: tf.Variable[], slotsPerVariable: number): void {
+  if (saved.length === 0 || saved[0].name !== 'iter' || saved[0].values.length !== 1) {
+    throw new CheckpointMismatchError(`the ${what}'s first slot`, saved[0]?.name ?? 'missing', 'iter');
+  }
+  const slots = saved.slice(1);
+  if (slots.length === 0) return;
+  const expected = Array.from({ length: slotsPerVariable }, () => variables.map((v) => ({ name: v.name, shape: v.shape }))).flat();
+  checkSavedTensors(`${what} slots`, slots, expected, false);
+}
+
+async function restoreOptimizer(opt: tf.Optimizer, saved: SavedTensor[]): Promise<void> {
+  const named = saved.map((s) => ({ name: s.name, tensor: savedToTensor(s) }));
+  try {
+    await opt.setWeights(named); // the optimizer makes its own variables of these values
+  } finally {
+    tf.dispose(named.map((n) => n.tensor));
+  }
+}
+
 function setOptimizerRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr); // MomentumOptimizer is one
-  else (opt as unknown as { learningRate: number }).learningRate = lr; // Adam reads it at every step
+  // By class name, not `instanceof tf.SGDOptimizer`: tfjs's Optimizer[Symbol.hasInstance] duck-types, so Adam passed it.
+  if (opt.getClassName() === 'Adam') (opt as unknown as { learningRate: number }).learningRate = lr; // read at every step
+  else (opt as tf.SGDOptimizer).setLearningRate(lr); // MomentumOptimizer is an SGDOptimizer
 }
 
 export interface StepResult {
@@ -51,6 +86,7 @@ export class TrainStep {
   private readonly preOpt: tf.Optimizer;
   private readonly preVars: tf.LayerVariable[];
   private readonly allVars: tf.Variable[];
+  private restorable = true;
 
   constructor(private readonly net: FoveaNet, private readonly config: TrainConfig, private readonly numClasses: number) {
     this.preVars = config.pretrainedLrMultiplier > 0 ? net.pretrainedVariables : [];
@@ -68,6 +104,7 @@ export class TrainStep {
    * Trains on one batch of suffix inputs `x` (not disposed here) with per-example loss `weights` (default 1).
    */
   async run(x: tf.Tensor, labels: number[], weights?: number[]): Promise<StepResult> {
+    this.restorable = false;
     if (weights && weights.length !== labels.length) throw new Error(`${weights.length} weights for ${labels.length} labels`);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), this.numClasses).toFloat());
     const w = weights ? tf.tensor1d(weights) : null;
@@ -99,11 +136,33 @@ export class TrainStep {
     return { loss: loss[0], objective: objective[0], correct: hits[0] };
   }
 
+  /** The two optimizers' state (iterations, momentum or Adam moments), copied to plain data. */
+  async saveOptimizers(): Promise<TrainingCheckpoint['optimizers']> {
+    return { head: await saveOptimizer(this.headOpt), pretrained: await saveOptimizer(this.preOpt) };
+  }
+
+  /**
+   * Restores what saveOptimizers saved, before the first step. Slots are matched to variables by index (tfjs
+   * keys them by position in the gradient map, which follows net.headVariables / net.pretrainedVariables);
+   * Adam recomputes its bias-correction powers from the iterations. Checks both optimizers before setting either.
+   */
+  async restoreOptimizers(saved: TrainingCheckpoint['optimizers']): Promise<void> {
+    if (!this.restorable) throw new Error('optimizer state can only be restored before the first step');
+    const slotsPerVariable = this.config.optimizer === 'adam' ? 2 : 1;
+    const headVars = this.net.headVariables.map((v) => v.read() as tf.Variable);
+    const preVars = this.preVars.map((v) => v.read() as tf.Variable);
+    checkOptimizerSlots('head optimizer', saved.head, headVars, slotsPerVariable);
+    checkOptimizerSlots('pretrained optimizer', saved.pretrained, preVars, slotsPerVariable);
+    await restoreOptimizer(this.headOpt, saved.head);
+    await restoreOptimizer(this.preOpt, saved.pretrained);
+    this.restorable = false;
+  }
+
   dispose(): void {
     for (const opt of [this.headOpt, this.preOpt]) {
       opt.dispose();
       // tfjs's MomentumOptimizer.dispose leaves SGD's learning-rate scalar `c` behind (2 tensors per run).
-      if (opt instanceof tf.SGDOptimizer) (opt as unknown as { c?: tf.Tensor }).c?.dispose();
+      if (opt.getClassName() === 'Momentum') (opt as unknown as { c?: tf.Tensor }).c?.dispose();
     }
   }
 }

@@ -4,7 +4,8 @@
  * Adam, step/cosine decay, exact 0/90/180/270 rotations, class weighting or class-balanced sampling, early
  * stopping on validation loss with the best epoch's weights restored, test-time rotations, a held-out test
  * split evaluated once, and the frozen-prefix feature cache. Runs the same in a Worker and in Node.
- * In small named steps: plan the samples, build the cache, run an epoch, evaluate a split, checkpoint/restore.
+ * In small named steps: plan the samples, build the cache, run an epoch, evaluate a split, keep the best epoch,
+ * take an epoch-end checkpoint (checkpoint.ts) and resume from one.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../data/preprocess';
@@ -12,10 +13,15 @@ import { mulberry32, type Random, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
 import { reinitialiseWeights } from '../model/reinitialise';
-import { buildClassifier, disposeNewLayers, type FoveaNet, measureFeatureScale } from '../model/classifier';
+import { buildClassifier, disposeNewLayers, type FoveaNet, measureFeatureScale, SeededDropout } from '../model/classifier';
+import {
+  CHECKPOINT_FORMAT, checkCheckpointFits, checkSavedTensors, savedToTensor, saveTensor, type TrainingCheckpoint,
+} from './checkpoint';
 import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
-import { earlyStoppingStep, type EarlyStoppingState, initialEarlyStoppingState } from './early-stopping';
+import {
+  type EarlyStoppingDecision, earlyStoppingStep, type EarlyStoppingState, initialEarlyStoppingState,
+} from './early-stopping';
 import type { EpochSummary, TrainerEvent } from './events';
 import {
   type CachePlan, FeatureCache, type FeatureCacheConfig, FeatureRangeError, planFeatureCache, resolveFeatureCacheConfig,
@@ -24,6 +30,7 @@ import { CancelledError, RunControl } from './run-control';
 import { TrainingDivergedError, TrainStep } from './train-step';
 
 export { TrainingDivergedError, TrainStep } from './train-step';
+export { CheckpointMismatchError, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
 
 export interface TrainingItem {
   id: string;
@@ -47,6 +54,10 @@ export interface TrainerHooks {
   control?: RunControl;
   /** Feature cache budgets, or false to always run the frozen prefix (the bench compares both). */
   cache?: Partial<FeatureCacheConfig> | false;
+  /** Called after each completed epoch (after its 'epoch' event) with the run's checkpoint, and awaited. */
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
+  /** Start from this checkpoint (taken by a run with the same config and data) instead of epoch 0. */
+  resumeFrom?: TrainingCheckpoint;
 }
 
 export interface TrainOutcome {
@@ -164,6 +175,8 @@ interface RunContext {
   plan: SamplePlan;
   emit: (e: TrainerEvent) => void;
   control: RunControl;
+  /** The constant the head's features are scaled by (a checkpoint keeps it). */
+  featureScale: number;
   /** Trainable-suffix input of samples given by their index in plan.samples (the caller owns it). */
   features: (indices: number[]) => tf.Tensor;
 }
@@ -309,28 +322,174 @@ async function evaluateSplit(ctx: RunContext, split: SplitLayout, epoch: number)
 }
 
 /** The trainable weights of the best epoch so far, copied (the snapshot owns them). */
-interface Checkpoint {
+interface BestEpoch {
   epoch: number;
   report: EvalReport;
   weights: tf.Tensor[];
 }
 
+/** What a run carries from epoch to epoch besides the net's weights and the optimizers' slots. */
+interface RunState {
+  epochs: EpochSummary[];
+  earlyStopping: EarlyStoppingState;
+  best: BestEpoch | null;
+  pace: Pace;
+}
+
 const trainableVariables = (net: FoveaNet) => [...net.headVariables, ...net.pretrainedVariables];
 
-function takeCheckpoint(net: FoveaNet, epoch: number, report: EvalReport): Checkpoint {
+/** The layer that draws the dropout masks (there is one even at rate 0). */
+function dropoutLayer(net: FoveaNet): SeededDropout | null {
+  return (net.suffix.layers.find((l) => l instanceof SeededDropout) as SeededDropout | undefined) ?? null;
+}
+
+function takeBest(net: FoveaNet, epoch: number, report: EvalReport): BestEpoch {
   return { epoch, report, weights: trainableVariables(net).map((v) => tf.clone(v.read())) };
 }
 
-/** Writes a checkpoint's weights back into the net and frees the checkpoint. */
-function restoreCheckpoint(net: FoveaNet, checkpoint: Checkpoint): void {
-  trainableVariables(net).forEach((v, i) => v.write(checkpoint.weights[i]));
-  tf.dispose(checkpoint.weights);
+/** Writes the best epoch's weights back into the net and frees the snapshot. */
+function restoreBest(net: FoveaNet, best: BestEpoch): void {
+  trainableVariables(net).forEach((v, i) => v.write(best.weights[i]));
+  tf.dispose(best.weights);
+}
+
+/** The head's feature scale, measured on up to 16 training images (see measureFeatureScale). */
+async function probeFeatureScale(base: tf.LayersModel, data: TrainingData, config: TrainConfig): Promise<number> {
+  const items = data.train.slice(0, Math.min(16, data.train.length));
+  const probe = inputBatch(data, items.map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
+  try {
+    return await measureFeatureScale(base, config.headOn, probe);
+  } finally {
+    probe.dispose();
+  }
+}
+
+/** A new run's state: nothing trained yet. */
+function startRun(): RunState {
+  return { epochs: [], earlyStopping: initialEarlyStoppingState(), best: null, pace: { runStart: 0, imagesDone: 0, trainSeconds: 0 } };
+}
+
+/**
+ * Puts a checkpoint into a freshly built run: the trainable weights, the optimizers' slots, the dropout
+ * stream's position and the best epoch's weights; returns the run's state. Checks every shape before it
+ * writes anything (CheckpointMismatchError).
+ */
+async function resumeRun(net: FoveaNet, step: TrainStep, saved: TrainingCheckpoint): Promise<RunState> {
+  const variables = trainableVariables(net);
+  const expected = variables.map((v) => ({ name: v.originalName, shape: v.read().shape }));
+  checkSavedTensors('trainable weights', saved.weights, expected);
+  if (saved.best) checkSavedTensors('best epoch weights', saved.best.weights, expected);
+  await step.restoreOptimizers(saved.optimizers);
+  variables.forEach((v, i) => {
+    const value = savedToTensor(saved.weights[i]);
+    v.write(value); // the variable now holds these values (reference counted)
+    value.dispose();
+  });
+  dropoutLayer(net)?.seekDraws(saved.dropoutDraws);
+  return {
+    epochs: saved.epochs.map((e) => ({ ...e })),
+    earlyStopping: { ...saved.earlyStopping },
+    best: saved.best ? { epoch: saved.best.epoch, report: saved.best.report, weights: saved.best.weights.map(savedToTensor) } : null,
+    pace: { runStart: 0, imagesDone: saved.pace.imagesDone, trainSeconds: saved.pace.trainSeconds },
+  };
+}
+
+/** The run as plain data after `epoch` (see TrainingCheckpoint); each checkpoint owns its arrays. */
+async function takeTrainingCheckpoint(ctx: RunContext, step: TrainStep, run: RunState, epoch: number): Promise<TrainingCheckpoint> {
+  const variables = trainableVariables(ctx.net);
+  const save = (tensors: tf.Tensor[]) => Promise.all(tensors.map((t, i) => saveTensor(variables[i].originalName, t)));
+  const { best, pace } = run;
+  return {
+    format: CHECKPOINT_FORMAT, version: 1, config: structuredClone(ctx.config), classCount: ctx.k, epoch,
+    epochs: run.epochs.map((e) => ({ ...e })),
+    earlyStopping: { ...run.earlyStopping },
+    featureScale: ctx.featureScale,
+    weights: await save(variables.map((v) => v.read())),
+    optimizers: await step.saveOptimizers(),
+    best: best ? { epoch: best.epoch, report: best.report, weights: await save(best.weights) } : null,
+    dropoutDraws: dropoutLayer(ctx.net)?.draws ?? 0,
+    pace: { imagesDone: pace.imagesDone, trainSeconds: pace.trainSeconds },
+  };
+}
+
+/**
+ * Trains, validates and keeps the best weights of one epoch, updating the run's curves and early stopping;
+ * null when cancelled during the epoch.
+ */
+async function trainAndValidateEpoch(ctx: RunContext, step: TrainStep, run: RunState, epoch: number): Promise<EarlyStoppingDecision | null> {
+  const { config, emit } = ctx;
+  const epochStart = performance.now();
+  const lr = learningRateAt(config, epoch);
+  step.setLearningRate(lr);
+  const totals = await runEpoch(ctx, step, epoch, run.pace);
+  if (totals.cancelled) return null;
+  emit({ type: 'phase', phase: 'validating' });
+  // Unweighted whatever classWeighting is: the validation loss drives early stopping and the choice of the
+  // best epoch, and must mean the same under every setting.
+  const report = await evaluateSplit(ctx, ctx.plan.val, epoch);
+  const summary: EpochSummary = {
+    epoch, trainLoss: totals.lossSum / totals.items, trainAccuracy: totals.correctSum / totals.items,
+    valLoss: report.loss, valAccuracy: report.accuracy, learningRate: lr,
+    seconds: (performance.now() - epochStart) / 1000,
+  };
+  run.epochs.push(summary);
+  const decision = earlyStoppingStep(run.earlyStopping, report.loss, epoch, config.earlyStopping);
+  run.earlyStopping = decision.state;
+  if (decision.improved) {
+    const previous = run.best;
+    run.best = null;
+    if (previous) tf.dispose(previous.weights);
+    run.best = takeBest(ctx.net, epoch, report);
+  }
+  emit({ type: 'epoch', summary, report });
+  return decision;
+}
+
+/** The epoch loop from `firstEpoch` on, with a checkpoint after each epoch; says why it ended. */
+async function trainEpochs(
+  ctx: RunContext, step: TrainStep, run: RunState, firstEpoch: number, onCheckpoint: TrainerHooks['onCheckpoint'],
+): Promise<TrainOutcome['stoppedBecause']> {
+  const { config } = ctx;
+  // A resumed run whose early stopping had already decided (earlyStoppingStep stops at wait >= patience) just finishes.
+  if (config.earlyStopping.enabled && run.earlyStopping.wait >= config.earlyStopping.patience) return 'early-stopping';
+  // The time-left estimate scales by wall time over training time: count the epochs already run, not the caching.
+  run.pace.runStart = performance.now() - run.epochs.reduce((sum, e) => sum + e.seconds, 0) * 1000;
+  for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
+    const decision = await trainAndValidateEpoch(ctx, step, run, epoch);
+    if (!decision) return 'cancelled';
+    if (onCheckpoint) await onCheckpoint(await takeTrainingCheckpoint(ctx, step, run, epoch));
+    if (config.earlyStopping.enabled && decision.shouldStop) return 'early-stopping';
+  }
+  return 'completed';
+}
+
+/** Puts the best epoch's weights back into the net, evaluates the test split with them, and says how the run went. */
+async function finishRun(
+  ctx: RunContext, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null,
+): Promise<TrainOutcome> {
+  if (!run.best) throw new CancelledError();
+  const kept = run.best;
+  run.best = null; // restored here: its weights are freed here
+  restoreBest(ctx.net, kept);
+  let test: EvalReport | undefined;
+  if (ctx.plan.test) {
+    ctx.emit({ type: 'phase', phase: 'validating', message: 'test split' });
+    test = await evaluateSplit(ctx, ctx.plan.test, kept.epoch);
+  }
+  ctx.emit({ type: 'phase', phase: 'done' });
+  return {
+    net: ctx.net, config: ctx.config, epochs: run.epochs, report: kept.report, bestEpoch: kept.epoch, ...(test ? { test } : {}),
+    stoppedBecause, cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null,
+  };
 }
 
 /**
  * One run of transfer learning: builds the network on `base` (whose layers it trains in place; the caller
- * owns and frees `base`; with initialisation 'random' its weights are first redrawn), trains, and returns the net holding the best epoch's weights. When it throws
- * (cancelled before an epoch ended, diverged, bad data), it frees the layers it added.
+ * owns and frees `base`; with initialisation 'random' its weights are first redrawn), trains, and returns the
+ * net holding the best epoch's weights. With `hooks.resumeFrom` it continues a checkpointed run from the
+ * epoch after the checkpoint's, exactly as the run would have gone on (refused with CheckpointMismatchError
+ * when the config, the class count or a variable's shape differs). When it throws (cancelled before an
+ * epoch ended, diverged, bad data, a mismatched checkpoint), it frees the layers it added.
  */
 export async function trainClassifier(
   base: tf.LayersModel,
@@ -343,18 +502,14 @@ export async function trainClassifier(
   const control = hooks.control ?? new RunControl();
   checkTrainingData(data, config);
   const k = data.classNames.length;
+  const resume = hooks.resumeFrom;
+  if (resume) checkCheckpointFits(resume, config, k);
 
   emit({ type: 'phase', phase: 'preparing' });
   // From scratch: the same architecture with every pretrained weight replaced by a random start (config.ts).
   if (config.initialisation === 'random') reinitialiseWeights(base, config.seed);
-  const size = config.inputSize;
-  const probe = inputBatch(data, data.train.slice(0, Math.min(16, data.train.length)).map((it) => ({ id: it.id, rotation: 0 })), size);
-  let featureScale: number;
-  try {
-    featureScale = await measureFeatureScale(base, config.headOn, probe);
-  } finally {
-    probe.dispose();
-  }
+  // A resumed run keeps the scale its first epoch trained with.
+  const featureScale = resume ? resume.featureScale : await probeFeatureScale(base, data, config);
   const net = buildClassifier(base, {
     numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
     featureScale,
@@ -363,68 +518,22 @@ export async function trainClassifier(
 
   let cache: FeatureCache | null = null;
   let step: TrainStep | null = null;
-  let best: Checkpoint | null = null;
+  let run: RunState | null = null;
   try {
+    step = new TrainStep(net, config, k);
+    run = resume ? await resumeRun(net, step, resume) : startRun();
     cache = await planAndBuildCache(net, data, plan, config, hooks, emit, control);
     if (control.cancelled) throw new CancelledError();
-    const ctx: RunContext = { net, config, data, k, plan, emit, control, features: featureSource(net, data, plan, config, cache) };
-    step = new TrainStep(net, config, k);
-
-    const epochs: EpochSummary[] = [];
-    let es: EarlyStoppingState = initialEarlyStoppingState();
-    let stoppedBecause: TrainOutcome['stoppedBecause'] = 'completed';
-    const pace: Pace = { runStart: performance.now(), imagesDone: 0, trainSeconds: 0 };
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const epochStart = performance.now();
-      const lr = learningRateAt(config, epoch);
-      step.setLearningRate(lr);
-      const totals = await runEpoch(ctx, step, epoch, pace);
-      if (totals.cancelled) {
-        stoppedBecause = 'cancelled';
-        break;
-      }
-      emit({ type: 'phase', phase: 'validating' });
-      // Unweighted whatever classWeighting is: the validation loss drives early stopping and the choice of the
-      // best epoch, and must mean the same under every setting.
-      const report = await evaluateSplit(ctx, plan.val, epoch);
-      const summary: EpochSummary = {
-        epoch, trainLoss: totals.lossSum / totals.items, trainAccuracy: totals.correctSum / totals.items,
-        valLoss: report.loss, valAccuracy: report.accuracy, learningRate: lr,
-        seconds: (performance.now() - epochStart) / 1000,
-      };
-      epochs.push(summary);
-      const decision = earlyStoppingStep(es, report.loss, epoch, config.earlyStopping);
-      es = decision.state;
-      if (decision.improved) {
-        if (best) tf.dispose(best.weights);
-        best = takeCheckpoint(net, epoch, report);
-      }
-      emit({ type: 'epoch', summary, report });
-      if (config.earlyStopping.enabled && decision.shouldStop) {
-        stoppedBecause = 'early-stopping';
-        break;
-      }
-    }
-
-    if (!best) throw new CancelledError();
-    const kept: Checkpoint = best;
-    best = null; // restored below: its weights are freed there
-    restoreCheckpoint(net, kept);
-    let test: EvalReport | undefined;
-    if (plan.test) {
-      emit({ type: 'phase', phase: 'validating', message: 'test split' });
-      test = await evaluateSplit(ctx, plan.test, kept.epoch);
-    }
-    emit({ type: 'phase', phase: 'done' });
-    return {
-      net, config, epochs, report: kept.report, bestEpoch: kept.epoch, ...(test ? { test } : {}), stoppedBecause,
-      cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null,
+    const ctx: RunContext = {
+      net, config, data, k, plan, emit, control, featureScale, features: featureSource(net, data, plan, config, cache),
     };
+    const stoppedBecause = await trainEpochs(ctx, step, run, resume ? resume.epoch + 1 : 0, hooks.onCheckpoint);
+    return await finishRun(ctx, run, stoppedBecause, cache);
   } catch (e) {
     disposeNewLayers(net);
     throw e;
   } finally {
-    if (best) tf.dispose(best.weights);
+    if (run?.best) tf.dispose(run.best.weights);
     step?.dispose();
     cache?.dispose();
   }

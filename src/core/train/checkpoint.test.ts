@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { demoImages, hasDemo, imageLookup } from '../../../scripts/lib/demo-data';
+import { loadGoogLeNet } from '../../../scripts/lib/node-model';
+import { disposeNetwork, type FoveaNet } from '../model/classifier';
+import { CheckpointMismatchError, configDifference, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
+import { resolveTrainConfig, type TrainConfig } from './config';
+import type { EpochSummary } from './events';
+import { RunControl } from './run-control';
+import { trainClassifier, type TrainerHooks, type TrainingData } from './trainer';
+
+// Real weights and real demo photographs, on the CPU backend at 64 px, as in trainer.test.ts.
+const SIZE = 64;
+
+/** Largest absolute difference between two lists of saved tensors of the same shapes. */
+function maxDifference(a: SavedTensor[], b: SavedTensor[]): number {
+  expect(b.map((t) => t.shape)).toEqual(a.map((t) => t.shape));
+  let max = 0;
+  a.forEach((t, i) => t.values.forEach((v, j) => { max = Math.max(max, Math.abs(v - b[i].values[j])); }));
+  return max;
+}
+
+const netWeights = (net: FoveaNet): SavedTensor[] => [...net.headVariables, ...net.pretrainedVariables]
+  .map((v) => ({ name: v.originalName, shape: v.shape as number[], values: Float32Array.from(v.read().dataSync()) }));
+
+/** Epoch summaries without their wall-clock seconds (which differ from run to run). */
+const curves = (epochs: EpochSummary[]) => epochs.map(({ seconds: _s, ...rest }) => rest);
+
+describe('configDifference', () => {
+  it('names the first differing setting, nested ones by their path', () => {
+    const a = resolveTrainConfig({ epochs: 3 });
+    expect(configDifference(a, resolveTrainConfig({ epochs: 3 }))).toBeNull();
+    expect(configDifference(a, { ...a, learningRate: 0.02 })).toEqual({ field: 'learningRate', saved: 0.01, current: 0.02 });
+    expect(configDifference(a, { ...a, earlyStopping: { ...a.earlyStopping, patience: 5 } }))
+      .toEqual({ field: 'earlyStopping.patience', saved: 3, current: 5 });
+  });
+});
+
+describe.skipIf(!hasDemo())('epoch-end checkpoints and exact resume (Node, CPU backend, 64 px)', () => {
+  let data: TrainingData;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const all = demoImages();
+    const pick = (grade: number) => all.filter((d) => d.grade === grade).slice(0, 6);
+    const chosen = [...pick(0), ...pick(2)];
+    const image = imageLookup(chosen, SIZE);
+    const items = chosen.map((d) => ({ id: d.id, classIndex: d.grade === 0 ? 0 : 1 }));
+    data = {
+      classNames: ['No DR', 'Moderate'], ordinal: true, image,
+      train: items.filter((_, i) => i % 3 !== 0), val: items.filter((_, i) => i % 3 === 0),
+    };
+  });
+
+  /** Trains on a freshly loaded GoogLeNet, collecting the run's checkpoints; the caller frees net and base. */
+  async function run(config: Partial<TrainConfig>, hooks: TrainerHooks = {}, runData = data) {
+    const base = await loadGoogLeNet();
+    const checkpoints: TrainingCheckpoint[] = [];
+    const outcome = await trainClassifier(base, runData, config, {
+      ...hooks,
+      onCheckpoint: async (c) => {
+        checkpoints.push(c);
+        await hooks.onCheckpoint?.(c);
+      },
+    });
+    return { base, outcome, checkpoints };
+  }
+
+  // inception_5b trains beside the head (so the pretrained optimizer has slots), with dropout and rotations drawing
+  // randomness; 4 training images in batches of 2: 2 steps an epoch. (Caching inception_5a's features of each
+  // image at each rotation is most of a run's time on the CPU backend: the data is kept this small.)
+  const resumable = (optimizer: TrainConfig['optimizer']): Partial<TrainConfig> => ({
+    scenario: 'custom', freezeUpTo: 'inception_5a', headOn: 'pool5', inputSize: SIZE, epochs: 3, batchSize: 2,
+    optimizer, dropout: 0.4, rotations: true, testTimeRotations: false, seed: 5,
+    earlyStopping: { enabled: false, patience: 1, minDelta: 0 },
+  });
+  const small = (): TrainingData => {
+    const twoOf = (items: TrainingData['train'], c: number) => items.filter((it) => it.classIndex === c).slice(0, 2);
+    return { ...data, train: [...twoOf(data.train, 0), ...twoOf(data.train, 1)], val: [...twoOf(data.val, 0), ...twoOf(data.val, 1)] };
+  };
+
+  it.each([
+    { optimizer: 'sgd-momentum', how: 'cancelled after epoch 2' },
+    { optimizer: 'adam', how: 'restarted from epoch 2' },
+  ] as const)(
+    'a seeded $optimizer run $how and resumed ends as the uninterrupted run: same weights, curves and best epoch',
+    async ({ optimizer }) => {
+      const config = resumable(optimizer);
+      const whole = await run(config, {}, small());
+      expect(whole.checkpoints.map((c) => c.epoch)).toEqual([0, 1, 2]);
+
+      let stored: TrainingCheckpoint;
+      if (optimizer === 'sgd-momentum') {
+        // A tab that dies after epoch 2's checkpoint was stored: the run stops before epoch 3's first batch.
+        const control = new RunControl();
+        const cut = await run(config, { control, onCheckpoint: (c) => { if (c.epoch === 1) control.cancel(); } }, small());
+        expect(cut.outcome.stoppedBecause).toBe('cancelled');
+        expect(cut.checkpoints).toHaveLength(2);
+        stored = structuredClone(cut.checkpoints[1]); // as IndexedDB gives it back
+        disposeNetwork(cut.outcome.net.model, cut.base);
+      } else {
+        stored = structuredClone(whole.checkpoints[1]);
+      }
+      expect(stored.dropoutDraws).toBe(4); // one mask per training step: 2 epochs x 2 batches
+      expect(stored.optimizers.pretrained.length).toBeGreaterThan(1); // iterations + inception_5b's slots
+
+      const resumed = await run(config, { resumeFrom: stored }, small());
+      expect(resumed.checkpoints.map((c) => c.epoch)).toEqual([2]);
+      const [a, b] = [whole.checkpoints[2], resumed.checkpoints[0]];
+      // The same state after epoch 3: weights, momentum / Adam moments (and iterations), dropout stream, pace.
+      expect(maxDifference(a.weights, b.weights)).toBeLessThan(1e-5);
+      expect(maxDifference(a.optimizers.head, b.optimizers.head)).toBeLessThan(1e-5);
+      expect(maxDifference(a.optimizers.pretrained, b.optimizers.pretrained)).toBeLessThan(1e-5);
+      expect(b.dropoutDraws).toBe(a.dropoutDraws);
+      expect(b.pace.imagesDone).toBe(a.pace.imagesDone);
+      expect(b.earlyStopping).toEqual(a.earlyStopping);
+      // The same curves (the resumed run's epochs 1 and 2 come from the checkpoint, epoch 3 is trained again).
+      expect(resumed.outcome.epochs).toHaveLength(3);
+      curves(resumed.outcome.epochs).forEach((e, i) => {
+        const w = curves(whole.outcome.epochs)[i];
+        for (const key of Object.keys(w) as (keyof typeof w)[]) expect(e[key]).toBeCloseTo(w[key], 6);
+      });
+      // The same outcome: best epoch and the weights the net holds (that epoch's).
+      expect(resumed.outcome.bestEpoch).toBe(whole.outcome.bestEpoch);
+      expect(resumed.outcome.stoppedBecause).toBe('completed');
+      expect(maxDifference(netWeights(whole.outcome.net), netWeights(resumed.outcome.net))).toBeLessThan(1e-5);
+      disposeNetwork(whole.outcome.net.model, whole.base);
+      disposeNetwork(resumed.outcome.net.model, resumed.base);
+    },
+    600_000,
+  );
+
+  // Cheap runs for the remaining checks: a linear head on cached pool5 features, no rotations.
+  const quick: Partial<TrainConfig> = {
+    scenario: 'linear-top', inputSize: SIZE, epochs: 2, batchSize: 8, rotations: false, testTimeRotations: false,
+    earlyStopping: { enabled: false, patience: 1, minDelta: 0 },
+  };
+
+  it('refuses a checkpoint of another config, class count or variable shape (CheckpointMismatchError), and frees what it built', async () => {
+    const first = await run(quick);
+    const checkpoint = first.checkpoints[0];
+    disposeNetwork(first.outcome.net.model, first.base);
+    const base = await loadGoogLeNet();
+    const before = tf.memory().numTensors;
+    const refusal = (config: Partial<TrainConfig>, resumeFrom: TrainingCheckpoint) =>
+      trainClassifier(base, data, config, { resumeFrom }).then(() => null, (e: unknown) => e as Error);
+
+    const rate = await refusal({ ...quick, learningRate: 0.02 }, checkpoint);
+    expect(rate).toBeInstanceOf(CheckpointMismatchError);
+    expect(rate?.message).toBe("The checkpoint does not fit this run: the training setting 'learningRate' is 0.01 in the checkpoint " +
+      'but 0.02 here. Resume with the settings and dataset the checkpoint was saved with, or start a new run.');
+    expect(await refusal(quick, { ...checkpoint, classCount: 3 }))
+      .toHaveProperty('message', expect.stringContaining('the number of classes is 3 in the checkpoint but 2 here'));
+    // Found only once the net is built: what was built is freed.
+    const kernel = checkpoint.weights[0];
+    const wrongShape = { ...checkpoint, weights: [{ ...kernel, shape: [kernel.shape[0] / 2, 4] }, ...checkpoint.weights.slice(1)] };
+    const shape = await refusal(quick, wrongShape);
+    expect(shape).toBeInstanceOf(CheckpointMismatchError);
+    expect(shape?.message).toContain("the shape of trainable weights 'fovea_classifier/kernel' is [512, 4] in the checkpoint but [1024, 2] here");
+    const slots = checkpoint.optimizers.head;
+    const wrongSlots = { ...checkpoint, optimizers: { ...checkpoint.optimizers, head: slots.slice(0, -1) } };
+    expect(await refusal(quick, wrongSlots)).toBeInstanceOf(CheckpointMismatchError);
+    expect(tf.memory().numTensors).toBe(before);
+    disposeNetwork(base);
+  }, 300_000);
+
+  it('leaks no tensor in a resumed run, and a run resumed after its last epoch just finishes (best weights, test split)', async () => {
+    const test = data.val.slice(0, 2);
+    const first = await run(quick, {}, { ...data, test });
+    const firstWeights = netWeights(first.outcome.net);
+    disposeNetwork(first.outcome.net.model, first.base);
+    const beforeBase = tf.memory().numTensors;
+    const base = await loadGoogLeNet();
+    const withBase = tf.memory().numTensors;
+    const counts: number[] = [];
+    const resumed = await trainClassifier(base, { ...data, test }, quick, {
+      resumeFrom: structuredClone(first.checkpoints[0]),
+      onCheckpoint: () => { counts.push(tf.memory().numTensors); },
+    });
+    expect(counts).toHaveLength(1);
+    expect(curves(resumed.epochs)).toEqual(curves(first.outcome.epochs));
+    // The run's net adds only the head's kernel and bias to what the caller holds.
+    expect(tf.memory().numTensors).toBe(withBase + 2);
+    disposeNetwork(resumed.net.model, base);
+    expect(tf.memory().numTensors).toBe(beforeBase);
+
+    const finishedBase = await loadGoogLeNet();
+    const finished = await trainClassifier(finishedBase, { ...data, test }, quick, { resumeFrom: structuredClone(first.checkpoints[1]) });
+    expect(finished.epochs).toEqual(first.outcome.epochs);
+    expect(finished.bestEpoch).toBe(first.outcome.bestEpoch);
+    expect(finished.stoppedBecause).toBe('completed');
+    expect(finished.test!.predictions).toEqual(first.outcome.test!.predictions);
+    expect(maxDifference(netWeights(finished.net), firstWeights)).toBe(0);
+    disposeNetwork(finished.net.model, finishedBase);
+    expect(tf.memory().numTensors).toBe(beforeBase);
+  }, 300_000);
+});

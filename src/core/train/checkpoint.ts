@@ -1,0 +1,117 @@
+/**
+ * A training run's epoch-end checkpoint as plain data (no tensors: structuredClone-able, so the worker can
+ * post it and the page can keep it in IndexedDB), the conversions between tensors and saved values, and the
+ * checks that a checkpoint fits the run resuming from it. The trainer takes and restores checkpoints.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EvalReport } from '../eval/report';
+import type { TrainConfig } from './config';
+import type { EarlyStoppingState } from './early-stopping';
+import type { EpochSummary } from './events';
+
+/** A tensor's values, copied off the device. */
+export interface SavedTensor {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+export const CHECKPOINT_FORMAT = 'fovea-training-checkpoint';
+
+/** Everything a run needs to continue after an epoch exactly as it would have without stopping. */
+export interface TrainingCheckpoint {
+  format: typeof CHECKPOINT_FORMAT;
+  version: 1;
+  /** Resolved config of the run; resuming with a different one is refused. */
+  config: TrainConfig;
+  classCount: number;
+  /** 0-based epoch just completed; a resumed run starts at epoch + 1. */
+  epoch: number;
+  /** Summaries of epochs 0..epoch (the curves continue from these). */
+  epochs: EpochSummary[];
+  earlyStopping: EarlyStoppingState;
+  /** The constant the head's features are scaled by (measured once, at the run's start). */
+  featureScale: number;
+  /** Every trainable variable (head, then pretrained layers), current values. */
+  weights: SavedTensor[];
+  /** Optimizer slots: iterations first, then momentum, or Adam's first then second moments, by variable. */
+  optimizers: { head: SavedTensor[]; pretrained: SavedTensor[] };
+  /** The best epoch so far (lowest validation loss) and its trainable weights. */
+  best: { epoch: number; report: EvalReport; weights: SavedTensor[] } | null;
+  /** Position of the dropout layer's stream of mask seeds (masks drawn so far). */
+  dropoutDraws: number;
+  pace: { imagesDone: number; trainSeconds: number };
+}
+
+/** A checkpoint that does not fit the run asked to resume from it; `what` names the differing setting or variable. */
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+  constructor(readonly what: string, readonly saved: unknown, readonly current: unknown) {
+    super(`The checkpoint does not fit this run: ${what} is ${describe(saved)} in the checkpoint but ${describe(current)} here. ` +
+      'Resume with the settings and dataset the checkpoint was saved with, or start a new run.');
+  }
+}
+
+const describe = (v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : JSON.stringify(v) ?? String(v));
+
+/** A copy of a tensor's values (never the backend's own array: a checkpoint may be transferred or stored). */
+export async function saveTensor(name: string, tensor: tf.Tensor): Promise<SavedTensor> {
+  return { name, shape: tensor.shape.slice(), values: new Float32Array(await tensor.data()) };
+}
+
+export function savedToTensor(saved: SavedTensor): tf.Tensor {
+  return tf.tensor(saved.values, saved.shape, 'float32');
+}
+
+/** The first setting in which two resolved configs differ (nested settings as 'earlyStopping.patience'), or null. */
+export function configDifference(saved: object, current: object, prefix = ''): { field: string; saved: unknown; current: unknown } | null {
+  const a = saved as Record<string, unknown>;
+  const b = current as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const [x, y] = [a[key], b[key]];
+    if (x !== null && y !== null && typeof x === 'object' && typeof y === 'object') {
+      const inner = configDifference(x, y, `${prefix}${key}.`);
+      if (inner) return inner;
+    } else if (!Object.is(x, y)) {
+      return { field: `${prefix}${key}`, saved: x, current: y };
+    }
+  }
+  return null;
+}
+
+/** Throws CheckpointMismatchError unless the checkpoint is ours and was saved by a run with this config and class count. */
+export function checkCheckpointFits(checkpoint: TrainingCheckpoint, config: TrainConfig, classCount: number): void {
+  if (checkpoint.format !== CHECKPOINT_FORMAT) throw new CheckpointMismatchError('the format', checkpoint.format, CHECKPOINT_FORMAT);
+  if (checkpoint.version !== 1) throw new CheckpointMismatchError('the format version', checkpoint.version, 1);
+  const diff = configDifference(checkpoint.config, config);
+  if (diff) throw new CheckpointMismatchError(`the training setting '${diff.field}'`, diff.saved, diff.current);
+  if (checkpoint.classCount !== classCount) throw new CheckpointMismatchError('the number of classes', checkpoint.classCount, classCount);
+  if (!(Number.isInteger(checkpoint.epoch) && checkpoint.epoch >= 0 && checkpoint.epoch < config.epochs)) {
+    throw new CheckpointMismatchError('the last completed epoch', checkpoint.epoch, `0..${config.epochs - 1}`);
+  }
+  if (!(Number.isInteger(checkpoint.dropoutDraws) && checkpoint.dropoutDraws >= 0)) {
+    throw new CheckpointMismatchError('the dropout stream position', checkpoint.dropoutDraws, 'a whole number of at least 0');
+  }
+  if (checkpoint.epochs.length !== checkpoint.epoch + 1) {
+    throw new CheckpointMismatchError('the number of epoch summaries', checkpoint.epochs.length, checkpoint.epoch + 1);
+  }
+}
+
+/**
+ * Throws CheckpointMismatchError unless `saved` holds one tensor per expected one, of its shape (and its name,
+ * when `checkNames`), in order.
+ */
+export function checkSavedTensors(
+  what: string, saved: SavedTensor[], expected: { name: string; shape: number[] }[], checkNames = true,
+): void {
+  if (saved.length !== expected.length) throw new CheckpointMismatchError(`the number of ${what}`, saved.length, expected.length);
+  saved.forEach((s, i) => {
+    const e = expected[i];
+    if (checkNames && s.name !== e.name) throw new CheckpointMismatchError(`${what} ${i + 1}`, s.name, e.name);
+    if (s.shape.length !== e.shape.length || s.shape.some((d, j) => d !== e.shape[j])) {
+      throw new CheckpointMismatchError(`the shape of ${what} '${e.name}'`, s.shape, e.shape);
+    }
+    const size = s.shape.reduce((a, d) => a * d, 1);
+    if (s.values.length !== size) throw new CheckpointMismatchError(`the number of values of ${what} '${e.name}'`, s.values.length, size);
+  });
+}

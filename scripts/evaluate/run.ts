@@ -47,8 +47,8 @@ function progressReporter(log: (line: string) => void, label: string): (e: Train
   let cacheStart = 0;
   return (e) => {
     const now = performance.now();
-    if (e.type === 'phase' && e.phase === 'caching-features' && e.message) {
-      const [done, total] = e.message.split('/').map((s) => Number(s.trim()));
+    if (e.type === 'phase' && e.phase === 'caching-features' && e.progress) {
+      const { done, total } = e.progress;
       if (done === 0) cacheStart = now;
       if (now - last < 5000 && done !== total) return;
       last = now;

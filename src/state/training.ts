@@ -13,6 +13,7 @@ import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type {
   DatasetDescription, EpochSummary, TrainItem, TrainPhase, TrainRequest, TrainResult, WorkerEvent,
 } from '../worker/protocol';
+import type { PhaseProgress } from '../core/train/events';
 import { foveaWorker } from '../worker/client';
 import { toUserError, type UserError } from './errors';
 import { deriveDataset } from './dataset-derive';
@@ -93,6 +94,8 @@ export interface TrainingState {
   status: TrainStatus;
   phase: TrainPhase | null;
   phaseMessage: string | null;
+  /** Items done of the phase's total (caching the frozen features), when the phase counts them. */
+  phaseProgress: PhaseProgress | null;
   /** The phase a pause interrupted, shown again on resume (the worker sends no phase event then). */
   pausedFrom: TrainPhase | null;
   /** The run in progress (or the one that just stopped). */
@@ -116,7 +119,7 @@ export interface TrainingState {
   finished: FinishedRun | null;
   /** Screening evaluation of the finished run (intervals, operating points, calibration); null until it exists. */
   summary: EvaluationSummary | null;
-  /** The epoch whose weights were kept (0-based, as EpochSummary.epoch); null until the run finishes. */
+  /** The epoch whose weights are kept (0-based, as EpochSummary.epoch): the best so far while a run trains; null before its first epoch. */
   bestEpoch: number | null;
   /** Predictions on the held-out test set, same shape as the validation report; null when there is none. */
   testReport: EvalReport | null;
@@ -175,6 +178,7 @@ export const initialTrainingState: TrainingState = {
   status: 'idle',
   phase: null,
   phaseMessage: null,
+  phaseProgress: null,
   pausedFrom: null,
   run: null,
   request: null,
@@ -306,7 +310,8 @@ async function launch(request: TrainRequest, info: RunInfo, batches: BatchPoint[
   const set = useTrainingStore.setState;
   const get = useTrainingStore.getState;
   set({
-    status: 'starting', phase: 'preparing', phaseMessage: null, pausedFrom: null, run: info, request, interrupted: null,
+    status: 'starting', phase: 'preparing', phaseMessage: null, phaseProgress: null, pausedFrom: null, run: info, request, interrupted: null,
+    bestEpoch: request.resumeFrom?.best?.epoch ?? null,
     checkpointEpoch: request.resumeFrom?.epoch ?? null, endedAt: null, lastBatch: null, batches, epochs, liveReport: null, error: null,
   });
   const token = ++runToken;
@@ -446,6 +451,7 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
           phase: e.phase,
           // A pause keeps the interrupted phase's message (e.g. feature-caching progress) for the resume.
           phaseMessage: e.phase === 'paused' ? s.phaseMessage : e.message ?? null,
+          phaseProgress: e.phase === 'paused' ? s.phaseProgress : e.progress ?? null,
           pausedFrom: e.phase === 'paused' ? (s.phase === 'paused' ? s.pausedFrom : s.phase) : null,
           status: statusAfterPhase(s.status, e.phase),
         }));
@@ -457,7 +463,7 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
         return;
       }
       case 'epoch':
-        set((s) => ({ epochs: [...s.epochs.filter((x) => x.epoch !== e.summary.epoch), e.summary], liveReport: e.report }));
+        set((s) => ({ epochs: [...s.epochs.filter((x) => x.epoch !== e.summary.epoch), e.summary], liveReport: e.report, bestEpoch: e.bestEpoch }));
         return;
       case 'device-lost':
         // train() also rejects with DeviceLostError; make sure the run stops looking active.
@@ -484,9 +490,3 @@ export function epochEndX(summary: EpochSummary): number {
   return summary.epoch + 1;
 }
 
-/** "48 / 316" in a phase message (feature caching reports its progress so) as a fraction, else null. */
-export function phaseProgress(message: string | null): { done: number; total: number } | null {
-  const m = message ? /(\d+)\s*\/\s*(\d+)/.exec(message) : null;
-  if (!m || Number(m[2]) === 0) return null;
-  return { done: Number(m[1]), total: Number(m[2]) };
-}

@@ -38,7 +38,7 @@ describe('the worker error mapping', () => {
     // Chromium's words when GPUDevice.destroy() ends a pending read (seen in e2e/device-loss.spec.mjs).
     const e = toWorkerError(new Error("Failed to execute 'mapAsync' on 'GPUBuffer': Buffer was unmapped before mapping was resolved."), null);
     expect(e.name).toBe('DeviceLostError');
-    expect(e.message).toMatch(/images are kept/);
-    expect(e.message).toMatch(/without reloading/);
+    expect(e.message).toMatch(/dataset is kept/);
+    expect(e.message).toMatch(/resume the run from its last completed epoch without reloading/);
   });
 });

@@ -28,7 +28,14 @@ export interface EpochSummary {
   seconds: number;
 }
 
+/** How far a phase that counts items (caching the frozen features of every sample) has got. */
+export interface PhaseProgress {
+  done: number;
+  total: number;
+}
+
 export type TrainerEvent =
-  | { type: 'phase'; phase: TrainPhase; message?: string }
+  | { type: 'phase'; phase: TrainPhase; message?: string; progress?: PhaseProgress }
   | ({ type: 'batch' } & BatchProgress)
-  | { type: 'epoch'; summary: EpochSummary; report: EvalReport };
+  /** `bestEpoch`: the 0-based epoch with the lowest validation loss so far (whose weights the run keeps). */
+  | { type: 'epoch'; summary: EpochSummary; report: EvalReport; bestEpoch: number };

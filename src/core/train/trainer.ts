@@ -78,7 +78,7 @@ export interface TrainOutcome {
 }
 
 export class TrainingDataError extends Error {
-  override name = 'DatasetError';
+  override name = 'TrainingDataError';
 }
 
 /** One network input: an image at a number of quarter turns. */
@@ -194,12 +194,12 @@ async function planAndBuildCache(
   const prefix = net.prefix;
   const cacheConfig = resolveFeatureCacheConfig(hooks.cache ?? {});
   const build = (cachePlan: CachePlan) => {
-    emit({ type: 'phase', phase: 'caching-features', message: `0 / ${samples.length}` });
+    emit({ type: 'phase', phase: 'caching-features', progress: { done: 0, total: samples.length } });
     return FeatureCache.build(
       prefix, samples.length, cachePlan, config.batchSize,
       (start, count) => inputBatch(data, samples.slice(start, start + count), size),
       async (done) => {
-        emit({ type: 'phase', phase: 'caching-features', message: `${done} / ${samples.length}` });
+        emit({ type: 'phase', phase: 'caching-features', progress: { done, total: samples.length } });
         return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
       },
     );
@@ -441,7 +441,7 @@ async function trainAndValidateEpoch(ctx: RunContext, step: TrainStep, run: RunS
     if (previous) tf.dispose(previous.weights);
     run.best = takeBest(ctx.net, epoch, report);
   }
-  emit({ type: 'epoch', summary, report });
+  emit({ type: 'epoch', summary, report, bestEpoch: run.earlyStopping.bestEpoch });
   return decision;
 }
 

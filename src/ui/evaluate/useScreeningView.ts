@@ -16,7 +16,8 @@ export interface ScreeningView {
  */
 export function useScreeningView(): ScreeningView | null {
   const summary = useTrainingStore((s) => s.summary);
-  const bestEpoch = useTrainingStore((s) => s.bestEpoch);
+  // The finished run's kept epoch (the store's bestEpoch follows a run in progress, or one that failed).
+  const bestEpoch = useTrainingStore((s) => s.finished?.result.bestEpoch ?? null);
   const testReport = useTrainingStore((s) => s.testReport);
   const finishedReport = useTrainingStore((s) => s.finished?.result.report ?? null);
   const training = useTrainingStore((s) => isActive(s.status));

@@ -16,7 +16,6 @@ export function useShownReport(): ShownReport | null {
     useShallow((s) => ({ status: s.status, liveReport: s.liveReport, epochs: s.epochs, finished: s.finished, planned: s.lastBatch?.epochs })),
   );
   const info = useModelStore((s) => s.info);
-  const bestEpoch = useTrainingStore((s) => s.bestEpoch);
   const lastEpoch = epochs.length > 0 ? Math.max(...epochs.map((e) => e.epoch)) + 1 : 0;
 
   if (isActive(status) && liveReport) {
@@ -24,9 +23,9 @@ export function useShownReport(): ShownReport | null {
   }
   if (finished && (info === null || info.origin === 'trained')) {
     // The kept epoch as the trainer reported it (0-based); never recomputed here.
-    const best = bestEpoch ?? finished.result.bestEpoch ?? null;
+    const best = finished.result.bestEpoch;
     const when = new Date(finished.finishedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-    return { report: finished.result.report, live: false, source: `Run finished at ${when}${best !== null ? `, best epoch ${best + 1} (the weights kept)` : ''}.` };
+    return { report: finished.result.report, live: false, source: `Run finished at ${when}, best epoch ${best + 1} (the weights kept).` };
   }
   if (info?.origin === 'imported') {
     return { report: info.manifest.validation, live: false, source: `Validation results stored in the imported model (${new Date(info.manifest.createdAt).toLocaleDateString()}).` };

@@ -4,10 +4,11 @@ import { compactNumber, duration, fixed, percent } from '../shared/format';
 
 /** One row per finished epoch; the best (lowest validation loss) is marked: its weights are the ones kept. */
 export function EpochTable() {
-  const { epochs, finished } = useTrainingStore(useShallow((s) => ({ epochs: s.epochs, finished: s.finished })));
+  const { epochs, finished, bestEpoch } = useTrainingStore(useShallow((s) => ({ epochs: s.epochs, finished: s.finished, bestEpoch: s.bestEpoch })));
   const rows = (epochs.length > 0 ? epochs : finished?.result.epochs ?? []).slice().sort((a, b) => a.epoch - b.epoch);
   if (rows.length === 0) return null;
-  const best = rows.reduce((a, e) => (e.valLoss < a.valLoss ? e : a), rows[0]);
+  // As the trainer reported it (lowest validation loss so far; the weights kept), never recomputed here.
+  const best = rows.find((e) => e.epoch === (epochs.length > 0 ? bestEpoch : finished?.result.bestEpoch));
   return (
     <section className="panel" aria-labelledby="epochs-title">
       <h2 id="epochs-title" className="panel-title">Epochs</h2>

@@ -3,7 +3,7 @@ import type { TrainPhase } from '../../worker/protocol';
 import { useAppStore } from '../../state/app';
 import { useDatasetStore } from '../../state/dataset';
 import { useDerivedDataset } from '../../state/dataset-derive';
-import { isActive, phaseProgress, useTrainingStore, type FormProblem } from '../../state/training';
+import { isActive, useTrainingStore, type FormProblem } from '../../state/training';
 import { ErrorBanner, Banner } from '../shared/Banner';
 import { ProgressBar, Spinner } from '../shared/ProgressBar';
 import { duration, percent, plural } from '../shared/format';
@@ -24,7 +24,7 @@ export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
   const { modelStatus } = useAppStore(useShallow((s) => ({ modelStatus: s.modelStatus })));
   const t = useTrainingStore(
     useShallow((s) => ({
-      endedAt: s.endedAt, status: s.status, phase: s.phase, phaseMessage: s.phaseMessage, pausedFrom: s.pausedFrom, lastBatch: s.lastBatch, run: s.run,
+      endedAt: s.endedAt, status: s.status, phase: s.phase, phaseMessage: s.phaseMessage, phaseProgress: s.phaseProgress, pausedFrom: s.pausedFrom, lastBatch: s.lastBatch, run: s.run,
       epochsDone: s.epochs.length, error: s.error, finished: s.finished, epochsPlanned: s.form.epochs,
       start: s.start, pause: s.pause, resume: s.resume, cancel: s.cancel, dismissError: s.dismissError,
     })),
@@ -41,7 +41,7 @@ export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
 
   const b = t.lastBatch;
   const shownPhase = t.phase === 'paused' ? t.pausedFrom : t.phase;
-  const caching = shownPhase === 'caching-features' ? phaseProgress(t.phaseMessage) : null;
+  const caching = shownPhase === 'caching-features' && t.phaseProgress && t.phaseProgress.total > 0 ? t.phaseProgress : null;
   let fraction: number | undefined;
   let detail: string | undefined;
   if (caching) {

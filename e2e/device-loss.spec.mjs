@@ -48,7 +48,7 @@ test('device lost mid-run: a plain message, the dataset kept, and the run resume
     await page.getByTestId('preset-select').selectOption('referable-dr');
 
     await tab(page, 'train');
-    await shortRunSettings(page, 20);
+    await shortRunSettings(page, 8);
     await page.getByTestId('start-training').click();
     // After the first epoch's checkpoint, hold the run still (pause) and pull the device from under it.
     await waitForPageValue(page, checkpointSaved, null, 300_000);
@@ -73,7 +73,7 @@ test('device lost mid-run: a plain message, the dataset kept, and the run resume
     assert.match(await page.getByTestId('interrupted-run').textContent(), /GPU stopped responding/);
     await page.getByTestId('resume-interrupted').click();
     await waitForRunEnd(page, 420_000);
-    assert.equal(await page.$$eval('[data-testid="epoch-table"] tbody tr', (rows) => rows.length), 20, 'the resumed run trained all 20 epochs');
+    assert.equal(await page.$$eval('[data-testid="epoch-table"] tbody tr', (rows) => rows.length), 8, 'the resumed run trained all 8 epochs');
     await screenshot(page, 'device-lost-02-resumed');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
   } finally {

@@ -8,7 +8,7 @@ import { patientIdOf, baseNameOf } from '../core/data/labels';
 import { displayNameOf, notImageReason } from '../core/data/file-names';
 import { labelDrop, NO_PENDING_LABELS, type DropNotice, type PendingLabels } from '../core/data/drop-labels';
 import { type LabelPresetId, suggestPreset } from '../core/data/presets';
-import type { ImageFileInput, RejectedFile } from '../worker/protocol';
+import type { AddImagesResult, ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
 import { datasetStorage, downscaleForStorage, type SavedDataset, type StoredImage } from './project-storage';
@@ -52,6 +52,8 @@ export type DatasetNoticeKind =
   | { kind: 'sample-download-failed'; reason: string }
   /** Saving to the browser's storage failed (quota, private mode): what is on screen is kept, a reload loses it. */
   | { kind: 'storage-failed'; reason: string }
+  /** The user stopped a load part-way: what was added stays (listed, in the worker, saved); the rest was not. */
+  | { kind: 'adding-stopped'; added: number; notAdded: number }
   | { kind: 'restored'; images: number };
 
 export type DatasetNotice = DatasetNoticeKind & { id: string };
@@ -65,6 +67,8 @@ export interface IngestProgress {
   total: number;
   /** Files of this load sent to the worker in earlier batches: the worker counts each batch from 0. */
   batchStart: number;
+  /** Whether `stopAdding` can stop this load (adding files: yes; the sample data and restoring: no). */
+  stoppable: boolean;
 }
 
 export type SampleStatus = 'idle' | 'loading' | 'loaded' | 'missing' | 'failed';
@@ -97,6 +101,8 @@ export interface DatasetState {
   /** Loose images waiting for a labels CSV, and a CSV read before its images (File objects, not shown). */
   pendingLabels: PendingLabels<IncomingFile>;
   progress: IngestProgress | null;
+  /** The user asked to stop the load in progress: it stops once the batch in the worker is back and saved. */
+  stopRequested: boolean;
   sampleStatus: SampleStatus;
   /** Markdown attribution of the sample data (shown whenever sample images are in the dataset). */
   sampleAttribution: string | null;
@@ -114,6 +120,8 @@ export interface DatasetActions {
   setSplit(patch: Partial<SplitSettings>): void;
   /** Ignored while images are loaded or loading (the crop is applied at import). */
   setFieldOfViewCrop(on: boolean): void;
+  /** Stops the load in progress after its batch in flight; what was added stays. Ignored when nothing stoppable runs. */
+  stopAdding(): void;
   /** Loads the dataset saved in this browser (after a reload); does nothing when the dataset is not empty. */
   restoreSaved(saved: SavedDataset): Promise<void>;
   /** Called for the worker's decode-progress events. */
@@ -128,6 +136,10 @@ export interface DatasetActions {
 
 export const SAMPLE_BASE_URL = `${import.meta.env.BASE_URL}samples/fundus-demo/`;
 export const WORKER_BATCH_SIZE = 16;
+/** The progress shown moves every this many decoded images (and at each batch's end). */
+export const DECODE_PROGRESS_STEP = 4;
+/** Saved images are listed this many at a time (about a second of a large import), not batch by batch. */
+export const LISTED_EVERY = 64;
 
 export const initialDatasetState: DatasetState = {
   images: [],
@@ -140,6 +152,7 @@ export const initialDatasetState: DatasetState = {
   notices: [],
   pendingLabels: NO_PENDING_LABELS,
   progress: null,
+  stopRequested: false,
   sampleStatus: 'idle',
   sampleAttribution: null,
 };
@@ -186,56 +199,88 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   }));
   if (fresh.length === 0) return;
 
-  set({ progress: { stage: 'decoding', done: 0, total: fresh.length, batchStart: 0 } });
+  // The sample set is all or nothing: stopped part-way, "Load sample data" could not add the rest.
+  const stoppable = !options.fromSample;
+  const progressAt = (done: number): IngestProgress => ({ stage: 'decoding', done, total: fresh.length, batchStart: done, stoppable });
+  set({ progress: progressAt(0), stopRequested: false });
+  // A batch is saved to IndexedDB while the worker decodes the next one; one save at a time, in order. Saved images
+  // are listed LISTED_EVERY at a time (each listing re-derives classes and split), so whatever is listed is saved.
+  let saving: Promise<void> = Promise.resolve();
+  let savedNotListed: { added: DatasetImage[]; rejected: RejectedFile[] } = { added: [], rejected: [] };
+  const listSaved = () => {
+    const { added, rejected } = savedNotListed;
+    savedNotListed = { added: [], rejected: [] };
+    if (added.length + rejected.length > 0) set((s) => ({ images: [...s.images, ...added], rejected: [...s.rejected, ...rejected] }));
+  };
+  let sent = 0;
+  let addedCount = 0;
   try {
     // A first drop whose every label reads as a DR grade (APTOS diagnosis 0-4, EyePACS level, 0_No_DR folders)
     // opens as the five ordered grades, not as classes named "0".."4" without kappa.
     if (get().images.length === 0 && get().presetId === 'as-is' && fresh.length > 0) {
       set({ presetId: suggestPreset(fresh.map((f) => f.label)) });
     }
-    for (let start = 0; start < fresh.length; start += WORKER_BATCH_SIZE) {
-      const batch = fresh.slice(start, start + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
+    while (sent < fresh.length && !get().stopRequested) {
+      const batch = fresh.slice(sent, sent + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
       const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: displayNameOf(f.file.name), file: f.file.file }));
       const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop });
-      const byId = new Map(batch.map((f) => [f.id, f] as const));
-      const added: DatasetImage[] = result.added.map((d) => {
-        const f = byId.get(d.id)!;
-        return {
-          id: d.id,
-          name: displayNameOf(f.file.name),
-          relativePath: f.file.path,
-          sourceLabel: f.label,
-          patientId: patientIdOf(f.file.name),
-          thumbUrl: URL.createObjectURL(d.thumbnail),
-          fromSample: options.fromSample ?? false,
-        };
+      const added = listedImages(batch, result.added, options.fromSample ?? false);
+      const fileById = new Map(batch.map((f) => [f.id, f.file.file] as const));
+      sent += batch.length;
+      addedCount += added.length;
+      set({ progress: progressAt(sent) });
+      saving = saving.then(async () => {
+        await saveAdded(added, fileById, get().images.length + savedNotListed.added.length);
+        savedNotListed = { added: [...savedNotListed.added, ...added], rejected: [...savedNotListed.rejected, ...result.rejected] };
+        if (savedNotListed.added.length >= LISTED_EVERY) listSaved();
       });
-      await saveAdded(added, new Map(batch.map((f) => [f.id, f.file.file] as const)), get().images.length);
-      const sent = start + batch.length;
-      set((s) => ({
-        images: [...s.images, ...added],
-        rejected: [...s.rejected, ...result.rejected],
-        progress: { stage: 'decoding', done: sent, total: fresh.length, batchStart: sent },
-      }));
+    }
+    await saving;
+    listSaved();
+    if (sent < fresh.length) {
+      const notAdded = fresh.length - sent;
+      set((s) => ({ notices: [...s.notices, notice({ kind: 'adding-stopped', added: addedCount, notAdded })] }));
     }
   } catch (e) {
     const error = toUserError(e);
     set((s) => ({ notices: [...s.notices, notice({ kind: 'loading-stopped', message: error.message, hint: error.hint })] }));
   } finally {
-    set({ progress: null });
+    // The load ends when what it decoded is saved and listed: a reload right after keeps all of it.
+    await saving.catch(() => undefined);
+    listSaved();
+    set({ progress: null, stopRequested: false });
   }
+}
+
+/** The dataset entries of a batch's decoded images (rejected ones are not listed). */
+function listedImages(
+  batch: { id: string; file: IncomingFile; label: string }[], decoded: AddImagesResult['added'], fromSample: boolean,
+): DatasetImage[] {
+  const byId = new Map(batch.map((f) => [f.id, f] as const));
+  return decoded.map((d) => {
+    const f = byId.get(d.id)!;
+    return {
+      id: d.id,
+      name: displayNameOf(f.file.name),
+      relativePath: f.file.path,
+      sourceLabel: f.label,
+      patientId: patientIdOf(f.file.name),
+      thumbUrl: URL.createObjectURL(d.thumbnail),
+      fromSample,
+    };
+  });
 }
 
 /** Saves newly added images (downscaled) so a reload keeps them; a failure is told once, the images stay. */
 async function saveAdded(added: DatasetImage[], fileById: Map<string, Blob>, orderBase: number): Promise<void> {
   if (added.length === 0) return;
   try {
-    const stored: StoredImage[] = [];
-    for (const [i, image] of added.entries()) {
+    // Downscaled side by side: the browser decodes and encodes off the main thread, so awaiting each in turn only waits.
+    const stored: StoredImage[] = await Promise.all(added.map(async (image, i) => {
       const { thumbUrl: _thumb, ...meta } = image;
       void _thumb;
-      stored.push({ ...meta, order: orderBase + i, blob: await downscaleForStorage(fileById.get(image.id)!) });
-    }
+      return { ...meta, order: orderBase + i, blob: await downscaleForStorage(fileById.get(image.id)!) };
+    }));
     await datasetStorage().putImages(stored);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
@@ -256,7 +301,7 @@ async function restore({ images, settings }: SavedDataset): Promise<void> {
     });
   }
   if (images.length === 0) return;
-  set({ progress: { stage: 'decoding', done: 0, total: images.length, batchStart: 0 } });
+  set({ progress: { stage: 'decoding', done: 0, total: images.length, batchStart: 0, stoppable: false } });
   try {
     for (let start = 0; start < images.length; start += WORKER_BATCH_SIZE) {
       const batch = images.slice(start, start + WORKER_BATCH_SIZE);
@@ -273,7 +318,7 @@ async function restore({ images, settings }: SavedDataset): Promise<void> {
       set((s) => ({
         images: [...s.images, ...restored],
         rejected: [...s.rejected, ...result.rejected],
-        progress: { stage: 'decoding', done: sent, total: images.length, batchStart: sent },
+        progress: { stage: 'decoding', done: sent, total: images.length, batchStart: sent, stoppable: false },
       }));
     }
     set((s) => ({ notices: [...s.notices, notice({ kind: 'restored', images: s.images.length })] }));
@@ -324,7 +369,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
       return;
     }
 
-    set({ sampleAttribution: manifest.attribution, progress: { stage: 'downloading', done: 0, total: manifest.files.length, batchStart: 0 } });
+    set({ sampleAttribution: manifest.attribution, progress: { stage: 'downloading', done: 0, total: manifest.files.length, batchStart: 0, stoppable: false } });
     const downloaded: IncomingFile[] = [];
     const failed: RejectedFile[] = [];
     let done = 0;
@@ -340,7 +385,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
           failed.push({ id: `sample:${entry.path}`, name, reason: 'could not be downloaded' });
         }
         done += 1;
-        set({ progress: { stage: 'downloading', done, total: manifest.files.length, batchStart: 0 } });
+        set({ progress: { stage: 'downloading', done, total: manifest.files.length, batchStart: 0, stoppable: false } });
       }
     };
     await Promise.all(Array.from({ length: 6 }, fetchOne));
@@ -355,6 +400,8 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
     await get().addFiles(downloaded, { sourceName: 'sample data', fromSample: true });
     set({ sampleStatus: 'loaded' });
   },
+
+  stopAdding: () => set((s) => (s.progress?.stoppable ? { stopRequested: true } : {})),
 
   restoreSaved: (saved) => {
     // Queued like a load, so a folder dropped while the saved dataset comes back waits its turn.
@@ -387,10 +434,11 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   setFieldOfViewCrop: (on) => set((s) => (s.images.length === 0 && s.progress === null ? { fieldOfViewCrop: on } : {})),
 
+  // The worker reports every image: redrawing for each would repaint the page ~50 times a second in a large import.
   onDecodeProgress: (done, total) =>
-    set((s) => (s.progress?.stage === 'decoding' && total > 0
+    set((s) => (s.progress?.stage === 'decoding' && total > 0 && (done % DECODE_PROGRESS_STEP === 0 || done === total)
       ? { progress: { ...s.progress, done: Math.min(s.progress.total, s.progress.batchStart + done) } }
-      : {})),
+      : s)),
 
   dismissRejected: (id) => set((s) => ({ rejected: id ? s.rejected.filter((r) => r.id !== id) : [] })),
   dismissCsvProblems: () => set({ csvProblems: [] }),

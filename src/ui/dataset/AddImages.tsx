@@ -6,14 +6,18 @@ import { DropZone } from '../shared/DropZone';
 import { ProgressBar, Spinner } from '../shared/ProgressBar';
 import { collectDrop, collectInput, type CollectedFiles } from '../shared/file-walk';
 
+/** Not in React's input types: lets the picker choose a folder (files keep their relative paths). Stable, so
+ * React does not set it again at every render of the import progress. */
+const allowFolders = (el: HTMLInputElement | null) => el?.setAttribute('webkitdirectory', '');
+
 /** The ways in: drop a folder or files, choose them, or load the sample set. */
 export function AddImages() {
   const folderId = useId();
   const filesId = useId();
-  const { addFiles, loadSample, progress, sampleStatus, sampleLoaded } = useDatasetStore(
+  const { addFiles, loadSample, stopAdding, progress, stopRequested, sampleStatus, sampleLoaded } = useDatasetStore(
     useShallow((s) => ({
-      addFiles: s.addFiles, loadSample: s.loadSample, progress: s.progress, sampleStatus: s.sampleStatus,
-      sampleLoaded: s.images.some((i) => i.fromSample),
+      addFiles: s.addFiles, loadSample: s.loadSample, stopAdding: s.stopAdding, progress: s.progress,
+      stopRequested: s.stopRequested, sampleStatus: s.sampleStatus, sampleLoaded: s.images.some((i) => i.fromSample),
     })),
   );
   const workerReady = useAppStore((s) => s.modelStatus !== 'failed');
@@ -44,10 +48,7 @@ export function AddImages() {
         <div className="button-row">
           <input
             id={folderId}
-            ref={(el) => {
-              // Not in React's input types: lets the picker choose a folder (files keep their relative paths).
-              el?.setAttribute('webkitdirectory', '');
-            }}
+            ref={allowFolders}
             className="visually-hidden"
             type="file"
             multiple
@@ -85,12 +86,26 @@ export function AddImages() {
         <p className="muted small">Your images stay on this computer. Colour is never altered: it is diagnostic.</p>
       </DropZone>
       {progress && (
-        <ProgressBar
-          testId="dataset-progress"
-          label={progress.stage === 'downloading' ? 'Downloading sample images' : 'Reading images'}
-          detail={`${progress.done} of ${progress.total}`}
-          value={progress.total > 0 ? progress.done / progress.total : undefined}
-        />
+        <div className="import-progress">
+          <ProgressBar
+            testId="dataset-progress"
+            label={progress.stage === 'downloading' ? 'Downloading sample images' : 'Reading images'}
+            detail={`${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}`}
+            value={progress.total > 0 ? progress.done / progress.total : undefined}
+          />
+          {progress.stoppable && (
+            <button
+              type="button"
+              className="button secondary small"
+              data-testid="stop-adding"
+              disabled={stopRequested}
+              onClick={stopAdding}
+              title="Images already added stay; the rest are not added"
+            >
+              {stopRequested ? <><Spinner /> Stopping…</> : 'Stop adding'}
+            </button>
+          )}
+        </div>
       )}
     </section>
   );

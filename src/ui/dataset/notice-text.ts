@@ -12,6 +12,7 @@ export function noticeTone(n: DatasetNotice): NoticeTone {
     case 'duplicates-skipped':
     case 'csv-read-waiting-for-images':
     case 'restored':
+    case 'adding-stopped':
       return 'info';
     case 'storage-failed':
       return 'warning';
@@ -55,6 +56,9 @@ export function noticeText(n: DatasetNotice): string {
       return `${u} dropped ${u === 1 ? 'image has' : 'images have'} no row in the labels CSV: ${list(n.names)}. ` +
         `${u === 1 ? 'It is' : 'They are'} left out; add ${u === 1 ? 'a row' : 'rows'} to the CSV to include ${u === 1 ? 'it' : 'them'}.`;
     }
+    case 'adding-stopped':
+      return `Adding stopped: ${plural(n.added, 'image was', 'images were')} added and ${n.notAdded.toLocaleString()} ` +
+        `${n.notAdded === 1 ? 'was' : 'were'} not. Add the folder again to add the rest (images already in the dataset are skipped).`;
     case 'restored':
       return `Your dataset was restored from this browser's storage (${plural(n.images, 'image')}).`;
     case 'storage-failed':

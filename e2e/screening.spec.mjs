@@ -1,4 +1,5 @@
-// The screening recipe in the built studio, kept short (64 px, one epoch, head only): the sample photographs
+// The screening recipe in the built studio, kept short (64 px, one epoch, head only, 12 real photographs in
+// class folders; the 94-photo sample set is loaded by the bad-input and export-formats specs): photographs
 // cropped to the field of view, a run that holds out a test set, the finished run's test figures, a prediction
 // averaged over four rotations, calibrated and answered at the operating point, and an exported zip with
 // MODEL_CARD.md and fovea.json carrying the screening summary, test-time rotations and preprocessing; the
@@ -8,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
-import { ARTIFACTS, SHARED, loadSampleData, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { ARTIFACTS, SHARED, openStudio, screenshot, tab, waitForBackend, waitForRunEnd } from './lib/app.mjs';
+import { fewDemoFolders } from './lib/fixtures.mjs';
 
 const IMAGE = join(SHARED, 'data', 'fundus-demo', '2_Moderate', 'Patient011_L.jpg');
 const DECISION = /Referable[^—]*— (Refer|No referral): score \d\.\d+ (≥|<) threshold \d\.\d+ \(chosen for 90% sensitivity on validation\)/;
@@ -20,7 +22,8 @@ test('screening: field-of-view crop -> train with a test set -> screening decisi
     await waitForBackend(page);
     await tab(page, 'dataset');
     assert.equal(await page.getByTestId('fov-crop').isChecked(), true, 'the field-of-view crop is on by default');
-    await loadSampleData(page);
+    await page.getByTestId('folder-input').setInputFiles(fewDemoFolders('screening-few-demo'));
+    await page.waitForFunction(() => /\b12 images\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''), null, { timeout: 120_000 });
     assert.equal(await page.getByTestId('fov-crop').isDisabled(), true, 'the crop cannot change once images are loaded');
     await page.getByTestId('preset-select').selectOption('referable-dr');
 
@@ -28,7 +31,7 @@ test('screening: field-of-view crop -> train with a test set -> screening decisi
     await page.getByTestId('scenario-linear-top').click();
     await page.getByTestId('input-size').selectOption('64');
     await page.getByTestId('epochs').fill('1');
-    await page.getByTestId('batch-size').fill('32');
+    await page.getByTestId('batch-size').fill('4');
     await page.getByTestId('rotations').uncheck();
     assert.equal(await page.getByTestId('class-weighting').inputValue(), 'loss');
     assert.equal(await page.getByTestId('test-time-rotations').isChecked(), true);

@@ -1,6 +1,6 @@
 // A lost GPU device mid-run (the GPUDevice destroyed, as a driver reset or an out-of-memory would): training
 // stops with a plain message, the worker starts its backend again by itself, the dataset is kept, and the run
-// resumes from its last epoch-end checkpoint without reloading the page.
+// resumes from its last epoch-end checkpoint, at half the batch size, without reloading the page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue, waitForRunEnd } from './lib/app.mjs';
@@ -71,8 +71,11 @@ test('device lost mid-run: a plain message, the dataset kept, and the run resume
     await tab(page, 'train');
     await page.getByTestId('interrupted-run').waitFor({ timeout: 60_000 });
     assert.match(await page.getByTestId('interrupted-run').textContent(), /GPU stopped responding/);
-    await page.getByTestId('resume-interrupted').click();
+    // A lost GPU may have run out of memory at batch size 4: continue at 2 (the same samples, smaller steps).
+    assert.match(await page.getByTestId('resume-smaller-batch').textContent(), /batch size 2\b/);
+    await page.getByTestId('resume-smaller-batch').click();
     await waitForRunEnd(page, 420_000);
+    assert.equal(await page.getByTestId('batch-size').inputValue(), '2');
     assert.equal(await page.$$eval('[data-testid="epoch-table"] tbody tr', (rows) => rows.length), 8, 'the resumed run trained all 8 epochs');
     await screenshot(page, 'device-lost-02-resumed');
     assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);

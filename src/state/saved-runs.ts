@@ -6,7 +6,7 @@
  * stores, as session.ts: the training store stays plain data.
  */
 import { foveaWorker } from '../worker/client';
-import type { TrainingCheckpoint } from '../core/train/checkpoint';
+import { withBatchSize, type TrainingCheckpoint } from '../core/train/checkpoint';
 import { useAppStore } from './app';
 import { useDatasetStore } from './dataset';
 import { datasetStorage, type ProjectStorage, type StoredRun } from './project-storage';
@@ -89,8 +89,11 @@ export function resumeBlocker(itemIds: readonly string[]): string | null {
     : `${missing} of the run's ${itemIds.length} images are no longer in the dataset, so it cannot continue where it stopped. Discard it and start a new run.`;
 }
 
-/** Continues the interrupted run from its last checkpoint. */
-export async function resumeInterrupted(storage: ProjectStorage = datasetStorage()): Promise<void> {
+/**
+ * Continues the interrupted run from its last checkpoint; with `batchSize`, at that batch size (after the GPU
+ * ran out of memory: the same samples in the same order, in smaller steps).
+ */
+export async function resumeInterrupted(storage: ProjectStorage = datasetStorage(), batchSize?: number): Promise<void> {
   const saved = await storage.getCheckpoint();
   const training = useTrainingStore.getState();
   if (!saved) {
@@ -100,6 +103,12 @@ export async function resumeInterrupted(storage: ProjectStorage = datasetStorage
   const blocker = resumeBlocker(saved.request.items.map((i) => i.id));
   if (blocker) {
     useTrainingStore.setState({ storageProblem: blocker });
+    return;
+  }
+  if (batchSize !== undefined) {
+    training.setForm({ batchSize });
+    const request = { ...saved.request, config: { ...saved.request.config, batchSize } };
+    await training.resumeRun(request, saved.info, saved.batches, withBatchSize(saved.checkpoint, batchSize));
     return;
   }
   await training.resumeRun(saved.request, saved.info, saved.batches, saved.checkpoint);
@@ -150,6 +159,7 @@ export async function startRunPersistence(storage: ProjectStorage = datasetStora
     if (checkpoint) {
       useTrainingStore.getState().setInterrupted({
         info: checkpoint.info, epochsDone: checkpoint.checkpoint.epoch + 1, epochs: checkpoint.checkpoint.config.epochs,
+        batchSize: checkpoint.checkpoint.config.batchSize,
         savedAt: checkpoint.savedAt, reason: 'reload',
       });
     }

@@ -69,6 +69,8 @@ export interface InterruptedRun {
   /** Epochs completed (the checkpoint's epoch + 1), of `epochs` planned. */
   epochsDone: number;
   epochs: number;
+  /** The run's batch size (a lost GPU may have run out of memory at it: Resume can halve it). */
+  batchSize: number;
   savedAt: number;
   /** Why it stopped, for the banner. */
   reason: 'reload' | 'device-lost' | 'failed';
@@ -331,7 +333,8 @@ async function launch(request: TrainRequest, info: RunInfo, batches: BatchPoint[
     set({
       status: 'failed', error, endedAt: Date.now(),
       interrupted: resumable ? {
-        info, epochsDone: checkpointEpoch + 1, epochs: resolveTrainConfig(request.config).epochs, savedAt: Date.now(),
+        info, epochsDone: checkpointEpoch + 1, epochs: resolveTrainConfig(request.config).epochs,
+        batchSize: resolveTrainConfig(request.config).batchSize, savedAt: Date.now(),
         reason: error.name === 'DeviceLostError' ? 'device-lost' : 'failed',
       } : null,
     });

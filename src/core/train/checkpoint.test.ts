@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { demoImages, hasDemo, imageLookup } from '../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
 import { disposeNetwork, type FoveaNet } from '../model/classifier';
-import { CheckpointMismatchError, configDifference, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
+import { checkCheckpointFits, CheckpointMismatchError, configDifference, type SavedTensor, type TrainingCheckpoint, withBatchSize } from './checkpoint';
 import { resolveTrainConfig, type TrainConfig } from './config';
 import type { EpochSummary } from './events';
 import { RunControl } from './run-control';
@@ -33,6 +33,24 @@ describe('configDifference', () => {
     expect(configDifference(a, { ...a, learningRate: 0.02 })).toEqual({ field: 'learningRate', saved: 0.01, current: 0.02 });
     expect(configDifference(a, { ...a, earlyStopping: { ...a.earlyStopping, patience: 5 } }))
       .toEqual({ field: 'earlyStopping.patience', saved: 3, current: 5 });
+  });
+});
+
+describe('withBatchSize', () => {
+  const config = resolveTrainConfig({ epochs: 3, batchSize: 16 });
+  const checkpoint: TrainingCheckpoint = {
+    format: 'fovea-training-checkpoint', version: 1, config, classCount: 2, epoch: 0,
+    epochs: [{ epoch: 0, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, learningRate: 0.01, seconds: 1 }],
+    earlyStopping: { bestLoss: 1, bestEpoch: 0, wait: 0 }, featureScale: 1, weights: [], optimizers: { head: [], pretrained: [] },
+    best: null, dropoutDraws: 3, pace: { imagesDone: 8, trainSeconds: 1 },
+  };
+  it('lets a run continue at a smaller batch size, and only that setting', () => {
+    const smaller = { ...config, batchSize: 8 };
+    expect(() => checkCheckpointFits(checkpoint, smaller, 2)).toThrow(CheckpointMismatchError);
+    expect(() => checkCheckpointFits(withBatchSize(checkpoint, 8), smaller, 2)).not.toThrow();
+    expect(() => checkCheckpointFits(withBatchSize(checkpoint, 8), { ...smaller, learningRate: 0.02 }, 2)).toThrow(/learningRate/);
+    expect(checkpoint.config.batchSize).toBe(16); // the saved one is left as it was
+    expect(() => withBatchSize(checkpoint, 0)).toThrow(CheckpointMismatchError);
   });
 });
 

@@ -79,6 +79,17 @@ export function configDifference(saved: object, current: object, prefix = ''): {
   return null;
 }
 
+/**
+ * The checkpoint, to continue with another batch size (after the GPU ran out of memory at this one). Each
+ * epoch still visits the same samples in the same order (the shuffle and rotation draws do not depend on the
+ * batch size); only their grouping into steps changes, so the run is a continuation, no longer bit-identical
+ * to an uninterrupted one.
+ */
+export function withBatchSize(checkpoint: TrainingCheckpoint, batchSize: number): TrainingCheckpoint {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new CheckpointMismatchError('the new batch size', batchSize, 'a whole number of at least 1');
+  return { ...checkpoint, config: { ...checkpoint.config, batchSize } };
+}
+
 /** Throws CheckpointMismatchError unless the checkpoint is ours and was saved by a run with this config and class count. */
 export function checkCheckpointFits(checkpoint: TrainingCheckpoint, config: TrainConfig, classCount: number): void {
   if (checkpoint.format !== CHECKPOINT_FORMAT) throw new CheckpointMismatchError('the format', checkpoint.format, CHECKPOINT_FORMAT);

@@ -45,6 +45,17 @@ export function InterruptedRun() {
               >
                 Resume from epoch {interrupted.epochsDone + 1}
               </button>
+              {interrupted.reason === 'device-lost' && interrupted.batchSize > 1 && (
+                <button
+                  type="button"
+                  className="button secondary"
+                  data-testid="resume-smaller-batch"
+                  disabled={busy || loading || !ready}
+                  onClick={() => { setBusy(true); void resumeInterrupted(undefined, Math.floor(interrupted.batchSize / 2)).finally(() => setBusy(false)); }}
+                >
+                  Resume with batch size {Math.floor(interrupted.batchSize / 2)}
+                </button>
+              )}
               <button type="button" className="button secondary" data-testid="discard-interrupted" disabled={busy} onClick={() => void discardInterrupted()}>
                 Discard
               </button>
@@ -55,6 +66,13 @@ export function InterruptedRun() {
             {WHY[interrupted.reason]} Its weights, optimiser and curves were saved at the end of epoch {interrupted.epochsDone}
             {' '}({new Date(interrupted.savedAt).toLocaleString()}); resuming continues exactly where it stopped, with the same settings and images.
           </p>
+          {interrupted.reason === 'device-lost' && interrupted.batchSize > 1 && (
+            <p className="muted">
+              A GPU usually stops like this when it runs out of memory: batch size {interrupted.batchSize} may not fit. Resuming at
+              {' '}{Math.floor(interrupted.batchSize / 2)} needs about half the memory for the activations; it visits the same images in the same
+              order, in smaller steps.
+            </p>
+          )}
         </Banner>
       )}
     </>

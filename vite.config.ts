@@ -82,5 +82,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One fork per core (Vitest's default leaves one core idle: on a 2-core CI machine the suite ran serially,
+    // 482 s; with both cores 280 s). The heavy files train on tfjs's single-threaded CPU backend.
+    maxWorkers: '100%',
   },
 });

@@ -74,6 +74,8 @@ test('device lost mid-run: a plain message, the dataset kept, and the run resume
     // A lost GPU may have run out of memory at batch size 4: continue at 2 (the same samples, smaller steps).
     assert.match(await page.getByTestId('resume-smaller-batch').textContent(), /batch size 2\b/);
     await page.getByTestId('resume-smaller-batch').click();
+    // The lost device's message goes once the run is under way again.
+    await page.getByTestId('train-error').waitFor({ state: 'detached', timeout: 60_000 });
     await waitForRunEnd(page, 420_000);
     assert.equal(await page.getByTestId('batch-size').inputValue(), '2');
     assert.equal(await page.$$eval('[data-testid="epoch-table"] tbody tr', (rows) => rows.length), 8, 'the resumed run trained all 8 epochs');

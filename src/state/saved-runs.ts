@@ -94,6 +94,8 @@ export function resumeBlocker(itemIds: readonly string[]): string | null {
  * ran out of memory: the same samples in the same order, in smaller steps).
  */
 export async function resumeInterrupted(storage: ProjectStorage = datasetStorage(), batchSize?: number): Promise<void> {
+  // The error that interrupted the run is answered by resuming it.
+  useTrainingStore.getState().dismissError();
   const saved = await storage.getCheckpoint();
   const training = useTrainingStore.getState();
   if (!saved) {

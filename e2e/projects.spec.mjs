@@ -5,18 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { ARTIFACTS, datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
+import { ARTIFACTS, datasetShows as count, datasetSummary, openStudio, savedImagesAre, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
-const count = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
-const savedImagesAre = (n) => new Promise((resolve) => {
-  const open = indexedDB.open('fovea-project');
-  open.onsuccess = () => {
-    const request = open.result.transaction('images').objectStore('images').count();
-    request.onsuccess = () => { resolve(request.result === n); open.result.close(); };
-  };
-  open.onerror = () => resolve(false);
-});
 const databaseNames = async () => (await indexedDB.databases()).map((d) => d.name).sort();
 
 const row = (page, name) => page.getByTestId('project-row')

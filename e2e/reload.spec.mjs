@@ -2,18 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { datasetSummary, openStudio, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
+import { datasetShows as count, datasetSummary, openStudio, savedImagesAre, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
-const count = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
-const savedImagesAre = (n) => new Promise((resolve) => {
-  const open = indexedDB.open('fovea-project');
-  open.onsuccess = () => {
-    const request = open.result.transaction('images').objectStore('images').count();
-    request.onsuccess = () => { resolve(request.result === n); open.result.close(); };
-  };
-  open.onerror = () => resolve(false);
-});
 
 test('reload: the images, their labels, the preset, the split seed and a removal are all there after a reload', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('reload-few-demo');

@@ -108,3 +108,16 @@ export async function waitForPageValue(page, fn, arg, timeout) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Page check: the dataset summary says `n` images. */
+export const datasetShows = (n) => (document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? '').includes(`${n} images`);
+
+/** Page check (async: poll it with waitForPageValue): the default project's database holds `n` saved images. */
+export const savedImagesAre = (n) => new Promise((resolve) => {
+  const open = indexedDB.open('fovea-project');
+  open.onsuccess = () => {
+    const request = open.result.transaction('images').objectStore('images').count();
+    request.onsuccess = () => { resolve(request.result === n); open.result.close(); };
+  };
+  open.onerror = () => resolve(false);
+});

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadForNetwork } from './node-images';
 import { SHARED_DIR } from './node-model';
 import type { RgbImage } from '../../src/core/data/preprocess';
+import type { TrainingData } from '../../src/core/train/trainer';
 
 export const DEMO_DIR = join(SHARED_DIR, 'data', 'fundus-demo');
 export const hasDemo = () => existsSync(DEMO_DIR);
@@ -34,5 +35,20 @@ export function imageLookup(images: DemoImage[], size: number): (id: string) => 
     const img = map.get(id);
     if (!img) throw new Error(`unknown image ${id}`);
     return img;
+  };
+}
+
+/**
+ * The training tests' small real dataset: the first 6 demo photographs of grade 0 and of grade 2 as classes
+ * 'No DR' and 'Moderate' at `size` px, every third image for validation (8 train, 4 validation).
+ */
+export function twoGradeTrainingData(size: number): TrainingData {
+  const all = demoImages();
+  const pick = (grade: number) => all.filter((d) => d.grade === grade).slice(0, 6);
+  const chosen = [...pick(0), ...pick(2)];
+  const items = chosen.map((d) => ({ id: d.id, classIndex: d.grade === 0 ? 0 : 1 }));
+  return {
+    classNames: ['No DR', 'Moderate'], ordinal: true, image: imageLookup(chosen, size),
+    train: items.filter((_, i) => i % 3 !== 0), val: items.filter((_, i) => i % 3 === 0),
   };
 }

@@ -6,7 +6,7 @@
  * which it resumes after a reload, a tab crash or a lost GPU. One database per project (projects.ts lists them).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { LabelPresetId } from '../core/data/presets';
+import type { ProjectDatasetSettings, ProjectImage } from '../core/project/project-file';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type { TrainRequest } from '../worker/protocol';
 import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
@@ -14,25 +14,11 @@ import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
 /** Longest side of a stored image: twice the largest input size, so the field-of-view crop still has room. */
 export const STORED_SIDE = 512;
 
-export interface StoredImage {
-  id: string;
-  name: string;
-  relativePath: string;
-  sourceLabel: string;
-  patientId: string;
-  fromSample: boolean;
-  /** Order of addition, so a restored dataset lists its images as before. */
-  order: number;
-  blob: Blob;
-}
+/** A saved image: its metadata as a project file carries it (core/project), and the downscaled JPEG. */
+export type StoredImage = Omit<ProjectImage, 'bytes'> & { blob: Blob };
 
-export interface StoredDatasetSettings {
-  presetId: LabelPresetId;
-  split: { seed: number; valFraction: number; testFraction: number };
-  fieldOfViewCrop: boolean;
-  declaredLabels: string[];
-  sampleAttribution: string | null;
-}
+/** The dataset settings (preset, split, crop, declared classes), as a project file carries them. */
+export type StoredDatasetSettings = ProjectDatasetSettings;
 
 /** A finished run as the Train and Evaluate screens show it, with the model it trained as a Fovea package. */
 export interface StoredRun {

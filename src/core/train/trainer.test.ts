@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoImages, hasDemo, imageLookup } from '../../../scripts/lib/demo-data';
+import { hasDemo, twoGradeTrainingData } from '../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
 import { buildClassifier, disposeNetwork } from '../model/classifier';
 import { exportPackage, importPackage, describePreprocessing, type FoveaManifest } from '../export/package';
@@ -18,15 +18,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
   let data: TrainingData;
   beforeAll(async () => {
     await tf.setBackend('cpu');
-    const all = demoImages();
-    const pick = (grade: number) => all.filter((d) => d.grade === grade).slice(0, 6);
-    const chosen = [...pick(0), ...pick(2)];
-    const image = imageLookup(chosen, SIZE);
-    const items = chosen.map((d) => ({ id: d.id, classIndex: d.grade === 0 ? 0 : 1 }));
-    data = {
-      classNames: ['No DR', 'Moderate'], ordinal: true, image,
-      train: items.filter((_, i) => i % 3 !== 0), val: items.filter((_, i) => i % 3 === 0),
-    };
+    data = twoGradeTrainingData(SIZE);
   });
 
   it('keeps tf.memory().numTensors the same after epoch 1 and epoch 3', async () => {

@@ -136,6 +136,12 @@ export async function startRunPersistence(storage: ProjectStorage = datasetStora
   useTrainingStore.subscribe((s, prev) => {
     if (s.form !== prev.form) storage.saveTrainForm(s.form).catch((e: unknown) => reportStorageFailure('The training settings could not be saved in this browser', e));
   });
+  // A new run (not a resumed one) replaces the interrupted run: its checkpoint is dropped.
+  useTrainingStore.subscribe((s, prev) => {
+    if (s.status === 'starting' && prev.status !== 'starting' && s.request && !s.request.resumeFrom) {
+      storage.clearCheckpoint().catch((e: unknown) => reportStorageFailure('The interrupted run could not be discarded', e));
+    }
+  });
   useTrainingStore.subscribe((s, prev) => {
     const run = s.finished;
     if (!run || run === prev.finished || s.savedRuns.some((r) => r.id === run.id)) return;

@@ -4,10 +4,8 @@
 // running training is never swapped out from under itself.
 import { useRef, useState } from 'react';
 import { useRegisterSW } from 'virtual:pwa-register/react';
-import { useTrainingStore } from '../../state/training';
+import { isActive, useTrainingStore } from '../../state/training';
 import { Banner } from './Banner';
-
-const BUSY = new Set(['starting', 'running', 'pausing', 'paused', 'cancelling']);
 
 export function UpdateBanner() {
   const reloading = useRef(false);
@@ -26,7 +24,7 @@ export function UpdateBanner() {
       console.warn(`Offline use is not available: the service worker did not register (${String(error)}).`);
     },
   });
-  const training = useTrainingStore((s) => BUSY.has(s.status));
+  const training = useTrainingStore((s) => isActive(s.status));
   if (!needRefresh && !updatedElsewhere) return null;
 
   const reload = () => {
@@ -53,8 +51,8 @@ export function UpdateBanner() {
       >
         <p className="muted">
           {training
-            ? 'A training is running: reloading now would stop it. Finish or export it first; the new version waits.'
-            : 'Your dataset is kept. The new version stays waiting until you reload.'}
+            ? 'A training is running: reloading now stops it (it can resume from its last completed epoch). Better to let it finish; the new version waits.'
+            : 'Your projects, images and runs are kept. The new version stays waiting until you reload.'}
         </p>
       </Banner>
     </div>

@@ -5,8 +5,8 @@
 // screen's confusion matrix and gallery, the model marked as trained by PyTorch); that model's ONNX download
 // parses as an ONNX ModelProto (ir_version first, the graph, opset 13, the preprocessing in its metadata), its
 // safetensors download has the 8-byte length and a JSON header naming fovea_classifier.weight, and model.py
-// comes beside it. A training run in the browser would add four minutes on SwiftShader: journey.spec.mjs and
-// screening.spec.mjs train; the export paths are the same for either kind of model.
+// comes beside it. A training run in the browser would add four minutes on SwiftShader: journey.spec.mjs
+// trains; the export paths are the same for either kind of model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { datasetShows as count, datasetSummary, openStudio, savedImagesAre, screenshot, tab, waitForBackend, waitForPageValue } from './lib/app.mjs';
+import { datasetShows as count, datasetSummary, openStudio, savedImagesAre, screenshot, tab, trainQuickLinearHead, waitForBackend, waitForPageValue } from './lib/app.mjs';
 import { fewDemoFolders } from './lib/fixtures.mjs';
 
 
@@ -38,7 +38,7 @@ test('reload: the images, their labels, the preset, the split seed and a removal
   }
 });
 
-test('storage full: a failed save says so plainly, the images on screen and those saved before stay', { timeout: 600_000 }, async () => {
+test('storage full: a failed save says so plainly, the images on screen and those saved before stay, a finished run too', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('quota-few-demo');
   const studio = await openStudio();
   const { page } = studio;
@@ -63,6 +63,19 @@ test('storage full: a failed save says so plainly, the images on screen and thos
     assert.match(warning, /Everything on screen is kept/);
     assert.equal(await page.evaluate(savedImagesAre, 6), true, 'the images saved before the quota ran out were lost');
     await screenshot(page, 'reload-02-quota');
+
+    // A run that finishes while the storage is full: it is shown and usable, and the Train screen says it was not saved.
+    await waitForBackend(page);
+    await page.getByTestId('preset-select').selectOption('referable-dr');
+    await tab(page, 'train');
+    await trainQuickLinearHead(page, 300_000);
+    await page.waitForFunction(
+      () => /The finished run could not be saved in this browser \(The quota has been exceeded\)\. What was saved before is kept/
+        .test(document.querySelector('[data-testid="run-storage-problem"]')?.textContent ?? ''),
+      null, { timeout: 60_000 },
+    );
+    await page.getByTestId('train-finished').waitFor();
+    await screenshot(page, 'reload-03-quota-run');
   } finally {
     await studio.close();
   }

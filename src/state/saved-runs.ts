@@ -14,7 +14,7 @@ import { isActive, summariseRun, useTrainingStore, type FinishedRun } from './tr
 
 /** Says in plain words that `what` failed, why, and that what was saved before is kept. */
 function reportStorageFailure(what: string, e: unknown): void {
-  const reason = e instanceof Error ? e.message : String(e);
+  const reason = (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
   useTrainingStore.setState({ storageProblem: `${what} (${reason}). What was saved before is kept; export the model to keep a copy.` });
 }
 
@@ -86,7 +86,7 @@ export function resumeBlocker(itemIds: readonly string[]): string | null {
   const have = new Set(useDatasetStore.getState().images.map((i) => i.id));
   const missing = itemIds.filter((id) => !have.has(id)).length;
   return missing === 0 ? null
-    : `${missing} of the run's ${itemIds.length} images are no longer in the dataset, so it cannot continue where it stopped. Discard it and start a new run.`;
+    : `${missing} of the run's ${itemIds.length} images ${missing === 1 ? 'is' : 'are'} no longer in the dataset, so it cannot continue where it stopped. Discard it and start a new run.`;
 }
 
 /**

@@ -1,9 +1,8 @@
 /**
  * Finished runs and the run in progress, kept in the project's storage so that nothing is lost: each finished
  * run with its model (a Fovea package), the run in progress's checkpoint at every epoch end, and the Train
- * screen's settings. At start-up
- * the latest run comes back as the current model and an interrupted run offers to resume. Wiring above the
- * stores, as session.ts: the training store stays plain data.
+ * screen's settings. At start-up the latest run comes back as the current model and an interrupted run offers
+ * to resume. Wiring above the stores, as session.ts: the training store stays plain data.
  */
 import { foveaWorker } from '../worker/client';
 import { withBatchSize, type TrainingCheckpoint } from '../core/train/checkpoint';

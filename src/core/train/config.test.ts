@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidTrainConfigError, learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
+import { INPUT_SIZES, InvalidTrainConfigError, learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 
 describe('resolveTrainConfig', () => {
   it('fills the documented defaults (scenario 4: fine-tune all but conv1/conv2)', () => {
     expect(resolveTrainConfig()).toEqual({
-      scenario: 'finetune-pretrained', freezeUpTo: 'conv2', headOn: 'pool5', inputSize: 224, epochs: 10, batchSize: 16,
+      scenario: 'finetune-pretrained', freezeUpTo: 'conv2', headOn: 'pool5', headPooling: 'average', inputSize: 224, epochs: 10, batchSize: 16,
       optimizer: 'sgd-momentum', learningRate: 0.01, momentum: 0.9, pretrainedLrMultiplier: 0.1, weightDecay: 5e-4,
       lrSchedule: 'cosine', stepEpochs: 4, stepGamma: 0.1, rotations: true,
       earlyStopping: { enabled: true, patience: 3, minDelta: 0 }, dropout: 0.4, seed: 42,
@@ -21,6 +21,8 @@ describe('resolveTrainConfig', () => {
 
   const bad: [Partial<TrainConfig>, string][] = [
     [{ inputSize: 100 }, 'inputSize'],
+    [{ inputSize: 544 }, 'inputSize'],
+    [{ headPooling: 'median' as never }, 'headPooling'],
     [{ epochs: 0 }, 'epochs'],
     [{ batchSize: 2.5 }, 'batchSize'],
     [{ stepEpochs: -1 }, 'stepEpochs'],
@@ -53,6 +55,25 @@ describe('resolveTrainConfig', () => {
     expect(error).toBeInstanceOf(InvalidTrainConfigError);
     expect((error as InvalidTrainConfigError).field).toBe(field);
     expect((error as Error).message).toContain(`'${field}'`);
+  });
+});
+
+describe('resolveTrainConfig: input size and head pooling', () => {
+  it('takes every multiple of 32 from 64 to 512 px, and refuses 544 saying the range', () => {
+    expect(INPUT_SIZES[0]).toBe(64);
+    expect(INPUT_SIZES.at(-1)).toBe(512);
+    expect(INPUT_SIZES).toHaveLength(15);
+    for (const inputSize of INPUT_SIZES) expect(resolveTrainConfig({ inputSize }).inputSize).toBe(inputSize);
+    expect(() => resolveTrainConfig({ inputSize: 544 })).toThrow('a multiple of 32 from 64 to 512 px');
+    expect(() => resolveTrainConfig({ inputSize: 96.5 })).toThrow(InvalidTrainConfigError);
+  });
+
+  it("keeps 'max' and 'gem' pooling at every head position", () => {
+    for (const headPooling of ['average', 'max', 'gem'] as const) {
+      expect(resolveTrainConfig({ headPooling }).headPooling).toBe(headPooling);
+      expect(resolveTrainConfig({ scenario: 'linear-early', headPooling }).headPooling).toBe(headPooling);
+    }
+    expect(() => resolveTrainConfig({ headPooling: 'median' as never })).toThrow(/'headPooling' is "median"; expected 'average', 'max' or 'gem'/);
   });
 });
 

@@ -2,7 +2,7 @@
  * What a training run is: the four classic transfer-learning scenarios as values of one config type,
  * plus every knob the studio exposes. `resolveTrainConfig` fills defaults and validates.
  */
-import { assertValidInputSize, InvalidInputSizeError } from '../model/input-size';
+import { assertValidInputSize, GOOGLENET_MIN_INPUT, GOOGLENET_SIZE_STEP, InvalidInputSizeError } from '../model/input-size';
 
 /** GoogLeNet's blocks in forward order; freezing "up to" a block freezes it and everything before it. */
 export const BLOCKS = [
@@ -20,6 +20,23 @@ export type HeadPosition = (typeof HEAD_POSITIONS)[number];
 
 /** 'none': every pretrained layer trains; 'all': the whole backbone is frozen, only the head trains. */
 export type FreezeUpTo = 'none' | BlockName | 'all';
+
+/**
+ * How the head pools a block's feature maps into one vector: 'average' (global average, GoogLeNet's own pool5),
+ * 'max' (global max) or 'gem' (generalised mean with p = 3, Radenovic et al. 2018: (mean(max(x, eps)^3))^(1/3)).
+ * Max and GeM keep small strong responses (a microaneurysm) that an average over a large map dilutes.
+ */
+export type HeadPooling = 'average' | 'max' | 'gem';
+export const HEAD_POOLINGS: readonly HeadPooling[] = ['average', 'max', 'gem'];
+
+/** Largest input side a run may use: 512 px (16x16 maps at inception_5b; activation memory grows with size^2). */
+export const MAX_INPUT_SIZE = 512;
+/** Every input side a run may use: multiples of 32 from 64 to MAX_INPUT_SIZE. */
+export const INPUT_SIZES: readonly number[] = Array.from(
+  { length: (MAX_INPUT_SIZE - GOOGLENET_MIN_INPUT) / GOOGLENET_SIZE_STEP + 1 }, (_, i) => GOOGLENET_MIN_INPUT + i * GOOGLENET_SIZE_STEP,
+);
+/** The pretrained weights' own input side. */
+export const NATIVE_INPUT_SIZE = 224;
 
 export type ScenarioId = 'linear-top' | 'finetune-all' | 'linear-early' | 'finetune-pretrained';
 
@@ -105,7 +122,10 @@ export interface TrainConfig {
   freezeUpTo: FreezeUpTo;
   /** Defaults to the scenario's. */
   headOn: HeadPosition;
-  /** Square input side in px, a multiple of 32 from 64. Defaults to 224 (the weights' native size). */
+  /** How the head pools the feature maps it reads (see HeadPooling); with 'average' on pool5 the network's own
+   * pool5 is used. Defaults to 'average'. */
+  headPooling: HeadPooling;
+  /** Square input side in px, a multiple of 32 from 64 to 512. Defaults to 224 (the weights' native size). */
   inputSize: number;
   /** Defaults to 10. */
   epochs: number;
@@ -161,7 +181,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     scenario: scenarioId,
     freezeUpTo: partial.freezeUpTo ?? preset.freezeUpTo,
     headOn: partial.headOn ?? preset.headOn,
-    inputSize: partial.inputSize ?? 224,
+    headPooling: partial.headPooling ?? 'average',
+    inputSize: partial.inputSize ?? NATIVE_INPUT_SIZE,
     epochs: partial.epochs ?? 10,
     batchSize: partial.batchSize ?? 16,
     optimizer,
@@ -180,12 +201,14 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     testTimeRotations: partial.testTimeRotations ?? true,
     initialisation,
   };
+  const sizes = `a multiple of ${GOOGLENET_SIZE_STEP} from ${GOOGLENET_MIN_INPUT} to ${MAX_INPUT_SIZE} px`;
   try {
     assertValidInputSize(c.inputSize);
   } catch (e) {
-    if (e instanceof InvalidInputSizeError) throw new InvalidTrainConfigError('inputSize', c.inputSize, 'a multiple of 32, at least 64');
+    if (e instanceof InvalidInputSizeError) throw new InvalidTrainConfigError('inputSize', c.inputSize, sizes);
     throw e;
   }
+  if (c.inputSize > MAX_INPUT_SIZE) throw new InvalidTrainConfigError('inputSize', c.inputSize, sizes);
   const positiveInt = (field: string, v: number) => {
     if (!Number.isInteger(v) || v < 1) throw new InvalidTrainConfigError(field, v, 'a whole number of at least 1');
   };
@@ -218,6 +241,7 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `'none', 'all' or a block (${BLOCKS.join(', ')})`);
   }
   if (!HEAD_POSITIONS.includes(c.headOn)) throw new InvalidTrainConfigError('headOn', c.headOn, HEAD_POSITIONS.join(', '));
+  if (!HEAD_POOLINGS.includes(c.headPooling)) throw new InvalidTrainConfigError('headPooling', c.headPooling, "'average', 'max' or 'gem'");
   if (c.headOn !== 'pool5' && c.freezeUpTo !== 'all' && c.freezeUpTo !== 'none' && BLOCKS.indexOf(c.freezeUpTo) > BLOCKS.indexOf(c.headOn)) {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `a block no later than the head's position ${c.headOn}`);
   }

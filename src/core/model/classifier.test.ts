@@ -1,6 +1,13 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { SeededDropout } from './classifier';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGoogLeNet, MODEL_DIR } from '../../../scripts/lib/node-model';
+import { mulberry32 } from '../data/random';
+import {
+  buildClassifier, disposeNetwork, disposeNewLayers, FEATURE_SQUARED_NORM, HEAD_POOL_LAYERS, measureFeatureScale, SeededDropout,
+  STOCK_POOL5_LAYER,
+} from './classifier';
 
 describe('SeededDropout', () => {
   beforeAll(async () => {
@@ -32,5 +39,73 @@ describe('SeededDropout', () => {
     expect(layer.config).toMatchObject({ rate: 0.5, seed: null });
     const loaded = await tf.models.modelFromJSON(saved as never); // a bare topology, as in model.json
     expect(loaded.getLayer('fovea_dropout').getClassName()).toBe('Dropout');
+  });
+});
+
+describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('head pooling on the real GoogLeNet (CPU backend, 64 px)', () => {
+  let base: tf.LayersModel;
+  let x: tf.Tensor4D;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    base = await loadGoogLeNet();
+    const rand = mulberry32(11);
+    x = tf.tensor4d(Float32Array.from({ length: 2 * 64 * 64 * 3 }, () => 255 * rand() - 120), [2, 64, 64, 3]);
+  });
+  afterAll(() => {
+    x.dispose();
+    disposeNetwork(base);
+  });
+
+  /** The block's maps, pooled here by hand: [batch, channels] values. */
+  const byHand = (block: string, pool: (m: tf.Tensor4D) => tf.Tensor) => tf.tidy(() => {
+    const maps = tf.model({ inputs: base.inputs, outputs: base.getLayer(block).getOutputAt(0) as tf.SymbolicTensor }).predict(x) as tf.Tensor4D;
+    return pool(maps).arraySync() as number[][];
+  });
+  const maxDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i][j]))));
+
+  it("keeps GoogLeNet's own pool5 for an average on pool5, and adds no pooling layer", () => {
+    const net = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headPooling: 'average', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    const names = net.model.layers.map((l) => l.name);
+    expect(names).toContain(STOCK_POOL5_LAYER);
+    expect(names.filter((n) => Object.values(HEAD_POOL_LAYERS).includes(n))).toEqual([]);
+    disposeNewLayers(net);
+  });
+
+  it('max on pool5: the frozen prefix (the feature cache) outputs the global max of inception_5b, per channel', () => {
+    const net = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headPooling: 'max', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    expect(net.model.layers.map((l) => l.name)).not.toContain(STOCK_POOL5_LAYER);
+    expect(net.prefix!.outputs[0].shape).toEqual([null, 1024]);
+    const cached = tf.tidy(() => (net.prefix!.predict(x) as tf.Tensor).arraySync() as number[][]);
+    const expected = byHand('inception_5b_output', (m) => tf.max(m, [1, 2]));
+    expect(maxDiff(cached, expected)).toBeLessThan(1e-4);
+    // and it is not the average (which would make this test pass for the stock pool5)
+    expect(maxDiff(cached, byHand('inception_5b_output', (m) => tf.mean(m, [1, 2])))).toBeGreaterThan(1);
+    disposeNewLayers(net);
+  });
+
+  it('GeM on inception_4c: the prefix outputs (mean of cubes)^(1/3) of the block, and the suffix starts from it', () => {
+    const net = buildClassifier(base, { numClasses: 3, headOn: 'inception_4c', headPooling: 'gem', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    expect(net.model.getLayer(HEAD_POOL_LAYERS.gem).getClassName()).toBe('GlobalGeMPooling2D');
+    const cached = tf.tidy(() => (net.prefix!.predict(x) as tf.Tensor).arraySync() as number[][]);
+    const expected = byHand('inception_4c_output', (m) => tf.pow(tf.mean(tf.pow(tf.maximum(m, 1e-6), 3), [1, 2]), 1 / 3));
+    expect(maxDiff(cached, expected)).toBeLessThan(1e-3);
+    // the whole network = suffix(prefix(x))
+    const [whole, split] = tf.tidy(() => [
+      tf.log(net.model.predict(x) as tf.Tensor).arraySync() as number[][],
+      tf.logSoftmax(net.suffix.predict(net.prefix!.predict(x) as tf.Tensor) as tf.Tensor).arraySync() as number[][],
+    ]);
+    expect(maxDiff(whole, split)).toBeLessThan(1e-4);
+    disposeNewLayers(net);
+  });
+
+  it('measureFeatureScale measures the features as the head pools them', async () => {
+    for (const pooling of ['average', 'max', 'gem'] as const) {
+      const scale = await measureFeatureScale(base, 'pool5', x, pooling);
+      const pooled = byHand('inception_5b_output', (m) => pooling === 'average' ? tf.mean(m, [1, 2])
+        : pooling === 'max' ? tf.max(m, [1, 2]) : tf.pow(tf.mean(tf.pow(tf.maximum(m, 1e-6), 3), [1, 2]), 1 / 3));
+      const meanSquaredNorm = pooled.reduce((s, row) => s + row.reduce((a, v) => a + v * v, 0), 0) / pooled.length;
+      expect(scale).toBeCloseTo(Math.sqrt(FEATURE_SQUARED_NORM / meanSquaredNorm), 5);
+    }
+    expect(await measureFeatureScale(base, 'pool5', x, 'max')).toBeLessThan(await measureFeatureScale(base, 'pool5', x, 'average'));
   });
 });

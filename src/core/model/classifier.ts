@@ -1,18 +1,21 @@
 /**
  * From the pretrained GoogLeNet to the network a run trains: the 1000-class classifier is replaced by a new
- * N-class head (global pool if needed, dropout, dense, softmax) on pool5 or an earlier inception output,
+ * N-class head (global pool, dropout, dense, softmax) on pool5 or an earlier inception output,
  * layers up to `freezeUpTo` are frozen, and the network is cut in two at the end of the frozen part:
  * a frozen prefix (image -> features, run once per image and rotation by the feature cache) and a trainable
  * suffix (features -> logits). All models share the same layer objects, hence the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import { modelFromCut } from './split';
+import { GlobalGeMPooling2D } from './pooling';
 import { mulberry32, type Random } from '../data/random';
-import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPosition } from '../train/config';
+import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPooling, type HeadPosition } from '../train/config';
 
 export interface ClassifierConfig {
   numClasses: number;
   headOn: HeadPosition;
+  /** How the maps the head reads are pooled (see HeadPooling). Defaults to 'average'. */
+  headPooling?: HeadPooling;
   freezeUpTo: FreezeUpTo;
   /** Dropout before the new dense layer. */
   dropout: number;
@@ -134,6 +137,29 @@ const outputOf = (layer: tf.layers.Layer): tf.SymbolicTensor =>
   // A layer reused by several models has several nodes; node 0 is the pretrained graph's.
   (layer.inboundNodes[0].outputTensors[0]) as tf.SymbolicTensor;
 
+/** The converted GoogLeNet's own pool5: a global average pool of inception_5b's output. */
+export const STOCK_POOL5_LAYER = 'pool5_7x7_s1';
+
+/** The layer buildClassifier adds to pool a block's maps for the head, by pooling. */
+export const HEAD_POOL_LAYERS: Record<HeadPooling, string> = { average: 'fovea_gap', max: 'fovea_gmp', gem: 'fovea_gem' };
+
+/** The block whose maps the head pools: inception_5b for pool5, else the head's own position. */
+export const pooledBlock = (headOn: HeadPosition): BlockName => (headOn === 'pool5' ? 'inception_5b' : headOn);
+
+/**
+ * The pooled features the head reads, on `base`'s graph: the stock pool5 for an average on pool5 (so that
+ * such a network is unchanged), else a new global average, max or GeM (p = 3) pool of the block's output.
+ */
+function pooledFeatures(base: tf.LayersModel, headOn: HeadPosition, pooling: HeadPooling): tf.SymbolicTensor {
+  if (headOn === 'pool5' && pooling === 'average') return outputOf(base.getLayer(STOCK_POOL5_LAYER));
+  const maps = outputOf(base.getLayer(blockOutputLayer(pooledBlock(headOn))));
+  const name = HEAD_POOL_LAYERS[pooling];
+  const pool = pooling === 'average' ? tf.layers.globalAveragePooling2d({ name })
+    : pooling === 'max' ? tf.layers.globalMaxPooling2d({ name })
+    : new GlobalGeMPooling2D({ power: 3, name });
+  return pool.apply(maps) as tf.SymbolicTensor;
+}
+
 /**
  * Builds the run's network on top of `base` (a freshly loaded pretrained GoogLeNet: its layers are trained
  * in place, so load a new one for each run).
@@ -142,13 +168,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   if (!Number.isInteger(config.numClasses) || config.numClasses < 2) {
     throw new Error(`a classifier needs at least 2 classes, got ${config.numClasses}`);
   }
-  let features: tf.SymbolicTensor;
-  if (config.headOn === 'pool5') {
-    features = outputOf(base.getLayer('pool5_7x7_s1'));
-  } else {
-    const block = outputOf(base.getLayer(blockOutputLayer(config.headOn)));
-    features = tf.layers.globalAveragePooling2d({ name: 'fovea_gap' }).apply(block) as tf.SymbolicTensor;
-  }
+  const features = pooledFeatures(base, config.headOn, config.headPooling ?? 'average');
   const scaled = tf.layers
     .rescaling({ scale: config.featureScale ?? 1, offset: 0, name: 'fovea_feature_scale' })
     .apply(features) as tf.SymbolicTensor;
@@ -167,7 +187,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   for (const layer of model.layers) layer.trainable = !isFrozen(layer.name, config.freezeUpTo);
 
   let cut: tf.SymbolicTensor | null = null;
-  if (config.freezeUpTo === 'all') cut = features; // the head's input: the cache holds pooled features
+  if (config.freezeUpTo === 'all') cut = features; // the head's input, pooling included: the cache holds pooled features
   else if (config.freezeUpTo !== 'none') cut = outputOf(base.getLayer(blockOutputLayer(config.freezeUpTo)));
   const prefix = cut ? tf.model({ inputs: base.inputs, outputs: cut, name: 'fovea_prefix' }) : null;
   const suffix = cut ? modelFromCut(logitsModel, cut, logits, { input: 'features', model: 'fovea_suffix' }) : logitsModel;
@@ -180,20 +200,22 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
 }
 
 /**
- * Scale that brings the pooled features the head reads to a mean squared norm of FEATURE_SQUARED_NORM on
- * `x` (a batch of network inputs). GoogLeNet's pooled features are large and vary by cut and input size
+ * Scale that brings the pooled features the head reads (at `headOn`, pooled by `pooling`, as buildClassifier
+ * pools them) to a mean squared norm of FEATURE_SQUARED_NORM on `x` (a batch of network inputs).
+ * GoogLeNet's pooled features are large and vary by cut, pooling and input size
  * (mean squared norm ~2e3 for pool5 at 224 px, ~3e5 for inception_4c at 64 px). SGD on a softmax head is
  * stable below lr ~ 4(1+momentum)/||f||^2, so raw features made the default rate diverge; scaled, the
  * head's learning rate means the same at every cut (lr 0.01 with momentum 0.9: ~10x inside the limit).
  */
 export const FEATURE_SQUARED_NORM = 100;
 
-export async function measureFeatureScale(base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D): Promise<number> {
-  const layer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
-  const probe = tf.model({ inputs: base.inputs, outputs: outputOf(base.getLayer(layer)) });
+export async function measureFeatureScale(
+  base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D, pooling: HeadPooling = 'average',
+): Promise<number> {
+  // The probe ends in its own pooling layer (if any), on `base`'s graph; it holds no weights of its own.
+  const probe = tf.model({ inputs: base.inputs, outputs: pooledFeatures(base, headOn, pooling) });
   const measured = tf.tidy(() => {
-    let f = probe.predict(x) as tf.Tensor;
-    if (f.rank === 4) f = tf.mean(f, [1, 2]);
+    const f = probe.predict(x) as tf.Tensor;
     return tf.mean(tf.sum(tf.square(f), 1));
   });
   // Never read synchronously: on WebGPU in a worker that stalls (and on SwiftShader can lose) the device.

@@ -79,8 +79,8 @@ describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights
     expect(tensors.get('fovea_classifier.weight')!.shape).toEqual([3, 1024]);
     expect(tensors.get(FEATURE_SCALE_TENSOR)!.data[0]).toBeCloseTo(0.2, 7);
     expect(tensors.has('loss3_classifier.weight')).toBe(false); // the ImageNet classifier is not part of the net
-    expect(metadata).toMatchObject({ format: 'fovea-googlenet', head_on: 'pool5', num_classes: '3', dropout: '0.4' });
-    expect(readHeadDescription(bytes)).toEqual({ headOn: 'pool5', numClasses: 3, dropout: 0.4, featureScale: Math.fround(0.2) });
+    expect(metadata).toMatchObject({ format: 'fovea-googlenet', head_on: 'pool5', head_pooling: 'average', num_classes: '3', dropout: '0.4' });
+    expect(readHeadDescription(bytes)).toEqual({ headOn: 'pool5', headPooling: 'average', numClasses: 3, dropout: 0.4, featureScale: Math.fround(0.2) });
     // conv1's kernel element (kh=1, kw=2, in=0, out=5) in tfjs HWIO is torch's [5, 0, 1, 2]
     const k = net.model.getLayer('conv1_7x7_s2').getWeights()[0].arraySync() as number[][][][];
     expect(tensors.get('conv1_7x7_s2.weight')!.data[((5 * 3 + 0) * 7 + 1) * 7 + 2]).toBe(k[1][2][0][5]);
@@ -99,6 +99,12 @@ describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights
     } finally {
       disposeNetwork(copy.model, base2);
     }
+  });
+
+  it("reads a file written before head pooling was a setting (no head_pooling) as an average head", () => {
+    const { tensors, metadata: { head_pooling: _dropped, ...older } } = decodeSafetensors(bytes);
+    expect(readHeadDescription(encodeSafetensors(tensors, older)).headPooling).toBe('average');
+    expect(() => readHeadDescription(encodeSafetensors(tensors, { ...older, head_pooling: 'median' }))).toThrow(/median/);
   });
 
   it('refuses weights of another architecture, naming the tensor', async () => {
@@ -146,4 +152,71 @@ describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** Logits of `model` in TF.js and of model.py loading `bytes` in PyTorch, on the same inputs. */
+function torchAndTfjsLogits(python: string, model: tf.LayersModel, bytes: Uint8Array, input: Float32Array, size: number) {
+  const x = tf.tensor4d(input, [input.length / (size * size * 3), size, size, 3]);
+  const logitsModel = tf.model({ inputs: model.inputs, outputs: model.getLayer('fovea_classifier').getOutputAt(0) as tf.SymbolicTensor });
+  const logits = logitsModel.predict(x) as tf.Tensor2D;
+  const tfjs = logits.arraySync();
+  tf.dispose([x, logits]);
+  const dir = mkdtempSync(join(tmpdir(), 'fovea-safetensors-'));
+  try {
+    writeFileSync(join(dir, 'model.py'), MODEL_PY);
+    writeFileSync(join(dir, 'weights.safetensors'), bytes);
+    writeFileSync(join(dir, 'inputs.bin'), input);
+    const out = runPython(python, ['-c', [
+      'import json, numpy as np, torch, model',
+      'net, meta = model.load("weights.safetensors"); net.eval()',
+      `x = torch.from_numpy(np.fromfile("inputs.bin", dtype="<f4").reshape(-1, ${size}, ${size}, 3)).permute(0, 3, 1, 2)`,
+      'with torch.no_grad(): z = net(x)',
+      'print(json.dumps({"logits": z.tolist(), "pooling": net.head_pooling}))',
+    ].join('\n')], dir);
+    const torch = JSON.parse(out) as { logits: number[][]; pooling: string };
+    return { tfjs, torch: torch.logits, torchPooling: torch.pooling };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(!hasDemo())('max- and GeM-pooled heads as safetensors (real weights, CPU backend, 64 px)', () => {
+  const SMALL = 64;
+  const python = findTorchPython();
+  const cases = [
+    { headOn: 'pool5', headPooling: 'max', featureScale: 0.05 },
+    { headOn: 'inception_4c', headPooling: 'gem', featureScale: 0.02 },
+  ] as const;
+  let input: Float32Array;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    const images = demoImages().filter((_, i) => i % 30 === 0).slice(0, 2);
+    const image = imageLookup(images, SMALL);
+    input = new Float32Array(images.length * SMALL * SMALL * 3);
+    images.forEach((im, i) => writeCaffeInput(image(im.id), input, i));
+  });
+
+  it.each(cases)('$headPooling on $headOn: metadata, exact TS round trip, and PyTorch within 1e-4 (PyTorch part skipped without torch)', async (c) => {
+    const [base, base2] = [await loadGoogLeNet(), await loadGoogLeNet()];
+    const net = buildClassifier(base, { numClasses: 2, ...c, freezeUpTo: 'all', dropout: 0.4, seed: 9 });
+    let copy: FoveaNet | undefined;
+    try {
+      const bytes = await exportSafetensors(net.model);
+      expect(decodeSafetensors(bytes).metadata).toMatchObject({ head_on: c.headOn, head_pooling: c.headPooling });
+      expect(readHeadDescription(bytes)).toMatchObject({ headOn: c.headOn, headPooling: c.headPooling });
+      copy = buildFromSafetensors(base2, bytes);
+      const x = tf.tensor4d(input, [2, SMALL, SMALL, 3]);
+      const [a, b] = tf.tidy(() => [(net.model.predict(x) as tf.Tensor).arraySync(), (copy!.model.predict(x) as tf.Tensor).arraySync()]);
+      x.dispose();
+      expect(b).toEqual(a);
+      if (python) {
+        const r = torchAndTfjsLogits(python, net.model, bytes, input, SMALL);
+        expect(r.torchPooling).toBe(c.headPooling);
+        const diff = Math.max(...r.tfjs.flatMap((row, i) => row.map((v, j) => Math.abs(v - r.torch[i][j]))));
+        expect(diff).toBeLessThan(1e-4);
+      }
+    } finally {
+      disposeNetwork(net.model, copy?.model, base, base2);
+    }
+  }, 120_000);
 });

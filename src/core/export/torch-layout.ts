@@ -7,8 +7,8 @@
  * Layer names are the tfjs ones, i.e. Caffe's with '/' as '_' (`inception_4c_3x3_reduce`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { HEAD_LAYER } from '../model/classifier';
-import { HEAD_POSITIONS, type HeadPosition } from '../train/config';
+import { HEAD_LAYER, HEAD_POOL_LAYERS, STOCK_POOL5_LAYER } from '../model/classifier';
+import { HEAD_POSITIONS, type HeadPooling, type HeadPosition } from '../train/config';
 import type { TensorMap } from './safetensors';
 
 export const FEATURE_SCALE_LAYER = 'fovea_feature_scale';
@@ -21,6 +21,8 @@ export class WeightLayoutError extends Error {
 /** What a Fovea network is beyond its weights: enough for model.py (or the core) to rebuild it. */
 export interface FoveaHeadDescription {
   headOn: HeadPosition;
+  /** How the head's maps are pooled ('average' for the stock pool5 and for files written before the setting). */
+  headPooling: HeadPooling;
   numClasses: number;
   /** Rate of the dropout before the head (identity at inference). */
   dropout: number;
@@ -28,7 +30,7 @@ export interface FoveaHeadDescription {
   featureScale: number;
 }
 
-/** Reads the head's position, size, dropout and feature scale off a network built by buildClassifier. */
+/** Reads the head's position, pooling, size, dropout and feature scale off a network built by buildClassifier. */
 export function describeFoveaHead(model: tf.LayersModel): FoveaHeadDescription {
   const layer = (name: string) => {
     try {
@@ -40,13 +42,21 @@ export function describeFoveaHead(model: tf.LayersModel): FoveaHeadDescription {
   const scale = layer(FEATURE_SCALE_LAYER) as unknown as { scale: number };
   const source = layer(FEATURE_SCALE_LAYER).inboundNodes[0].inboundLayers[0];
   let headOn: string;
-  if (source.name === 'pool5_7x7_s1') headOn = 'pool5';
-  else if (source.name === 'fovea_gap') headOn = source.inboundNodes[0].inboundLayers[0].name.replace(/_output$/, '');
-  else throw new WeightLayoutError(`the head reads layer '${source.name}', not pool5 or a pooled inception output`);
+  let headPooling: HeadPooling;
+  const pooling = (Object.keys(HEAD_POOL_LAYERS) as HeadPooling[]).find((p) => HEAD_POOL_LAYERS[p] === source.name);
+  if (source.name === STOCK_POOL5_LAYER) {
+    [headOn, headPooling] = ['pool5', 'average'];
+  } else if (pooling) {
+    const block = source.inboundNodes[0].inboundLayers[0].name.replace(/_output$/, '');
+    // inception_5b pooled our way is the head on pool5 (the stock pool5 is an average of the same maps)
+    [headOn, headPooling] = [block === 'inception_5b' ? 'pool5' : block, pooling];
+  } else {
+    throw new WeightLayoutError(`the head reads layer '${source.name}', not pool5 or a pooled inception output`);
+  }
   if (!(HEAD_POSITIONS as readonly string[]).includes(headOn)) throw new WeightLayoutError(`the head reads '${headOn}', not a head position`);
   const dropout = (layer('fovea_dropout') as unknown as { rate: number }).rate;
   const numClasses = (layer(HEAD_LAYER).outputShape as number[])[1];
-  return { headOn: headOn as HeadPosition, numClasses, dropout, featureScale: scale.scale };
+  return { headOn: headOn as HeadPosition, headPooling, numClasses, dropout, featureScale: scale.scale };
 }
 
 /** HWIO -> OIHW. */

@@ -6,8 +6,11 @@ Same numbers as the studio's TF.js network for the same weights and inputs:
   * LRN across 5 channels, alpha 1e-4, beta 0.75, k 1: torch's LocalResponseNorm divides alpha by size,
     as Caffe does, so Caffe's alpha goes in unchanged;
   * pool5 (7x7 average at 224 px) is a global average pool: identical at 224 px, size-free;
+  * the head pools the last block's maps by `head_pooling`: 'average' (pool5's), 'max' (global max) or 'gem'
+    (generalised mean, p = 3: (mean(clamp(x, min=1e-6)^3))^(1/3), Radenovic et al.);
   * the new head: pooled features x fovea_feature_scale.scale, dropout, linear layer 'fovea_classifier'.
-Input: N x 3 x H x W, BGR, ImageNet mean (104, 117, 123) subtracted, 0..255 scale (H, W multiples of 32).
+Input: N x 3 x H x W, BGR, ImageNet mean (104, 117, 123) subtracted, 0..255 scale (H, W multiples of 32,
+64 to 512: the network is convolutional up to its global pool, so any such size runs).
 Parameter names are the Caffe layer names with '/' as '_', as in the studio's safetensors export.
 """
 import json
@@ -17,6 +20,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+HEAD_POOLINGS = ('average', 'max', 'gem')
+GEM_POWER, GEM_EPSILON = 3.0, 1e-6
 BLOCKS = ['conv1', 'conv2', 'inception_3a', 'inception_3b', 'inception_4a', 'inception_4b', 'inception_4c',
           'inception_4d', 'inception_4e', 'inception_5a', 'inception_5b']
 # in, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj (deploy.prototxt)
@@ -46,10 +51,24 @@ class FeatureScale(nn.Module):
         return x * self.scale
 
 
+def global_pool(x, pooling):
+    """N x C x H x W -> N x C, as the studio's head pools (classifier.ts, pooling.ts)."""
+    if pooling == 'average':
+        return x.mean(dim=(2, 3))
+    if pooling == 'max':
+        return x.amax(dim=(2, 3))
+    if pooling == 'gem':
+        return x.clamp(min=GEM_EPSILON).pow(GEM_POWER).mean(dim=(2, 3)).pow(1.0 / GEM_POWER)
+    raise ValueError(f'head pooling {pooling!r} is not one of {", ".join(HEAD_POOLINGS)}')
+
+
 class FoveaGoogLeNet(nn.Module):
-    def __init__(self, num_classes, head_on='pool5', dropout=0.4, feature_scale=1.0):
+    def __init__(self, num_classes, head_on='pool5', dropout=0.4, feature_scale=1.0, head_pooling='average'):
         super().__init__()
+        if head_pooling not in HEAD_POOLINGS:
+            raise ValueError(f'head pooling {head_pooling!r} is not one of {", ".join(HEAD_POOLINGS)}')
         self.head_on = head_on
+        self.head_pooling = head_pooling
         self.blocks = BLOCKS if head_on == 'pool5' else BLOCKS[:BLOCKS.index(head_on) + 1]
         self.conv1_7x7_s2 = nn.Conv2d(3, 64, 7, stride=2, padding=3)
         self.conv2_3x3_reduce = nn.Conv2d(64, 64, 1)
@@ -96,7 +115,7 @@ class FoveaGoogLeNet(nn.Module):
         return x
 
     def head(self, x):
-        x = x.mean(dim=(2, 3))  # pool5, or the global average pool on an earlier block
+        x = global_pool(x, self.head_pooling)  # pool5 when averaging inception_5b
         return self.fovea_classifier(self.fovea_dropout(self.fovea_feature_scale(x)))
 
     def forward(self, x, frozen=()):
@@ -144,7 +163,8 @@ def write_safetensors(path, tensors, metadata=None):
 def load(path):
     """The network a Fovea safetensors file describes, with its weights, and the file's metadata."""
     tensors, meta = read_safetensors(path)
-    model = FoveaGoogLeNet(int(meta['num_classes']), meta.get('head_on', 'pool5'), float(meta.get('dropout', 0.4)))
+    model = FoveaGoogLeNet(int(meta['num_classes']), meta.get('head_on', 'pool5'), float(meta.get('dropout', 0.4)),
+                           head_pooling=meta.get('head_pooling', 'average'))
     model.load_state_dict(tensors, strict=True)
     return model, meta
 

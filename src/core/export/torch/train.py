@@ -4,7 +4,8 @@
     (multi-node: torchrun's own --nnodes/--node_rank/--rdzv_endpoint flags)
 
 NCCL on GPUs, gloo on CPUs; DistributedDataParallel splits each batch across processes, so the global batch is
-settings.json's batchSize whatever N is. The recipe is the studio's (src/core/train/trainer.ts): blocks up to
+settings.json's batchSize whatever N is. The recipe is the studio's (src/core/train/trainer.ts): the head on
+headOn pooled by headPooling (average, max or GeM; start.safetensors' metadata builds it), blocks up to
 freezeUpTo frozen, the new head at learningRate and pretrained layers at learningRate x pretrainedLrMultiplier,
 L2 weight decay on kernels only, SGD with momentum or Adam, constant/step/cosine schedule per epoch, random
 quarter-turn rotations, class-weighted loss or class-balanced sampling, validation on the mean softmax over the
@@ -103,6 +104,11 @@ class Run:
         self.split = {side: [it for it in items if it['split'] == side] for side in ('train', 'val', 'test')}
         self.images = Images(args.images, self.manifest)
         self.net, self.meta = fovea.load(os.path.join(args.job, 'start.safetensors'))
+        # The head's pooling comes with the starting weights (their metadata); settings.json must agree.
+        pooling = self.s.get('headPooling', 'average')
+        if self.net.head_pooling != pooling:
+            raise ValueError(f"settings.json's headPooling is {pooling!r} but start.safetensors' head pools by "
+                             f"{self.net.head_pooling!r}: export the job again from the studio")
         self.net.to(self.device)
         self.frozen = frozen_blocks(self.s['freezeUpTo'])
         self.setup_optimizer()

@@ -61,6 +61,31 @@ describe.skipIf(!hasDemo())('ONNX export vs onnxruntime-node (real weights, demo
     }
   });
 
+  it('does the same with a max-pooled head on inception_4c (64 px, 2 images: GlobalMaxPool)', async () => {
+    const base2 = await loadGoogLeNet();
+    try {
+      const net = buildClassifier(base2, { numClasses: 3, headOn: 'inception_4c', headPooling: 'max', freezeUpTo: 'all', dropout: 0.4, seed: 5, featureScale: 0.01 });
+      const r = await compare(net, 64, 2);
+      expect(maxDiff(r.logits, r.expected.logits)).toBeLessThan(1e-4);
+      expect(maxDiff(r.probs, r.expected.probs)).toBeLessThan(1e-4);
+    } finally {
+      disposeNetwork(base2);
+    }
+  });
+
+  it('does the same with a GeM head on pool5 at 256 px (larger than the native 224), with the input size in the graph and metadata (1 image)', async () => {
+    const base2 = await loadGoogLeNet();
+    try {
+      const net = buildClassifier(base2, { numClasses: 3, headOn: 'pool5', headPooling: 'gem', freezeUpTo: 'all', dropout: 0.4, seed: 7, featureScale: 0.1 });
+      const r = await compare(net, 256, 1);
+      expect(maxDiff(r.logits, r.expected.logits)).toBeLessThan(1e-4);
+      expect(maxDiff(r.probs, r.expected.probs)).toBeLessThan(1e-4);
+      expect(readOnnxMetadata(r.bytes)['fovea.input_size']).toBe('256');
+    } finally {
+      disposeNetwork(base2);
+    }
+  }, 60_000);
+
   it('carries the preprocessing, input size and labels in metadata_props', async () => {
     const base2 = await loadGoogLeNet();
     try {

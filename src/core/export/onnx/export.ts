@@ -6,7 +6,8 @@
  *  - Caffe's ceil-mode max pools get explicit pads, computed from the fixed input size (the input side is a
  *    multiple of 32, so every pooled map is even and the pad is 0 before, 1 after, ignored by MaxPool);
  *  - conv1's 3-pixel zero padding is a Pad, 'same' convolutions carry symmetric pads;
- *  - dropout is dropped (identity at inference); pool5 is a GlobalAveragePool.
+ *  - dropout is dropped (identity at inference); pool5 is a GlobalAveragePool, a max-pooled head a GlobalMaxPool
+ *    and a GeM head Max(x, epsilon) -> Pow(p) -> GlobalAveragePool -> Pow(1/p) (pooling.ts, stock ops only).
  * Inputs and outputs: `image_bgr` [batch, size, size, 3] (NHWC, BGR, mean subtracted, as the TF.js model);
  * outputs `logits` and `probs` [batch, classes]. The preprocessing and labels travel in metadata_props.
  */
@@ -113,7 +114,9 @@ export async function exportOnnx(model: tf.LayersModel, config: OnnxExportConfig
     const name = layer.name;
     const cls = layer.getClassName();
     const add = (op_type: string, input: string[], output: string, attribute?: object[]) => {
-      nodes.push({ op_type, input, output: [output], name: `${name}/${op_type}`, ...(attribute ? { attribute } : {}) });
+      // Node names stay unique when a layer uses an op twice (GeM's two Pows): the second is named by its output.
+      const used = nodes.some((n) => n.name === `${name}/${op_type}`);
+      nodes.push({ op_type, input, output: [output], name: used ? `${output}/${op_type}` : `${name}/${op_type}`, ...(attribute ? { attribute } : {}) });
       return output;
     };
     let out: string;
@@ -173,9 +176,23 @@ export async function exportOnnx(model: tf.LayersModel, config: OnnxExportConfig
         out = add('Concat', x, name, [int('axis', 1)]);
         shape = layer.computeOutputShape(inShapes) as number[];
         break;
-      case 'GlobalAveragePooling2D': {
-        const pooled = add('GlobalAveragePool', [x[0]], `${name}_4d`);
+      case 'GlobalAveragePooling2D':
+      case 'GlobalMaxPooling2D': {
+        const pooled = add(cls === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool', [x[0]], `${name}_4d`);
         out = add('Flatten', [pooled], name, [int('axis', 1)]);
+        shape = [1, inShapes[0][3]];
+        break;
+      }
+      case 'GlobalGeMPooling2D': {
+        const { power, epsilon } = layer as unknown as { power: number; epsilon: number };
+        initializers.push(floatTensor(`${name}.epsilon`, [1], new Float32Array([epsilon])));
+        initializers.push(floatTensor(`${name}.power`, [1], new Float32Array([power])));
+        initializers.push(floatTensor(`${name}.root`, [1], new Float32Array([1 / power])));
+        const floored = add('Max', [x[0], `${name}.epsilon`], `${name}_floored`);
+        const powered = add('Pow', [floored, `${name}.power`], `${name}_powered`);
+        const mean = add('GlobalAveragePool', [powered], `${name}_mean`);
+        const rooted = add('Pow', [mean, `${name}.root`], `${name}_4d`);
+        out = add('Flatten', [rooted], name, [int('axis', 1)]);
         shape = [1, inShapes[0][3]];
         break;
       }

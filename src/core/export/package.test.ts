@@ -22,6 +22,30 @@ const manifest = {
   epochs: [], validation, weightsProvenance: {}, customLayers: [], testTimeRotations: [0, 1, 2, 3],
 } as unknown as FoveaManifest;
 
+describe('custom layers', () => {
+  // Checked before anything else in this file imports pooling.ts: importing package.ts alone must register them.
+  it('are registered by importing package.ts: LRN and the GeM head pooling', () => {
+    const registered = tf.serialization.SerializationMap.getMap().classNameMap;
+    expect(Object.keys(registered)).toEqual(expect.arrayContaining(['LRN', 'GlobalGeMPooling2D']));
+  });
+
+  it('a model with a GeM head survives export and import, predicting the same', async () => {
+    const { GlobalGeMPooling2D } = await import('../model/pooling');
+    const input = tf.input({ shape: [null, null, 2] });
+    const pooled = new GlobalGeMPooling2D({ name: 'fovea_gem' }).apply(input) as tf.SymbolicTensor;
+    const probs = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(pooled) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: probs });
+    const x = tf.tensor4d([1, 2, 3, 4, 0, 1, 5, 2], [1, 2, 2, 2]);
+    const imported = await importPackage(await exportPackage(model, manifest));
+    expect(imported.model.getLayer('fovea_gem').getClassName()).toBe('GlobalGeMPooling2D');
+    const [a, b] = tf.tidy(() => [(model.predict(x) as tf.Tensor).arraySync(), (imported.model.predict(x) as tf.Tensor).arraySync()]);
+    expect(b).toEqual(a);
+    tf.dispose([x]);
+    model.dispose();
+    imported.model.dispose();
+  });
+});
+
 /** A genuine package's files, to be altered one way or another by each hostile case. */
 async function packageFiles(): Promise<Record<string, Uint8Array>> {
   const model = toyModel();

@@ -1,7 +1,8 @@
 /**
  * The exported model package: one zip holding a tfjs layers model (model.json + weight shards) and
  * fovea.json (labels, input size, preprocessing, training settings, validation metrics, provenance).
- * Any TF.js app can load model.json once the LRN layer is registered (see README).
+ * Any TF.js app can load model.json once the LRN layer (and, for a GeM head, the GeM pooling layer) is
+ * registered (see README); importing this module registers both.
  */
 import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
@@ -15,6 +16,7 @@ import { artifactsToFiles, modelArtifacts } from './layers-files';
 import { describeSchemaProblem, DTYPE_BYTES, foveaManifestSchema, modelJsonSchema, parseJsonSafely, UnsafeJsonError } from './manifest-schema';
 import { listZipEntries, readZipEntries, ZipLimitError, type ZipEntryInfo, type ZipLimitsConfig } from './zip-entries';
 import '../model/lrn';
+import '../model/pooling';
 
 /** fovea.json: everything needed to use an exported model correctly, beside the tfjs layers files. */
 export interface FoveaManifest {

@@ -35,6 +35,19 @@ function section(card: string, title: string): string {
 }
 
 describe('renderModelCard', () => {
+  it('names the input size and how the head pools (max, GeM), for any head position', () => {
+    const at = (settings: Record<string, unknown>, inputSize = 448) =>
+      section(renderModelCard(cardInput({ settings, preprocessing: { ...cardInput().preprocessing, inputSize } })), 'Model details');
+    const gem = at({ ...resolveTrainConfig({ headPooling: 'gem', inputSize: 448 }) });
+    expect(gem).toContain("**Head:** a new linear softmax classifier on inception\\_5b's output, global generalised-mean (GeM, p = 3) pooled (1024 features)");
+    expect(gem).toContain('448 × 448 px');
+    expect(gem).toMatch(/\| headPooling \| gem \|/);
+    expect(at({ ...resolveTrainConfig({ scenario: 'linear-early', headPooling: 'max' }) }, 320))
+      .toContain('on the global max pooled output of inception\\_4c');
+    const { headPooling: _h, ...older } = resolveTrainConfig({ scenario: 'linear-early' });
+    expect(at(older)).toContain('on the global average pooled output of inception\\_4c');
+  });
+
   it('says up front, and in intended use, that it is not a medical device', () => {
     const card = renderModelCard(cardInput());
     const top = card.slice(0, card.indexOf('## '));
@@ -54,6 +67,7 @@ describe('renderModelCard', () => {
     expect(details).toContain('scenario 4:** Fine-tune the whole network from pretrained weights');
     expect(details).toContain('every layer up to and including conv2 (conv1, conv2)'); // finetune-pretrained freezes conv1-conv2
     expect(details).toContain('224 × 224 px');
+    expect(details).toContain('**Head:** a new linear softmax classifier on pool5 (1024 globally pooled features) with dropout 0.4');
     expect(details).toContain('**Field-of-view crop:** yes');
     expect(details).toContain('**Colour normalisation:** none');
     expect(details).toContain('averaged over 4 rotations');

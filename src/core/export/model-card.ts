@@ -105,10 +105,16 @@ function describeFrozen(freezeUpTo: unknown): string {
   return `every layer up to and including ${BLOCKS[i]} (${BLOCKS.slice(0, i + 1).join(', ')}); later layers and the head were trained`;
 }
 
-function describeHead(headOn: unknown, dropout: unknown): string {
+const POOLING_WORDS: Record<string, string> = {
+  average: 'average', max: 'max', gem: 'generalised-mean (GeM, p = 3)',
+};
+
+function describeHead(headOn: unknown, headPooling: unknown, dropout: unknown): string {
+  // Models exported before the setting existed have no headPooling: their heads averaged.
+  const pooling = headPooling === undefined ? 'average' : POOLING_WORDS[String(headPooling)] ?? escapeMarkdown(formatSetting(headPooling));
   const where = headOn === 'pool5' || headOn === undefined
-    ? 'pool5 (1024 globally pooled features)'
-    : `the globally pooled output of ${escapeMarkdown(String(headOn))}`;
+    ? pooling === 'average' ? 'pool5 (1024 globally pooled features)' : `${escapeMarkdown('inception_5b')}'s output, global ${pooling} pooled (1024 features)`
+    : `the global ${pooling} pooled output of ${escapeMarkdown(String(headOn))}`;
   const drop = typeof dropout === 'number' ? ` with dropout ${dropout}` : '';
   return `a new linear softmax classifier on ${where}${drop}, replacing GoogLeNet's 1000-class ImageNet classifier`;
 }
@@ -122,7 +128,7 @@ function modelDetails(input: ModelCardInput): string {
       `${input.ordinal ? ', ordered grades' : ''}; task: ${escapeMarkdown(input.task)}.`,
     `- **Transfer-learning scenario ${input.scenario.number}:** ${escapeMarkdown(input.scenario.title)}.`,
     `- **Frozen:** ${describeFrozen(s.freezeUpTo)}.`,
-    `- **Head:** ${describeHead(s.headOn, s.dropout)}.`,
+    `- **Head:** ${describeHead(s.headOn, s.headPooling, s.dropout)}.`,
     `- **Input:** ${p.inputSize} × ${p.inputSize} px colour fundus photograph.`,
     `- **Preprocessing:** ${p.steps.map(escapeMarkdown).join('; ')}.`,
     `- **Field-of-view crop:** ${p.fieldOfViewCrop ? 'yes, the dark border around the retina is cropped away before resizing' : 'no'}.`,

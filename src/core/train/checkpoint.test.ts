@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { hasDemo, twoGradeTrainingData } from '../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
 import { disposeNetwork, type FoveaNet } from '../model/classifier';
-import { checkCheckpointFits, CheckpointMismatchError, configDifference, type SavedTensor, type TrainingCheckpoint, withBatchSize } from './checkpoint';
+import {
+  checkCheckpointFits, CheckpointMismatchError, configDifference, type SavedTensor, savedConfig, type TrainingCheckpoint, withBatchSize,
+} from './checkpoint';
 import { resolveTrainConfig, type TrainConfig } from './config';
 import type { EpochSummary } from './events';
 import { RunControl } from './run-control';
@@ -51,6 +53,29 @@ describe('withBatchSize', () => {
     expect(() => checkCheckpointFits(withBatchSize(checkpoint, 8), { ...smaller, learningRate: 0.02 }, 2)).toThrow(/learningRate/);
     expect(checkpoint.config.batchSize).toBe(16); // the saved one is left as it was
     expect(() => withBatchSize(checkpoint, 0)).toThrow(CheckpointMismatchError);
+  });
+});
+
+describe('checkpoints saved before a setting existed', () => {
+  const config = resolveTrainConfig({ epochs: 3 });
+  const { headPooling: _absent, ...older } = config;
+  const checkpoint: TrainingCheckpoint = {
+    format: 'fovea-training-checkpoint', version: 1, config: older as TrainConfig, classCount: 2, epoch: 0,
+    epochs: [{ epoch: 0, trainLoss: 1, trainAccuracy: 0.5, valLoss: 1, valAccuracy: 0.5, learningRate: 0.01, seconds: 1 }],
+    earlyStopping: { bestLoss: 1, bestEpoch: 0, wait: 0 }, featureScale: 1, weights: [], optimizers: { head: [], pretrained: [] },
+    best: null, dropoutDraws: 0, pace: { imagesDone: 4, trainSeconds: 1 },
+  };
+
+  it("resume with headPooling 'average' (what they trained with), and only with it", () => {
+    expect(() => checkCheckpointFits(checkpoint, config, 2)).not.toThrow();
+    expect(savedConfig(checkpoint).headPooling).toBe('average');
+    expect(() => checkCheckpointFits(checkpoint, resolveTrainConfig({ epochs: 3, headPooling: 'gem' }), 2))
+      .toThrow(/'headPooling' is "average" in the checkpoint but "gem" here/);
+  });
+
+  it("keep a saved headPooling over the default", () => {
+    const gem = { ...checkpoint, config: resolveTrainConfig({ epochs: 3, headPooling: 'gem' }) };
+    expect(() => checkCheckpointFits(gem, config, 2)).toThrow(/headPooling/);
   });
 });
 

@@ -90,11 +90,22 @@ export function withBatchSize(checkpoint: TrainingCheckpoint, batchSize: number)
   return { ...checkpoint, config: { ...checkpoint.config, batchSize } };
 }
 
+/**
+ * Settings added after checkpoints were first saved, with the value every run had before they existed: a
+ * checkpoint without one was saved by a run that used that value.
+ */
+export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average' };
+
+/** The checkpoint's config with the settings it predates filled in (see SETTINGS_BEFORE_THEY_EXISTED). */
+export function savedConfig(checkpoint: Pick<TrainingCheckpoint, 'config'>): TrainConfig {
+  return { ...SETTINGS_BEFORE_THEY_EXISTED, ...checkpoint.config };
+}
+
 /** Throws CheckpointMismatchError unless the checkpoint is ours and was saved by a run with this config and class count. */
 export function checkCheckpointFits(checkpoint: TrainingCheckpoint, config: TrainConfig, classCount: number): void {
   if (checkpoint.format !== CHECKPOINT_FORMAT) throw new CheckpointMismatchError('the format', checkpoint.format, CHECKPOINT_FORMAT);
   if (checkpoint.version !== 1) throw new CheckpointMismatchError('the format version', checkpoint.version, 1);
-  const diff = configDifference(checkpoint.config, config);
+  const diff = configDifference(savedConfig(checkpoint), config);
   if (diff) throw new CheckpointMismatchError(`the training setting '${diff.field}'`, diff.saved, diff.current);
   if (checkpoint.classCount !== classCount) throw new CheckpointMismatchError('the number of classes', checkpoint.classCount, classCount);
   if (!(Number.isInteger(checkpoint.epoch) && checkpoint.epoch >= 0 && checkpoint.epoch < config.epochs)) {

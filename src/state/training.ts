@@ -23,7 +23,7 @@ import { useModelStore } from './model';
 /** The settings form, as the user sees it (a subset of TrainConfig; the rest keeps its defaults). */
 export type TrainForm = Pick<
   TrainConfig,
-  | 'scenario' | 'freezeUpTo' | 'headOn' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
+  | 'scenario' | 'freezeUpTo' | 'headOn' | 'headPooling' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
   | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed' | 'classWeighting' | 'testTimeRotations'
 > & {
   earlyStopping: boolean;
@@ -158,6 +158,7 @@ export const initialForm: TrainForm = {
   scenario: defaults.scenario,
   freezeUpTo: defaults.freezeUpTo,
   headOn: defaults.headOn,
+  headPooling: defaults.headPooling,
   inputSize: defaults.inputSize,
   epochs: defaults.epochs,
   batchSize: defaults.batchSize,
@@ -206,6 +207,7 @@ export function formToConfig(form: TrainForm): Partial<TrainConfig> {
     scenario: form.scenario,
     freezeUpTo: form.freezeUpTo,
     headOn: form.headOn,
+    headPooling: form.headPooling,
     inputSize: form.inputSize,
     epochs: form.epochs,
     batchSize: form.batchSize,

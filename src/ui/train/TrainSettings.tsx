@@ -1,10 +1,27 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { ClassWeighting, LrSchedule, OptimizerName } from '../../core/train/config';
+import { estimateInputSizeCost, MEMORY_BUDGET_BYTES } from '../../core/model/input-cost';
+import { INPUT_SIZES, NATIVE_INPUT_SIZE, type ClassWeighting, type HeadPooling, type LrSchedule, type OptimizerName } from '../../core/train/config';
 import { useTrainingStore, type FormProblem } from '../../state/training';
 import { NumberField } from '../shared/NumberField';
 
-const INPUT_SIZES = Array.from({ length: (224 - 64) / 32 + 1 }, (_, i) => 64 + i * 32);
+const bytesText = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.round(bytes / 1024 ** 2)} MB`);
+const timesText = (x: number) => (x >= 1 ? `${Number(x.toFixed(1))}×` : `${Number(x.toPrecision(2))}×`);
+
+/** One plain line on what a size costs: time against 224 px, activation memory of a batch, a batch that fits. */
+function inputSizeCostText(inputSize: number, batchSize: number, headOnly: boolean): string {
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) return '';
+  const cost = estimateInputSizeCost(inputSize, batchSize);
+  const memory = headOnly
+    ? `~${bytesText(cost.forwardBytes)} of activations per batch of ${batchSize} (backbone frozen: one forward pass)`
+    : `~${bytesText(cost.trainingBytes)} of activations per batch of ${batchSize} while training`;
+  return `${inputSize} px: ~${timesText(cost.relativeTime)} the time of ${NATIVE_INPUT_SIZE} px per image; ${memory}. ` +
+    `Batch size ${cost.suggestedBatchSize} fits ${bytesText(MEMORY_BUDGET_BYTES)}.`;
+}
+
+const HEAD_POOLING_LABELS: Record<HeadPooling, string> = {
+  average: 'Average', max: 'Max', gem: 'Generalised mean (GeM, p=3)',
+};
 
 const CLASS_WEIGHTING_HINTS: Record<ClassWeighting, string> = {
   loss: 'Rare classes count more in the loss, so the model does not just learn to say the common class.',
@@ -15,7 +32,7 @@ const CLASS_WEIGHTING_HINTS: Record<ClassWeighting, string> = {
 /** The training settings; the worker applies the same rules (resolveTrainConfig) that check them here. */
 export function TrainSettings({ disabled, problem }: { disabled: boolean; problem: FormProblem | null }) {
   const ids = {
-    size: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId(), weighting: useId(), tta: useId(), colour: useId(),
+    size: useId(), pooling: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId(), weighting: useId(), tta: useId(), colour: useId(),
   };
   const { form, setForm } = useTrainingStore(useShallow((s) => ({ form: s.form, setForm: s.setForm })));
   const bad = (field: string) => problem?.field === field;
@@ -29,9 +46,20 @@ export function TrainSettings({ disabled, problem }: { disabled: boolean; proble
         <div className="field">
           <label htmlFor={ids.size} className="field-label">Input size</label>
           <select id={ids.size} data-testid="input-size" value={form.inputSize} onChange={(e) => setForm({ inputSize: Number(e.target.value) })}>
-            {INPUT_SIZES.map((s) => <option key={s} value={s}>{s} px{s === 224 ? ' (native)' : ''}</option>)}
+            {INPUT_SIZES.map((s) => <option key={s} value={s}>{s} px{s === NATIVE_INPUT_SIZE ? ' (native)' : ''}</option>)}
           </select>
           <p className="field-hint">Smaller trains faster but sees less detail (microaneurysms are tiny).</p>
+          <p className="field-hint" data-testid="input-size-cost">{inputSizeCostText(form.inputSize, form.batchSize, headOnly)}</p>
+        </div>
+        <div className="field">
+          <label htmlFor={ids.pooling} className="field-label">Head pooling</label>
+          <select
+            id={ids.pooling} data-testid="head-pooling" value={form.headPooling ?? 'average'}
+            onChange={(e) => setForm({ headPooling: e.target.value as HeadPooling })}
+          >
+            {(Object.keys(HEAD_POOLING_LABELS) as HeadPooling[]).map((p) => <option key={p} value={p}>{HEAD_POOLING_LABELS[p]}</option>)}
+          </select>
+          <p className="field-hint">Max and GeM keep small strong responses, such as microaneurysms, that an average dilutes at large sizes.</p>
         </div>
         <NumberField label="Epochs" testId="epochs" integer min={1} max={500} step={1} value={form.epochs} invalid={bad('epochs')} onChange={(epochs) => setForm({ epochs })} />
         <NumberField

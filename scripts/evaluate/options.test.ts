@@ -23,6 +23,11 @@ describe('npm run evaluate: the command line', () => {
     });
   });
 
+  it('takes input sizes up to 512 px and the head pooling', () => {
+    expect(parseEvaluateArgs(['--train', 'x', '--input', '512', '--pooling', 'gem'], NOW).training).toEqual({ inputSize: 512, headPooling: 'gem' });
+    expect(parseEvaluateArgs(['--train', 'x', '--pooling=max'], NOW).training).toEqual({ headPooling: 'max' });
+  });
+
   it('takes a custom freeze and head position as scenario "custom"', () => {
     const c = parseEvaluateArgs(['--train', 'x', '--freeze', 'inception_4e', '--head-on', 'pool5'], NOW);
     expect(c.training).toMatchObject({ scenario: 'custom', freezeUpTo: 'inception_4e', headOn: 'pool5' });
@@ -40,6 +45,9 @@ describe('npm run evaluate: the command line', () => {
     [['--train', 'x', '--val', '0.6', '--test', '0.5'], /--val \+ --test < 1/],
     [['--train', 'x', '--scenario', '4', '--freeze', 'all'], /either --scenario or --freeze/],
     [['--train', 'x', '--epochs', 'ten'], /--epochs is "ten"; expected a number/],
+    [['--train', 'x', '--input', '544'], /--input is 544; expected a multiple of 32 from 64 to 512/],
+    [['--train', 'x', '--input', '100'], /--input is 100/],
+    [['--train', 'x', '--pooling', 'median'], /--pooling is "median"; expected one of average, max, gem/],
     [['--train', 'x', '--colour'], /Unexpected argument|Unknown option --colour|needs a value/],
     [['--train', 'x', 'stray'], /Unexpected argument "stray"/],
   ])('rejects %j with a message naming the bad value', (argv, message) => {

@@ -4,7 +4,7 @@
  * `resolveTrainConfig`, so the command and the studio share one definition of every knob.
  */
 import type { LabelPresetId } from '../../src/core/data/presets';
-import { SCENARIOS, type TrainConfig } from '../../src/core/train/config';
+import { HEAD_POOLINGS, INPUT_SIZES, MAX_INPUT_SIZE, SCENARIOS, type TrainConfig } from '../../src/core/train/config';
 
 export type EvaluateBackend = 'webgpu' | 'wasm' | 'cpu';
 export type FundusPreprocessing = 'centre' | 'fov' | 'fov-colour';
@@ -55,7 +55,8 @@ export const EVALUATE_USAGE = `npm run evaluate -- --train <folder|labels.csv> [
   --eval PATH           an external set to score once at the end (default: a held-out test split)
   --task T              dr-5-grades | referable-dr | any-dr | as-is (default: dr-5-grades when labels are DR grades)
   --scenario N          1-4 (default 4); or custom: --freeze none|all|BLOCK --head-on pool5|BLOCK
-  --input PX            input size, a multiple of 32 from 64 (default 224)
+  --input PX            input size, a multiple of 32 from 64 to 512 (default 224; 448 takes ~4x the time)
+  --pooling average|max|gem              how the head pools its maps (default average; gem: generalised mean, p=3)
   --epochs N --batch N --lr X --lr-mult X --weight-decay X --optimizer sgd-momentum|adam
   --schedule constant|step|cosine --dropout X --patience N --no-early-stopping --train-seed N
   --class-weighting loss|sampling|none   (default loss)
@@ -89,7 +90,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
     flags.set(name, value);
   }
   if (switches.has('help')) throw new InvalidEvaluateArgsError(EVALUATE_USAGE);
-  const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'epochs', 'batch', 'lr', 'lr-mult',
+  const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'pooling', 'epochs', 'batch', 'lr', 'lr-mult',
     'weight-decay', 'optimizer', 'schedule', 'dropout', 'patience', 'train-seed', 'class-weighting', 'preprocess',
     'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
   for (const name of flags.keys()) {
@@ -129,7 +130,12 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
   const set = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K] | undefined) => {
     if (value !== undefined) training[key] = value;
   };
-  set('inputSize', num('input'));
+  const inputSize = num('input');
+  if (inputSize !== undefined && !INPUT_SIZES.includes(inputSize)) {
+    throw new InvalidEvaluateArgsError(`--input is ${inputSize}; expected a multiple of 32 from 64 to ${MAX_INPUT_SIZE}.`);
+  }
+  set('inputSize', inputSize);
+  set('headPooling', oneOf('pooling', HEAD_POOLINGS));
   set('epochs', num('epochs'));
   set('batchSize', num('batch'));
   set('learningRate', num('lr'));

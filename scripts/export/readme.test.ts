@@ -14,6 +14,7 @@ import { loadGoogLeNet, MODEL_DIR, PROJECT_ROOT } from '../lib/node-model';
 import { findTorchPython } from '../lib/python-torch';
 
 const SIZE = 64;
+const GEM_SIZE = 96;
 /** Inside the project so that the TS snippets resolve '@tensorflow/tfjs' and 'onnxruntime-node' from its node_modules. */
 const DIR = join(PROJECT_ROOT, 'node_modules', '.cache', 'fovea-readme-snippets');
 
@@ -40,6 +41,7 @@ const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').filter((
 
 describe.skipIf(!existsSync(MODEL_DIR))("README's snippets for using an exported model", () => {
   let expected: number[][];
+  let expectedGem: number[][];
   let server: Server;
   let origin: string;
   const code = snippets();
@@ -57,6 +59,15 @@ describe.skipIf(!existsSync(MODEL_DIR))("README's snippets for using an exported
     // The snippets are ES modules with top-level await: this folder (under node_modules) needs its own package scope.
     writeFileSync(join(DIR, 'package.json'), JSON.stringify({ type: 'module' }));
     copyFileSync(join(PROJECT_ROOT, 'src/core/model/lrn.ts'), join(DIR, 'lrn.ts'));
+    copyFileSync(join(PROJECT_ROOT, 'src/core/model/pooling.ts'), join(DIR, 'pooling.ts'));
+    // A GeM-headed network at 96 px beside it, for the TF.js snippet's custom-layer import.
+    const gemBase = await loadGoogLeNet();
+    const gem = buildClassifier(gemBase, { numClasses: 2, headOn: 'pool5', headPooling: 'gem', freezeUpTo: 'all', dropout: 0.4, seed: 9, featureScale: 0.1 });
+    mkdirSync(join(DIR, 'fovea-gem'), { recursive: true });
+    for (const [name, bytes] of artifactsToFiles(await modelArtifacts(gem.model), 'test')) writeFileSync(join(DIR, 'fovea-gem', name), bytes);
+    writeFileSync(join(DIR, 'fovea-gem', 'fovea.json'), JSON.stringify({ inputSize: GEM_SIZE, classNames: ['a', 'b'], preprocessing: describePreprocessing() }));
+    expectedGem = (gem.model.predict(tf.zeros([1, GEM_SIZE, GEM_SIZE, 3])) as tf.Tensor).arraySync() as number[][];
+    disposeNetwork(gem.model, gemBase);
     copyFileSync(join(PROJECT_ROOT, 'src/core/export/torch/model.py'), join(DIR, 'model.py'));
     const probs = net.model.predict(tf.zeros([1, SIZE, SIZE, 3])) as tf.Tensor;
     expected = probs.arraySync() as number[][];
@@ -101,6 +112,12 @@ describe.skipIf(!existsSync(MODEL_DIR))("README's snippets for using an exported
 
   it('TF.js: loads model.json with the LRN layer registered and predicts', async () => {
     close(await runTs('tfjs', code.get('tfjs')!));
+  });
+
+  it('TF.js: the same snippet loads a GeM-headed model (pooling.ts imported) and predicts', async () => {
+    const got = await runTs('tfjs-gem', code.get('tfjs')!.replace(/'fovea\//g, `'${origin}fovea-gem/`));
+    expect(got).toHaveLength(1);
+    expect(Math.max(...got[0].map((p, j) => Math.abs(p - expectedGem[0][j])))).toBeLessThan(1e-4);
   });
 
   it('ONNX Runtime Web: runs fovea.onnx (through onnxruntime-node, the same API)', async () => {

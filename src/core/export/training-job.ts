@@ -79,13 +79,13 @@ export async function prepareStartingNetwork(
   const probe = inputBatch(data, data.train.slice(0, 16).map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   let featureScale: number;
   try {
-    featureScale = await measureFeatureScale(base, config.headOn, probe);
+    featureScale = await measureFeatureScale(base, config.headOn, probe, config.headPooling);
   } finally {
     probe.dispose();
   }
   return buildClassifier(base, {
-    numClasses: data.classNames.length, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout,
-    seed: config.seed, featureScale,
+    numClasses: data.classNames.length, headOn: config.headOn, headPooling: config.headPooling, freezeUpTo: config.freezeUpTo,
+    dropout: config.dropout, seed: config.seed, featureScale,
   });
 }
 

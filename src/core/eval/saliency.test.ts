@@ -6,7 +6,8 @@ import { loadForNetwork } from '../../../scripts/lib/node-images';
 import { loadGoogLeNet, SHARED_DIR } from '../../../scripts/lib/node-model';
 import { type RgbImage, writeCaffeInput } from '../data/preprocess';
 import { mulberry32 } from '../data/random';
-import { disposeNetwork } from '../model/classifier';
+import { buildClassifier, disposeNetwork } from '../model/classifier';
+import { MODEL_DIR } from '../../../scripts/lib/node-model';
 import { heatmapArgmax, heatmapToRgba, jetColour, upsampleHeatmap } from './heatmap';
 import { gradCam, prepareGradCam } from './saliency';
 
@@ -181,4 +182,29 @@ describe.skipIf(!existsSync(CHECK))('Grad-CAM on the real GoogLeNet (Node, CPU b
     both.dispose();
     disposeNetwork(model);
   }, 180_000);
+});
+
+describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('Grad-CAM above the native size, through a GeM head (real weights, CPU backend)', () => {
+  it('gives an (input / 32)-sided map at 256 px (8x8), finite, scaled to a maximum of 1, freeing its tensors', async () => {
+    await tf.setBackend('cpu');
+    const base = await loadGoogLeNet();
+    const net = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headPooling: 'gem', freezeUpTo: 'all', dropout: 0.4, seed: 4, featureScale: 0.1 });
+    const rand = mulberry32(8);
+    const x = tf.tensor4d(Float32Array.from({ length: 256 * 256 * 3 }, () => 200 * rand() - 100), [1, 256, 256, 3]);
+    try {
+      const cam = prepareGradCam(net);
+      expect(cam.layerName).toBe('inception_5b_output');
+      const before = tf.memory().numTensors;
+      for (const classIndex of [0, 1]) {
+        const r = await gradCam(cam, x, { classIndex });
+        expect([r.heatmap.width, r.heatmap.height]).toEqual([8, 8]);
+        expect(r.heatmap.values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true);
+        expect(Math.max(...r.heatmap.values)).toBe(1); // the GeM gradient reaches the maps (a NaN or zero one would not)
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      x.dispose();
+      disposeNetwork(net.model, base);
+    }
+  }, 120_000);
 });

@@ -28,7 +28,7 @@ export interface GradCamModel extends SplitModel {
 }
 
 export interface GradCamResult {
-  /** [h, w] at the block's resolution (7x7 for inception_5b at 224 px), values in [0, 1]. */
+  /** [h, w] at the block's resolution (input size / 32 for inception_5b: 7x7 at 224 px, 16x16 at 512), values in [0, 1]. */
   heatmap: Heatmap;
   classIndex: number;
   /** Softmax probability of classIndex. */

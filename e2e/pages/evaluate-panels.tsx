@@ -9,6 +9,7 @@ import { renderModelCard } from '../../src/core/export/model-card';
 import { resolveTrainConfig } from '../../src/core/train/config';
 import { useDatasetStore, type DatasetImage } from '../../src/state/dataset';
 import { useModelStore } from '../../src/state/model';
+import { thumbnails } from '../../src/state/thumbnails';
 import { useTrainingStore, type FinishedRun } from '../../src/state/training';
 import { EvaluateScreen } from '../../src/ui/evaluate/EvaluateScreen';
 import { ExportScreen } from '../../src/ui/export/ExportScreen';
@@ -19,7 +20,7 @@ const summary = makeSummaryFixture({ withTest });
 const classNames = summary.classNames;
 
 /** A dark disc on black, tinted by grade: enough to look like a fundus thumbnail. */
-function thumbnail(grade: number, seed: number): string {
+function thumbnail(grade: number, seed: number): Blob {
   const c = document.createElement('canvas');
   c.width = c.height = 96;
   const g = c.getContext('2d')!;
@@ -33,7 +34,8 @@ function thumbnail(grade: number, seed: number): string {
   g.beginPath();
   g.arc(48, 48, 44, 0, Math.PI * 2);
   g.fill();
-  return c.toDataURL('image/png');
+  const bytes = atob(c.toDataURL('image/png').split(',')[1]);
+  return new Blob([Uint8Array.from(bytes, (ch) => ch.charCodeAt(0))], { type: 'image/png' });
 }
 
 const images: DatasetImage[] = [];
@@ -47,7 +49,8 @@ function reportOf(set: SetSummary): EvalReport {
       const top = 0.35 + ((k * 37 + t * 11 + p * 5) % 65) / 100;
       const probs = classNames.map((_, c) => (c === p ? top : (1 - top) / (classNames.length - 1)));
       predictions.push({ id, trueClass: t, predictedClass: p, probs });
-      if (predictions.length % 3 === 0) images.push({ id, name: `${id}.png`, relativePath: `${set.set}/${classNames[t]}/${id}.png`, sourceLabel: classNames[t], patientId: id, thumbUrl: thumbnail(t, k), fromSample: true });
+      if (predictions.length % 3 === 0) images.push({ id, name: `${id}.png`, relativePath: `${set.set}/${classNames[t]}/${id}.png`, sourceLabel: classNames[t], patientId: id, fromSample: true });
+      if (predictions.length % 3 === 0) thumbnails().keep(id, thumbnail(t, k));
     }
   }));
   return {

@@ -2,6 +2,7 @@
  * The fundus demo set as the bench uses it: referable DR (grade >= 2) as a 2-class task, a patient-aware
  * train/validation split, batches that mix both classes, and patient-aware subsets for short runs.
  */
+import { imagesFrom } from '../../src/core/data/image-source';
 import { centreCropResize, type RgbImage } from '../../src/core/data/preprocess';
 import { LABEL_PRESETS, type DrGrade } from '../../src/core/data/presets';
 import { patientIdOf } from '../../src/core/data/labels';
@@ -48,7 +49,7 @@ export function demoTrainingData(images: DemoImageRef[], image: (id: string) => 
   const items = images.map((im) => ({ id: im.id, patientId: patientOf(im), classIndex: classOf(im) }));
   const side = splitDataset(items, { valFraction: 0.2, seed });
   const pick = (s: 'train' | 'val') => items.filter((it) => side.get(it.id) === s).map(({ id, classIndex }) => ({ id, classIndex }));
-  return { classNames: CLASS_NAMES, ordinal: REFERABLE.ordinal, image, train: pick('train'), val: pick('val') };
+  return { classNames: CLASS_NAMES, ordinal: REFERABLE.ordinal, images: imagesFrom(image), train: pick('train'), val: pick('val') };
 }
 
 /**

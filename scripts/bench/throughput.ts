@@ -4,6 +4,7 @@
  * trainer's own TrainStep on the trainable suffix; for frozen scenarios its input is the prefix features,
  * computed once as the feature cache does (and, as "no cache", recomputed every step).
  */
+import { imagesFrom } from '../../src/core/data/image-source';
 import * as tf from '@tensorflow/tfjs';
 import { buildClassifier, disposeNetwork, measureFeatureScale } from '../../src/core/model/classifier';
 import { resolveTrainConfig, SCENARIOS } from '../../src/core/train/config';
@@ -72,7 +73,7 @@ export async function measureThroughput(ctx: MeasureContext, scenarioNumber: Sce
   const base = await ctx.loadGoogLeNet();
   const samples = mixedBatch(ctx.images, batch);
   const labels = samples.map(classOf);
-  const x = inputBatch({ image: await ctx.imagesAt(size) }, samples.map((s) => ({ id: s.id, rotation: 0 })), size);
+  const x = await inputBatch({ images: imagesFrom(await ctx.imagesAt(size)) }, samples.map((s) => ({ id: s.id, rotation: 0 })), size);
   // As trainClassifier does, with this batch as the probe.
   const featureScale = await measureFeatureScale(base, scenario.headOn, x);
   const net = buildClassifier(base, {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadForNetwork } from './node-images';
 import { SHARED_DIR } from './node-model';
 import type { RgbImage } from '../../src/core/data/preprocess';
+import { imagesFrom } from '../../src/core/data/image-source';
 import type { TrainingData } from '../../src/core/train/trainer';
 
 export const DEMO_DIR = join(SHARED_DIR, 'data', 'fundus-demo');
@@ -48,7 +49,7 @@ export function twoGradeTrainingData(size: number): TrainingData {
   const chosen = [...pick(0), ...pick(2)];
   const items = chosen.map((d) => ({ id: d.id, classIndex: d.grade === 0 ? 0 : 1 }));
   return {
-    classNames: ['No DR', 'Moderate'], ordinal: true, image: imageLookup(chosen, size),
+    classNames: ['No DR', 'Moderate'], ordinal: true, images: imagesFrom(imageLookup(chosen, size)),
     train: items.filter((_, i) => i % 3 !== 0), val: items.filter((_, i) => i % 3 === 0),
   };
 }

@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImageFileInput } from '../worker/protocol';
 
-const worker = vi.hoisted(() => ({ addImages: vi.fn(), removeImages: vi.fn() }));
+const worker = vi.hoisted(() => ({ addImages: vi.fn(), removeImages: vi.fn(), holdImages: vi.fn() }));
 const storage = vi.hoisted(() => ({ putImages: vi.fn() }));
 vi.mock('../worker/client', () => ({ foveaWorker: () => worker }));
-vi.mock('./project-storage', () => ({ datasetStorage: () => storage, downscaleForStorage: async (file: Blob) => file }));
+vi.mock('./project-storage', () => ({ datasetStorage: () => storage }));
 
 const { useDatasetStore, WORKER_BATCH_SIZE } = await import('./dataset');
 
@@ -14,13 +14,19 @@ const folderOf = (count: number) => Array.from({ length: count }, (_, i) => ({
 }));
 
 const decodeAll = async (files: ImageFileInput[]) => ({
-  added: files.map((f) => ({ id: f.id, thumbnail: new Blob(['thumb']), width: 224, height: 224 })), rejected: [],
+  added: files.map((f) => ({
+    id: f.id, stored: new Blob(['x'.repeat(1000)]), prepared: { crop: 'field-of-view', side: 224 }, thumbnail: new Blob(['thumb']), width: 224, height: 224,
+  })), rejected: [],
 });
+
+/** What putImages was handed, flattened over its calls. */
+const savedImages = () => storage.putImages.mock.calls.flatMap(([saved]) => saved as { meta: { id: string; order: number }; pixels: { id: string; blob: Blob } }[]);
 
 describe('stopping a load', () => {
   beforeEach(() => {
     useDatasetStore.getState().reset();
     worker.addImages.mockReset().mockImplementation(decodeAll);
+    worker.holdImages.mockReset().mockResolvedValue(undefined);
     storage.putImages.mockReset().mockResolvedValue(undefined);
   });
 
@@ -36,8 +42,7 @@ describe('stopping a load', () => {
     const state = useDatasetStore.getState();
     expect(worker.addImages).toHaveBeenCalledTimes(1);
     expect(state.images).toHaveLength(WORKER_BATCH_SIZE);
-    expect(storage.putImages.mock.calls.flatMap(([saved]) => saved.map((s: { id: string }) => s.id)))
-      .toEqual(state.images.map((i) => i.id));
+    expect(savedImages().map((s) => s.meta.id)).toEqual(state.images.map((i) => i.id));
     expect(state.notices.map(({ id: _id, ...n }) => n)).toEqual([{ kind: 'adding-stopped', added: WORKER_BATCH_SIZE, notAdded: total - WORKER_BATCH_SIZE }]);
     expect(state.progress).toBeNull();
     expect(state.stopRequested).toBe(false);
@@ -46,17 +51,51 @@ describe('stopping a load', () => {
   it('adds every batch, each saved before it is listed, when nobody stops it', async () => {
     const total = 2 * WORKER_BATCH_SIZE + 8;
     // An image listed is an image saved: a removal from the list can never race its save.
-    storage.putImages.mockImplementation(async (saved: { id: string }[]) => {
+    storage.putImages.mockImplementation(async (saved: { meta: { id: string } }[]) => {
       const listed = new Set(useDatasetStore.getState().images.map((i) => i.id));
-      expect(saved.filter((s) => listed.has(s.id))).toEqual([]);
+      expect(saved.filter((s) => listed.has(s.meta.id))).toEqual([]);
     });
     await useDatasetStore.getState().addFiles(folderOf(total), { sourceName: 'eyes' });
     expect(worker.addImages).toHaveBeenCalledTimes(3);
     expect(useDatasetStore.getState().images).toHaveLength(total);
     // Saved in order, with the order the list shows (0..total-1).
-    expect(storage.putImages.mock.calls.flatMap(([saved]) => saved.map((s: { order: number }) => s.order)))
-      .toEqual(Array.from({ length: total }, (_, i) => i));
+    expect(savedImages().map((s) => s.meta.order)).toEqual(Array.from({ length: total }, (_, i) => i));
+    // Each image's stored copy is saved beside its metadata, under its id: the worker reads it from there.
+    expect(savedImages().every((s) => s.pixels.id === s.meta.id && s.pixels.blob.size === 1000)).toBe(true);
+    expect(worker.holdImages).not.toHaveBeenCalled();
     expect(useDatasetStore.getState().notices).toEqual([]);
+  });
+
+  it('storage full mid-import: what was saved stays, adding stops, the worker holds the unsaved batch, and the room needed is said', async () => {
+    const total = 4 * WORKER_BATCH_SIZE;
+    const quota = Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    storage.putImages.mockResolvedValueOnce(undefined).mockRejectedValue(quota);
+    await useDatasetStore.getState().addFiles(folderOf(total), { sourceName: 'eyes' });
+    const state = useDatasetStore.getState();
+    // The first batch was saved; the second failed to save, and the third (decoded while the second was being
+    // saved) too: both are held by the worker for this session, still listed; the fourth was never decoded.
+    expect(worker.addImages).toHaveBeenCalledTimes(3);
+    expect(worker.holdImages.mock.calls.map(([held]) => held.length)).toEqual([WORKER_BATCH_SIZE, WORKER_BATCH_SIZE]);
+    expect(state.images).toHaveLength(3 * WORKER_BATCH_SIZE);
+    const full = state.notices.find((n) => n.kind === 'storage-full');
+    expect(full).toMatchObject({ kind: 'storage-full', saved: WORKER_BATCH_SIZE });
+    // Room for the two unsaved batches and the batch never sent (1000 + 5 bytes an image, as saved).
+    expect(full).toMatchObject({ notAdded: WORKER_BATCH_SIZE, bytesNeeded: 3 * WORKER_BATCH_SIZE * 1005 });
+    expect(state.notices.some((n) => n.kind === 'adding-stopped')).toBe(false);
+  });
+
+  it('restores a saved dataset from its metadata alone: the worker decodes nothing', async () => {
+    const images = Array.from({ length: 3000 }, (_, i) => ({
+      id: `img-${i}`, name: `e${i}.jpg`, relativePath: `0/e${i}.jpg`, sourceLabel: '0', patientId: `p${i}`, fromSample: false, order: i,
+    }));
+    await useDatasetStore.getState().restoreSaved({
+      images, settings: { presetId: 'dr-5-grades', split: { seed: 7, valFraction: 0.2, testFraction: 0.1 }, fieldOfViewCrop: false, storedSide: 768, declaredLabels: [], sampleAttribution: null },
+    });
+    const state = useDatasetStore.getState();
+    expect(state.images.map((i) => i.id)).toEqual(images.map((i) => i.id));
+    expect(state.storedSide).toBe(768);
+    expect(state.fieldOfViewCrop).toBe(false);
+    expect(worker.addImages).not.toHaveBeenCalled();
   });
 
   it('ignores a stop with nothing to stop, and reset clears a pending one', () => {

@@ -1,7 +1,8 @@
 /**
- * The dataset as the UI shows it: one entry per image the worker decoded (its pixels live in the worker,
- * referred to by id), where its label came from, the label preset, the split settings, and the problems
- * met while loading (rejected files, CSV mismatches, empty drops). Loading more never loses what is there.
+ * The dataset as the UI shows it: one entry per image added (its stored copy and thumbnail live in the project's
+ * storage, referred to by id; the worker reads the pixels when a run needs them), where its label came from, the
+ * label preset, the split and storage settings, and the problems met while loading (rejected files, CSV
+ * mismatches, empty drops, storage full). Loading more never loses what is there.
  */
 import { create } from 'zustand';
 import { patientIdOf, baseNameOf } from '../core/data/labels';
@@ -11,7 +12,8 @@ import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { AddImagesResult, ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
-import { datasetStorage, downscaleForStorage, type SavedDataset, type StoredImage } from './project-storage';
+import { datasetStorage, type NewStoredImage, type SavedDataset } from './project-storage';
+import { thumbnails } from './thumbnails';
 
 export interface DatasetImage {
   id: string;
@@ -21,8 +23,6 @@ export interface DatasetImage {
   /** The label as found: folder name or CSV value (before the preset maps it to a class). */
   sourceLabel: string;
   patientId: string;
-  /** Object URL of the worker's thumbnail; revoked when the image is removed. */
-  thumbUrl: string;
   fromSample: boolean;
 }
 
@@ -52,6 +52,11 @@ export type DatasetNoticeKind =
   | { kind: 'sample-download-failed'; reason: string }
   /** Saving to the browser's storage failed (quota, private mode): what is on screen is kept, a reload loses it. */
   | { kind: 'storage-failed'; reason: string }
+  /**
+   * The browser's storage for this site is full: adding stopped; `saved` images of the load are kept, `notAdded`
+   * were not added, and about `bytesNeeded` more bytes would hold them.
+   */
+  | { kind: 'storage-full'; saved: number; notAdded: number; bytesNeeded: number }
   /** The user stopped a load part-way: what was added stays (listed, in the worker, saved); the rest was not. */
   | { kind: 'adding-stopped'; added: number; notAdded: number }
   | { kind: 'restored'; images: number };
@@ -92,6 +97,11 @@ export interface DatasetState {
    * centre square. Applied when images are decoded, so it can change only while no image is loaded.
    */
   fieldOfViewCrop: boolean;
+  /**
+   * Side in px of each image's stored copy (its square, never enlarged): what every run reads, so it bounds the
+   * input size. Like the crop, it can change only while no image is loaded.
+   */
+  storedSide: number;
   /** Files the worker could not decode; the rest of the dataset is unaffected. */
   rejected: RejectedFile[];
   /** The last load's labels-CSV problems (unreadable, rows without images, images without rows). */
@@ -120,6 +130,8 @@ export interface DatasetActions {
   setSplit(patch: Partial<SplitSettings>): void;
   /** Ignored while images are loaded or loading (the crop is applied at import). */
   setFieldOfViewCrop(on: boolean): void;
+  /** Ignored while images are loaded or loading (the stored copies are made at import). */
+  setStoredSide(side: number): void;
   /** Stops the load in progress after its batch in flight; what was added stays. Ignored when nothing stoppable runs. */
   stopAdding(): void;
   /** Loads the dataset saved in this browser (after a reload); does nothing when the dataset is not empty. */
@@ -134,6 +146,10 @@ export interface DatasetActions {
   reset(): void;
 }
 
+/** Stored sides offered: 512 covers inputs up to 512 px (the EyePACS winners' ~540 px disc); larger keeps more. */
+export const STORED_SIDES = [256, 384, 512, 768, 1024] as const;
+export const DEFAULT_STORED_SIDE = 512;
+
 export const SAMPLE_BASE_URL = `${import.meta.env.BASE_URL}samples/fundus-demo/`;
 export const WORKER_BATCH_SIZE = 16;
 /** The progress shown moves every this many decoded images (and at each batch's end). */
@@ -147,6 +163,7 @@ export const initialDatasetState: DatasetState = {
   presetId: 'as-is',
   split: { seed: 42, valFraction: 0.15, testFraction: 0.15 },
   fieldOfViewCrop: true,
+  storedSide: DEFAULT_STORED_SIDE,
   rejected: [],
   csvProblems: [],
   notices: [],
@@ -214,30 +231,55 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   };
   let sent = 0;
   let addedCount = 0;
+  let storageFull = false;
+  /** Stored bytes and images of this load that were saved: the room the rest would need is estimated from them. */
+  const saved = { bytes: 0, images: 0, unsavedBytes: 0, unsavedImages: 0 };
   try {
     // A first drop whose every label reads as a DR grade (APTOS diagnosis 0-4, EyePACS level, 0_No_DR folders)
     // opens as the five ordered grades, not as classes named "0".."4" without kappa.
     if (get().images.length === 0 && get().presetId === 'as-is' && fresh.length > 0) {
       set({ presetId: suggestPreset(fresh.map((f) => f.label)) });
     }
-    while (sent < fresh.length && !get().stopRequested) {
+    // At most two batches wait to be saved: decoding never runs ahead of a slow disk by more (memory stays flat).
+    const saves: Promise<void>[] = [];
+    for (;;) {
+      if (saves.length >= 2) await saves[saves.length - 2];
+      if (sent >= fresh.length || get().stopRequested) break;
       const batch = fresh.slice(sent, sent + WORKER_BATCH_SIZE).map((f) => ({ ...f, id: newImageId() }));
       const inputs: ImageFileInput[] = batch.map((f) => ({ id: f.id, name: displayNameOf(f.file.name), file: f.file.file }));
-      const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop });
+      const result = await foveaWorker().addImages(inputs, { fieldOfViewCrop: get().fieldOfViewCrop, storedSide: get().storedSide });
       const added = listedImages(batch, result.added, options.fromSample ?? false);
-      const fileById = new Map(batch.map((f) => [f.id, f.file.file] as const));
+      for (const d of result.added) thumbnails().keep(d.id, d.thumbnail);
       sent += batch.length;
       addedCount += added.length;
       set({ progress: progressAt(sent) });
       saving = saving.then(async () => {
-        await saveAdded(added, fileById, get().images.length + savedNotListed.added.length);
+        const outcome = await saveAdded(added, result.added, get().images.length + savedNotListed.added.length);
         savedNotListed = { added: [...savedNotListed.added, ...added], rejected: [...savedNotListed.rejected, ...result.rejected] };
         if (savedNotListed.added.length >= LISTED_EVERY) listSaved();
+        if (outcome.savedBytes > 0) {
+          saved.bytes += outcome.savedBytes;
+          saved.images += added.length;
+        } else {
+          saved.unsavedImages += added.length;
+          saved.unsavedBytes += batchBytes(result.added);
+        }
+        // Nothing more fits: stop decoding (the notice, after the load, says how much room the rest would take).
+        if (outcome.full && !storageFull) {
+          storageFull = true;
+          set({ stopRequested: true });
+        }
       });
+      saves.push(saving);
     }
     await saving;
     listSaved();
-    if (sent < fresh.length) {
+    if (storageFull) {
+      const notAdded = fresh.length - sent;
+      const perImage = saved.images > 0 ? saved.bytes / saved.images : saved.unsavedBytes / Math.max(1, saved.unsavedImages);
+      const bytesNeeded = Math.round(saved.unsavedBytes + perImage * notAdded);
+      set((s) => ({ notices: [...s.notices, notice({ kind: 'storage-full', saved: saved.images, notAdded, bytesNeeded })] }));
+    } else if (sent < fresh.length) {
       const notAdded = fresh.length - sent;
       set((s) => ({ notices: [...s.notices, notice({ kind: 'adding-stopped', added: addedCount, notAdded })] }));
     }
@@ -265,31 +307,48 @@ function listedImages(
       relativePath: f.file.path,
       sourceLabel: f.label,
       patientId: patientIdOf(f.file.name),
-      thumbUrl: URL.createObjectURL(d.thumbnail),
       fromSample,
     };
   });
 }
 
-/** Saves newly added images (downscaled) so a reload keeps them; a failure is told once, the images stay. */
-async function saveAdded(added: DatasetImage[], fileById: Map<string, Blob>, orderBase: number): Promise<void> {
-  if (added.length === 0) return;
+/** Bytes a batch's decoded images take in storage (stored copies and thumbnails). */
+const batchBytes = (decoded: AddImagesResult['added']) => decoded.reduce((sum, d) => sum + d.stored.size + d.thumbnail.size, 0);
+
+const isQuotaError = (e: unknown) => e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
+
+/**
+ * Saves newly added images (metadata, stored copy, thumbnail) so a reload keeps them. When that fails the worker
+ * holds their stored copies for this session (training still works) and the failure is told once; `full` says
+ * the browser's storage is full.
+ */
+async function saveAdded(
+  added: DatasetImage[], decoded: AddImagesResult['added'], orderBase: number,
+): Promise<{ full: boolean; savedBytes: number }> {
+  if (added.length === 0) return { full: false, savedBytes: 0 };
+  const byId = new Map(decoded.map((d) => [d.id, d] as const));
+  const stored: NewStoredImage[] = added.map((image, i) => {
+    const d = byId.get(image.id)!;
+    return { meta: { ...image, order: orderBase + i }, pixels: { id: image.id, blob: d.stored, prepared: d.prepared }, thumbnail: d.thumbnail };
+  });
   try {
-    // Downscaled side by side: the browser decodes and encodes off the main thread, so awaiting each in turn only waits.
-    const stored: StoredImage[] = await Promise.all(added.map(async (image, i) => {
-      const { thumbUrl: _thumb, ...meta } = image;
-      void _thumb;
-      return { ...meta, order: orderBase + i, blob: await downscaleForStorage(fileById.get(image.id)!) };
-    }));
     await datasetStorage().putImages(stored);
+    thumbnails().saved(added.map((i) => i.id));
+    return { full: false, savedBytes: batchBytes(decoded) };
   } catch (e) {
+    try {
+      await foveaWorker().holdImages(stored.map((s) => s.pixels));
+    } catch {
+      // The worker cannot hold them either: the images stay listed, and a run that reads them says they are gone.
+    }
     const reason = e instanceof Error ? e.message : String(e);
     useDatasetStore.setState((s) => (s.notices.some((n) => n.kind === 'storage-failed')
       ? {} : { notices: [...s.notices, notice({ kind: 'storage-failed', reason })] }));
+    return { full: isQuotaError(e), savedBytes: 0 };
   }
 }
 
-/** Puts a saved dataset back: its settings, then its images through the worker with their saved ids. */
+/** Puts a saved dataset back from its metadata: nothing is decoded (the worker reads pixels when a run needs them). */
 async function restore({ images, settings }: SavedDataset): Promise<void> {
   const get = useDatasetStore.getState;
   const set = useDatasetStore.setState;
@@ -297,37 +356,15 @@ async function restore({ images, settings }: SavedDataset): Promise<void> {
   if (settings) {
     set({
       presetId: settings.presetId, split: settings.split, fieldOfViewCrop: settings.fieldOfViewCrop,
+      storedSide: settings.storedSide ?? DEFAULT_STORED_SIDE,
       declaredLabels: settings.declaredLabels, sampleAttribution: settings.sampleAttribution,
     });
   }
   if (images.length === 0) return;
-  set({ progress: { stage: 'decoding', done: 0, total: images.length, batchStart: 0, stoppable: false } });
-  try {
-    for (let start = 0; start < images.length; start += WORKER_BATCH_SIZE) {
-      const batch = images.slice(start, start + WORKER_BATCH_SIZE);
-      const result = await foveaWorker().addImages(
-        batch.map((i) => ({ id: i.id, name: i.name, file: i.blob })), { fieldOfViewCrop: get().fieldOfViewCrop },
-      );
-      const byId = new Map(batch.map((i) => [i.id, i] as const));
-      const restored: DatasetImage[] = result.added.map((d) => {
-        const { blob: _blob, order: _order, ...meta } = byId.get(d.id)!;
-        void _blob; void _order;
-        return { ...meta, thumbUrl: URL.createObjectURL(d.thumbnail) };
-      });
-      const sent = start + batch.length;
-      set((s) => ({
-        images: [...s.images, ...restored],
-        rejected: [...s.rejected, ...result.rejected],
-        progress: { stage: 'decoding', done: sent, total: images.length, batchStart: sent, stoppable: false },
-      }));
-    }
-    set((s) => ({ notices: [...s.notices, notice({ kind: 'restored', images: s.images.length })] }));
-  } catch (e) {
-    const error = toUserError(e);
-    set((s) => ({ notices: [...s.notices, notice({ kind: 'loading-stopped', message: error.message, hint: error.hint })] }));
-  } finally {
-    set({ progress: null });
-  }
+  const restored: DatasetImage[] = images.map(({ id, name, relativePath, sourceLabel, patientId, fromSample }) => ({
+    id, name, relativePath, sourceLabel, patientId, fromSample,
+  }));
+  set((s) => ({ images: restored, notices: [...s.notices, notice({ kind: 'restored', images: restored.length })] }));
 }
 
 export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get) => {
@@ -413,7 +450,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
   removeImage: async (id) => {
     const image = get().images.find((i) => i.id === id);
     if (!image) return;
-    URL.revokeObjectURL(image.thumbUrl);
+    thumbnails().forget([id]);
     set((s) => ({ images: s.images.filter((i) => i.id !== id) }));
     try {
       await foveaWorker().removeImages([id]);
@@ -434,6 +471,8 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   setFieldOfViewCrop: (on) => set((s) => (s.images.length === 0 && s.progress === null ? { fieldOfViewCrop: on } : {})),
 
+  setStoredSide: (side) => set((s) => (s.images.length === 0 && s.progress === null && Number.isInteger(side) && side >= 64 ? { storedSide: side } : {})),
+
   // The worker reports every image: redrawing for each would repaint the page ~50 times a second in a large import.
   onDecodeProgress: (done, total) =>
     set((s) => (s.progress?.stage === 'decoding' && total > 0 && (done % DECODE_PROGRESS_STEP === 0 || done === total)
@@ -446,8 +485,8 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
 
   clear: async () => {
     const ids = get().images.map((i) => i.id);
-    for (const image of get().images) URL.revokeObjectURL(image.thumbUrl);
-    set((s) => ({ ...initialDatasetState, presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop }));
+    thumbnails().clear();
+    set((s) => ({ ...initialDatasetState, presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop, storedSide: s.storedSide }));
     if (ids.length > 0) {
       try {
         await foveaWorker().removeImages(ids);
@@ -458,7 +497,7 @@ export const useDatasetStore = create<DatasetState & DatasetActions>()((set, get
   },
 
   reset: () => {
-    for (const image of get().images) URL.revokeObjectURL(image.thumbUrl);
+    thumbnails().clear();
     loads = Promise.resolve();
     set(initialDatasetState);
   },

@@ -2,14 +2,15 @@
  * Start-up wiring of the saved dataset: restore what this browser kept, then follow the store and save what
  * changes (settings, labels, removals; added images are saved as they are decoded, with their pixels).
  */
-import { datasetStorage, selectProject, type StoredDatasetSettings } from './project-storage';
+import { foveaWorker } from '../worker/client';
+import { datasetStorage, projectDatabaseName, selectProject, type StoredDatasetSettings } from './project-storage';
 import { activeProjectId } from './projects';
 import { startRunPersistence } from './saved-runs';
 import { useDatasetStore, type DatasetState } from './dataset';
 
 function settingsOf(s: DatasetState): StoredDatasetSettings {
   return {
-    presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop,
+    presetId: s.presetId, split: s.split, fieldOfViewCrop: s.fieldOfViewCrop, storedSide: s.storedSide,
     declaredLabels: s.declaredLabels, sampleAttribution: s.sampleAttribution,
   };
 }
@@ -21,8 +22,11 @@ function reportStorageFailure(e: unknown): void {
 }
 
 export async function startDatasetPersistence(): Promise<void> {
-  selectProject(activeProjectId());
+  const projectId = activeProjectId();
+  selectProject(projectId);
   const storage = datasetStorage();
+  // The worker reads the images' stored copies from the same database when a run needs them.
+  void foveaWorker().openProject(typeof indexedDB === 'undefined' ? null : projectDatabaseName(projectId)).catch(() => undefined);
   // Finished runs and an interrupted run's checkpoint come back once the worker has its model.
   void startRunPersistence(storage);
   try {
@@ -33,7 +37,7 @@ export async function startDatasetPersistence(): Promise<void> {
   // Ask the browser not to evict the saved dataset under storage pressure (it may say no; nothing breaks).
   void navigator.storage?.persist?.().catch(() => false);
   useDatasetStore.subscribe((s, prev) => {
-    if (s.presetId !== prev.presetId || s.split !== prev.split || s.fieldOfViewCrop !== prev.fieldOfViewCrop ||
+    if (s.presetId !== prev.presetId || s.split !== prev.split || s.fieldOfViewCrop !== prev.fieldOfViewCrop || s.storedSide !== prev.storedSide ||
       s.declaredLabels !== prev.declaredLabels || s.sampleAttribution !== prev.sampleAttribution) {
       storage.saveSettings(settingsOf(s)).catch(reportStorageFailure);
     }

@@ -1,21 +1,33 @@
 /**
- * One project kept in IndexedDB (through `idb`), so a reload loses nothing: each image as a downscaled JPEG
- * (the original's pixels at most STORED_SIDE px, none of its metadata) with its name, path, label and patient;
- * the dataset settings (preset, split, crop, declared classes); every finished run (its history, curves,
+ * One project kept in IndexedDB (through `idb`), so a reload loses nothing: each image's metadata (name, path,
+ * label, patient), its stored copy (the square at the project's stored side, JPEG: what every run reads, through
+ * the worker) and a thumbnail, in three stores so that a reload lists 30,000 images without reading a pixel; the
+ * dataset settings (preset, split, crop, stored side, declared classes); every finished run (its history, curves,
  * metrics and the trained model as a Fovea package); and the run in progress's last epoch-end checkpoint, from
- * which it resumes after a reload, a tab crash or a lost GPU. One database per project (projects.ts lists them).
+ * which it resumes after a reload, a tab crash or a lost GPU. One database per project (projects.ts lists them);
+ * its layout is storage/project-db.ts.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { DBSchema, IDBPDatabase } from 'idb';
 import type { ProjectDatasetSettings, ProjectImage } from '../core/project/project-file';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
+import {
+  DEFAULT_PROJECT_ID, openProjectDb, projectDatabaseName, type StoredPixels, type StoredThumbnail,
+} from '../storage/project-db';
 import type { TrainRequest } from '../worker/protocol';
 import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
 
-/** Longest side of a stored image: twice the largest input size, so the field-of-view crop still has room. */
-export const STORED_SIDE = 512;
+export { DEFAULT_PROJECT_ID, projectDatabaseName } from '../storage/project-db';
+export type { StoredPixels } from '../storage/project-db';
 
-/** A saved image: its metadata as a project file carries it (core/project), and the downscaled JPEG. */
-export type StoredImage = Omit<ProjectImage, 'bytes'> & { blob: Blob };
+/** A saved image's metadata, as a project file carries it (core/project), without its pixels. */
+export type StoredImage = Omit<ProjectImage, 'bytes' | 'prepared'>;
+
+/** An image as an import saves it: metadata, stored copy, thumbnail. */
+export interface NewStoredImage {
+  meta: StoredImage;
+  pixels: StoredPixels;
+  thumbnail: Blob;
+}
 
 /** The dataset settings (preset, split, crop, declared classes), as a project file carries them. */
 export type StoredDatasetSettings = ProjectDatasetSettings;
@@ -44,25 +56,20 @@ export interface StoredCheckpoint {
 
 interface ProjectDb extends DBSchema {
   images: { key: string; value: StoredImage };
+  pixels: { key: string; value: StoredPixels };
+  thumbs: { key: string; value: StoredThumbnail };
   /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form. */
   settings: { key: string; value: StoredDatasetSettings | TrainForm };
   runs: { key: string; value: StoredRun };
   checkpoint: { key: string; value: StoredCheckpoint };
 }
 
-/** The first project keeps the database name Fovea used before there were several. */
-export const DEFAULT_PROJECT_ID = 'default';
-
-export function projectDatabaseName(projectId: string): string {
-  return projectId === DEFAULT_PROJECT_ID ? 'fovea-project' : `fovea-project-${projectId}`;
-}
-
 export const SETTINGS_KEY = 'dataset';
 const TRAIN_FORM_KEY = 'training';
 const CHECKPOINT_KEY = 'current';
-const DB_VERSION = 2;
 
 export interface SavedDataset {
+  /** Metadata only: nothing is decoded, no pixel is read. */
   images: StoredImage[];
   settings: StoredDatasetSettings | null;
 }
@@ -70,7 +77,13 @@ export interface SavedDataset {
 /** Where a project is saved; every method may reject (quota, private mode), and callers say so plainly. */
 export interface DatasetStorage {
   load(): Promise<SavedDataset>;
-  putImages(images: StoredImage[]): Promise<void>;
+  /** Saves images (metadata, pixels, thumbnail) in one transaction: all of them or none. */
+  putImages(images: NewStoredImage[]): Promise<void>;
+  /** An image's thumbnail, or null when it has none (images saved before thumbnails were). */
+  getThumbnail(id: string): Promise<Blob | null>;
+  putThumbnail(id: string, blob: Blob): Promise<void>;
+  /** An image's stored pixels, or null. */
+  getPixels(id: string): Promise<StoredPixels | null>;
   relabel(id: string, label: string): Promise<void>;
   deleteImages(ids: string[]): Promise<void>;
   saveSettings(settings: StoredDatasetSettings): Promise<void>;
@@ -93,18 +106,7 @@ export type ProjectStorage = DatasetStorage & RunStorage;
 
 /** Opens (creating or upgrading) one project's database. */
 export function openProjectDatabase(projectId: string): Promise<IDBPDatabase<ProjectDb>> {
-  return openDB<ProjectDb>(projectDatabaseName(projectId), DB_VERSION, {
-    upgrade(db, oldVersion) {
-      if (oldVersion < 1) {
-        db.createObjectStore('images', { keyPath: 'id' });
-        db.createObjectStore('settings');
-      }
-      if (oldVersion < 2) {
-        db.createObjectStore('runs', { keyPath: 'id' });
-        db.createObjectStore('checkpoint');
-      }
-    },
-  });
+  return openProjectDb(projectDatabaseName(projectId)) as unknown as Promise<IDBPDatabase<ProjectDb>>;
 }
 
 export type ProjectDatabase = IDBPDatabase<ProjectDb>;
@@ -125,9 +127,27 @@ class IndexedDbProjectStorage implements ProjectStorage {
     return { images, settings: ((await db.get('settings', SETTINGS_KEY)) as StoredDatasetSettings | undefined) ?? null };
   }
 
-  async putImages(images: StoredImage[]): Promise<void> {
-    const tx = (await this.open()).transaction('images', 'readwrite');
-    await Promise.all([...images.map((i) => tx.store.put(i)), tx.done]);
+  async putImages(images: NewStoredImage[]): Promise<void> {
+    const tx = (await this.open()).transaction(['images', 'pixels', 'thumbs'], 'readwrite');
+    await Promise.all([
+      ...images.flatMap((i) => [
+        tx.objectStore('images').put(i.meta), tx.objectStore('pixels').put(i.pixels),
+        tx.objectStore('thumbs').put({ id: i.meta.id, blob: i.thumbnail }),
+      ]),
+      tx.done,
+    ]);
+  }
+
+  async getThumbnail(id: string): Promise<Blob | null> {
+    return (await (await this.open()).get('thumbs', id))?.blob ?? null;
+  }
+
+  async putThumbnail(id: string, blob: Blob): Promise<void> {
+    await (await this.open()).put('thumbs', { id, blob });
+  }
+
+  async getPixels(id: string): Promise<StoredPixels | null> {
+    return (await (await this.open()).get('pixels', id)) ?? null;
   }
 
   async relabel(id: string, label: string): Promise<void> {
@@ -138,8 +158,9 @@ class IndexedDbProjectStorage implements ProjectStorage {
   }
 
   async deleteImages(ids: string[]): Promise<void> {
-    const tx = (await this.open()).transaction('images', 'readwrite');
-    await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
+    const tx = (await this.open()).transaction(['images', 'pixels', 'thumbs'], 'readwrite');
+    const stores = [tx.objectStore('images'), tx.objectStore('pixels'), tx.objectStore('thumbs')];
+    await Promise.all([...ids.flatMap((id) => stores.map((store) => store.delete(id))), tx.done]);
   }
 
   async saveSettings(settings: StoredDatasetSettings): Promise<void> {
@@ -187,7 +208,11 @@ class IndexedDbProjectStorage implements ProjectStorage {
 let checkpointInMemory: StoredCheckpoint | null = null;
 const noStorage: ProjectStorage = {
   load: async () => ({ images: [], settings: null }),
-  putImages: async () => undefined,
+  // Nothing can be saved: the page keeps the images' thumbnails and the worker their stored copies, for this session.
+  putImages: async () => { throw new Error('this browser offers no storage (IndexedDB) to this page'); },
+  getThumbnail: async () => null,
+  putThumbnail: async () => undefined,
+  getPixels: async () => null,
   relabel: async () => undefined,
   deleteImages: async () => undefined,
   saveSettings: async () => undefined,
@@ -218,22 +243,4 @@ export function currentProjectId(): string {
 export function datasetStorage(): ProjectStorage {
   storage ??= typeof indexedDB === 'undefined' ? noStorage : new IndexedDbProjectStorage(openProjectId);
   return storage;
-}
-
-/** The image at most STORED_SIDE px on its longest side, as JPEG; smaller images are re-encoded, not enlarged. */
-export async function downscaleForStorage(file: Blob): Promise<Blob> {
-  const bitmap = await createImageBitmap(file);
-  try {
-    const scale = Math.min(1, STORED_SIDE / Math.max(bitmap.width, bitmap.height));
-    const w = Math.max(1, Math.round(bitmap.width * scale));
-    const h = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = new OffscreenCanvas(w, h);
-    const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('no 2D canvas in this browser');
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bitmap, 0, 0, w, h);
-    return await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
-  } finally {
-    bitmap.close();
-  }
 }

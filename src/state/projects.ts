@@ -17,7 +17,7 @@ import {
 } from '../core/project/project-file';
 import {
   DEFAULT_PROJECT_ID, openProjectDatabase, projectDatabaseName,
-  type StoredImage, type StoredRun, type StoredDatasetSettings, SETTINGS_KEY,
+  type StoredImage, type StoredPixels, type StoredRun, type StoredDatasetSettings, SETTINGS_KEY,
 } from './project-storage';
 import type { FinishedRun } from './training';
 
@@ -158,8 +158,11 @@ async function measureProject(id: string): Promise<ProjectUsage> {
   const db = await openProjectDatabase(id);
   try {
     const usage: ProjectUsage = { images: 0, runs: 0, bytes: 0 };
-    for (let cursor = await db.transaction('images').store.openCursor(); cursor; cursor = await cursor.continue()) {
-      usage.images += 1;
+    usage.images = await db.count('images');
+    for (let cursor = await db.transaction('pixels').store.openCursor(); cursor; cursor = await cursor.continue()) {
+      usage.bytes += byteSize(cursor.value.blob);
+    }
+    for (let cursor = await db.transaction('thumbs').store.openCursor(); cursor; cursor = await cursor.continue()) {
       usage.bytes += byteSize(cursor.value.blob);
     }
     // One run at a time: a model package held as bytes is tens of MB.
@@ -190,16 +193,19 @@ async function copyProjectDatabase(fromId: string, toId: string): Promise<void> 
   const from = await openProjectDatabase(fromId);
   const to = await openProjectDatabase(toId);
   try {
-    const read = from.transaction(['images', 'settings', 'runs', 'checkpoint']);
-    const [images, runs, settingKeys, settings, checkpointKeys, checkpoints] = await Promise.all([
-      read.objectStore('images').getAll(), read.objectStore('runs').getAll(),
+    const read = from.transaction(['images', 'pixels', 'thumbs', 'settings', 'runs', 'checkpoint']);
+    const [images, pixels, thumbs, runs, settingKeys, settings, checkpointKeys, checkpoints] = await Promise.all([
+      read.objectStore('images').getAll(), read.objectStore('pixels').getAll(), read.objectStore('thumbs').getAll(),
+      read.objectStore('runs').getAll(),
       read.objectStore('settings').getAllKeys(), read.objectStore('settings').getAll(),
       read.objectStore('checkpoint').getAllKeys(), read.objectStore('checkpoint').getAll(),
       read.done,
     ]);
-    const write = to.transaction(['images', 'settings', 'runs', 'checkpoint'], 'readwrite');
+    const write = to.transaction(['images', 'pixels', 'thumbs', 'settings', 'runs', 'checkpoint'], 'readwrite');
     await Promise.all([
       ...images.map((v) => write.objectStore('images').put(v)),
+      ...pixels.map((v) => write.objectStore('pixels').put(v)),
+      ...thumbs.map((v) => write.objectStore('thumbs').put(v)),
       ...runs.map((v) => write.objectStore('runs').put(v)),
       ...settings.map((v, i) => write.objectStore('settings').put(v, settingKeys[i])),
       ...checkpoints.map((v, i) => write.objectStore('checkpoint').put(v, checkpointKeys[i])),
@@ -220,7 +226,11 @@ async function readProjectContents(id: string, name: string): Promise<ProjectCon
   try {
     const stored = (await db.getAll('images')).sort((a, b) => a.order - b.order);
     const images: ProjectImage[] = [];
-    for (const { blob, ...meta } of stored) images.push({ ...meta, bytes: await bytesOf(blob) });
+    for (const meta of stored) {
+      const pixels = await db.get('pixels', meta.id);
+      if (!pixels) continue; // an image whose pixels are gone cannot be trained on: it is left out
+      images.push({ ...meta, prepared: pixels.prepared, bytes: await bytesOf(pixels.blob) });
+    }
     const storedRuns = (await db.getAll('runs')).sort((a, b) => a.run.finishedAt - b.run.finishedAt);
     const runs: ProjectRun<FinishedRun>[] = [];
     for (const { id: runId, run, modelZip } of storedRuns) {
@@ -236,17 +246,20 @@ async function readProjectContents(id: string, name: string): Promise<ProjectCon
 async function writeProjectContents(id: string, project: ProjectContents): Promise<void> {
   const db = await openProjectDatabase(id);
   try {
-    const images: StoredImage[] = project.images.map(({ bytes, ...meta }) => ({
-      ...meta, blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: imageTypeOf(bytes) ?? 'image/jpeg' }),
+    const images: StoredImage[] = project.images.map(({ bytes: _bytes, prepared: _prepared, ...meta }) => meta);
+    const pixels: StoredPixels[] = project.images.map(({ id: imageId, bytes, prepared }) => ({
+      id: imageId, prepared: prepared ?? null,
+      blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: imageTypeOf(bytes) ?? 'image/jpeg' }),
     }));
     const runs: StoredRun[] = project.runs.map(({ id: runId, run, modelZip }) => ({
       // The file's run was checked for the fields the screens read; its id is the one it is stored under.
       id: runId, run: { ...(run as unknown as FinishedRun), id: runId },
       modelZip: new Blob([modelZip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
     }));
-    const tx = db.transaction(['images', 'settings', 'runs'], 'readwrite');
+    const tx = db.transaction(['images', 'pixels', 'settings', 'runs'], 'readwrite');
     await Promise.all([
       ...images.map((i) => tx.objectStore('images').put(i)),
+      ...pixels.map((p) => tx.objectStore('pixels').put(p)),
       ...runs.map((r) => tx.objectStore('runs').put(r)),
       ...(project.settings ? [tx.objectStore('settings').put(project.settings, SETTINGS_KEY)] : []),
       tx.done,

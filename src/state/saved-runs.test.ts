@@ -35,6 +35,7 @@ function storageWith(value: Saved | null): Storage & { held: () => Saved | null 
   return {
     held: () => held,
     load: async () => ({ images: [], settings: null }), putImages: async () => {}, relabel: async () => {},
+    getThumbnail: async () => null, putThumbnail: async () => {}, getPixels: async () => null,
     deleteImages: async () => {}, saveSettings: async () => {}, loadTrainForm: async () => null, saveTrainForm: async () => {},
     listRuns: async () => [], putRun: async () => {}, deleteRun: async () => {},
     getCheckpoint: async () => held, putCheckpoint: async (c) => { held = c; }, clearCheckpoint: async () => { held = null; },
@@ -42,7 +43,7 @@ function storageWith(value: Saved | null): Storage & { held: () => Saved | null 
 }
 
 const showImages = (ids: string[]) => useDatasetStore.setState({
-  images: ids.map((id) => ({ id, name: `${id}.jpg`, relativePath: `${id}.jpg`, sourceLabel: '0', patientId: id, thumbUrl: '', fromSample: false })),
+  images: ids.map((id) => ({ id, name: `${id}.jpg`, relativePath: `${id}.jpg`, sourceLabel: '0', patientId: id, fromSample: false })),
 });
 
 describe('resuming an interrupted run', () => {

@@ -246,6 +246,7 @@ export function currentTrainRequest(form: TrainForm): TrainRequest {
     ordinal: dataset.ordinal,
     presetId: datasetState.presetId,
     colourNormalisation: form.colourNormalisation,
+    fieldOfViewCrop: datasetState.fieldOfViewCrop,
     dataset: describeDataset(datasetState.images, dataset.items),
     items: dataset.items,
   };

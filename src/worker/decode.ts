@@ -1,15 +1,19 @@
 /**
- * Image decoding in the worker, off the page's thread: createImageBitmap + OffscreenCanvas. Each image is
- * kept as a square at STORE_SIZE (the largest input size) as RGB bytes: the centre square, or the square
- * around a fundus photograph's circular field of view; smaller input sizes are resized from that copy.
- * A thumbnail JPEG goes back to the UI.
+ * Image decoding in the worker, off the page's thread: createImageBitmap + OffscreenCanvas. An added image is
+ * decoded once: its square (around a fundus photograph's circular field of view, or the centre square) is drawn
+ * at the project's stored side and encoded as JPEG: the stored copy every run, cache, evaluation and Grad-CAM
+ * reads from (stored-images.ts); a thumbnail JPEG goes to the page. Nothing decoded is kept.
  */
 import { fieldOfViewBox, localAverageColourSubtraction, type SquareBox } from '../core/data/fundus';
 import { dimensionsRefusal, IMAGE_HEADER_BYTES, looksLikeSvg, readImageDimensions } from '../core/data/image-header';
 import { centreCropBox, rgbaToRgb, type RgbImage } from '../core/data/preprocess';
+import type { PreparedPixels } from '../storage/project-db';
 import type { DecodeOptions } from './protocol';
 
-export const STORE_SIZE = 224;
+/** Stored side when the options name none: twice the native input, room for inputs up to 512 px. */
+export const DEFAULT_STORED_SIDE = 512;
+/** JPEG quality of the stored copies: visually lossless for fundus photographs, ~40-70 KB at 512 px. */
+const STORED_QUALITY = 0.92;
 const THUMB_SIZE = 96;
 const MIN_SIDE = 32;
 /** The field of view is found on a copy at most this large: the disc's edge needs no more, and it is fast. */
@@ -44,7 +48,9 @@ function readRgb(ctx: OffscreenCanvasRenderingContext2D, size: number): RgbImage
 }
 
 export interface DecodedForStore {
-  image: RgbImage;
+  /** The stored copy: the square at min(stored side, the square's own side) px, JPEG. */
+  stored: Blob;
+  prepared: PreparedPixels;
   thumbnail: Blob;
   width: number;
   height: number;
@@ -70,7 +76,8 @@ function fieldOfViewSquare(bitmap: ImageBitmap): SquareBox {
   return { x: Math.round(centreX - size / 2), y: Math.round(centreY - size / 2), size };
 }
 
-export async function decodeForStore(file: Blob, options: DecodeOptions): Promise<DecodedForStore> {
+/** Checks a file by its first bytes and header, then decodes it; ImageRejected says why it cannot be used. */
+async function decodeChecked(file: Blob): Promise<ImageBitmap> {
   if (file.size === 0) throw new ImageRejected('the file is empty');
   const head = new Uint8Array(await file.slice(0, IMAGE_HEADER_BYTES).arrayBuffer());
   if (looksLikeSvg(head)) throw new ImageRejected('an SVG drawing, not a photograph (expected JPEG, PNG, WebP, GIF or BMP)');
@@ -88,19 +95,59 @@ export async function decodeForStore(file: Blob, options: DecodeOptions): Promis
   } catch {
     throw new ImageRejected('corrupt or truncated image data: the file could not be decoded');
   }
+  if (bitmap.width < MIN_SIDE || bitmap.height < MIN_SIDE) {
+    const { width, height } = bitmap;
+    bitmap.close();
+    throw new ImageRejected(`too small (${width}x${height} px; at least ${MIN_SIDE} px needed)`);
+  }
+  return bitmap;
+}
+
+function squareOf(bitmap: ImageBitmap, crop: 'field-of-view' | 'centre-square'): SquareBox {
+  return crop === 'field-of-view' ? fieldOfViewSquare(bitmap) : centreCropBox(bitmap.width, bitmap.height);
+}
+
+/**
+ * Draws a square of the bitmap at size x size: the whole bitmap (a stored copy, already square) when `crop` is
+ * null, else its field-of-view or centre square. The canvas clips a source square that passes the bitmap's edges
+ * (a disc cut off at the top and bottom): those parts stay black, as extractSquare pads them in core.
+ */
+export function drawSquare(bitmap: ImageBitmap, size: number, crop: 'field-of-view' | 'centre-square' | null): RgbImage {
+  const box = crop ? squareOf(bitmap, crop) : { x: 0, y: 0, size: Math.min(bitmap.width, bitmap.height) };
+  const ctx = context(size);
+  ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, size, size);
+  return readRgb(ctx, size);
+}
+
+/** An added image: checked, decoded once, its square stored at the project's side, and a thumbnail. */
+export async function decodeForStore(file: Blob, options: DecodeOptions): Promise<DecodedForStore> {
+  const bitmap = await decodeChecked(file);
   try {
     const { width, height } = bitmap;
-    if (width < MIN_SIDE || height < MIN_SIDE) throw new ImageRejected(`too small (${width}x${height} px; at least ${MIN_SIDE} px needed)`);
-    const box = options.fieldOfViewCrop ? fieldOfViewSquare(bitmap) : centreCropBox(width, height);
-    const ctx = context(STORE_SIZE);
-    // The canvas clips a source square that passes the bitmap's edges (a disc cut off at the top and bottom):
-    // those parts stay transparent black, as extractSquare pads them in core.
-    ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, STORE_SIZE, STORE_SIZE);
-    const image = readRgb(ctx, STORE_SIZE);
+    const crop = options.fieldOfViewCrop ? 'field-of-view' : 'centre-square';
+    const box = squareOf(bitmap, crop);
+    // Never enlarged: a 224-px source stays 224 px (a larger input size upsamples it when it is read).
+    const side = Math.max(MIN_SIDE, Math.min(options.storedSide ?? DEFAULT_STORED_SIDE, box.size));
+    const ctx = context(side);
+    ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, side, side);
+    const canvas = ctx.canvas as OffscreenCanvas;
     const thumbCtx = context(THUMB_SIZE);
-    thumbCtx.drawImage(ctx.canvas, 0, 0, STORE_SIZE, STORE_SIZE, 0, 0, THUMB_SIZE, THUMB_SIZE);
-    const thumbnail = await (thumbCtx.canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-    return { image, thumbnail, width, height };
+    thumbCtx.drawImage(canvas, 0, 0, side, side, 0, 0, THUMB_SIZE, THUMB_SIZE);
+    const [stored, thumbnail] = await Promise.all([
+      canvas.convertToBlob({ type: 'image/jpeg', quality: STORED_QUALITY }),
+      (thumbCtx.canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality: 0.85 }),
+    ]);
+    return { stored, prepared: { crop, side }, thumbnail, width, height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** A dropped file (prediction, Grad-CAM) as the network's input image: checked, cropped, at `size`. */
+export async function decodeAtSize(file: Blob, size: number, fieldOfViewCrop: boolean): Promise<RgbImage> {
+  const bitmap = await decodeChecked(file);
+  try {
+    return drawSquare(bitmap, size, fieldOfViewCrop ? 'field-of-view' : 'centre-square');
   } finally {
     bitmap.close();
   }
@@ -114,25 +161,7 @@ export interface RunPreprocessing {
   colourNormalisation: boolean;
 }
 
-/** A stored square as the network's input image: resized, then colour-normalised when asked. */
-export function prepareStored(img: RgbImage, prep: RunPreprocessing): RgbImage {
-  const resized = resizeStored(img, prep.size);
-  return prep.colourNormalisation ? localAverageColourSubtraction(resized) : resized;
-}
-
-/** Resizes a stored square image to another input size with the canvas's high-quality filter. */
-export function resizeStored(img: RgbImage, size: number): RgbImage {
-  if (img.width === size) return img;
-  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let i = 0; i < img.width * img.height; i++) {
-    rgba[i * 4] = img.data[i * 3];
-    rgba[i * 4 + 1] = img.data[i * 3 + 1];
-    rgba[i * 4 + 2] = img.data[i * 3 + 2];
-    rgba[i * 4 + 3] = 255;
-  }
-  const src = context(img.width);
-  src.putImageData(new ImageData(rgba, img.width, img.height), 0, 0);
-  const dst = context(size);
-  dst.drawImage(src.canvas, 0, 0, img.width, img.height, 0, 0, size, size);
-  return readRgb(dst, size);
+/** An image at the input size as the network takes it: colour-normalised when asked. */
+export function prepareInput(img: RgbImage, colourNormalisation: boolean): RgbImage {
+  return colourNormalisation ? localAverageColourSubtraction(img) : img;
 }

@@ -4,9 +4,9 @@
  * (fovea.worker.ts) owns the models and images and passes them in; every failure of a file the user brings
  * travels as an ImportError.
  */
+import type { ImageSource } from '../core/data/image-source';
 import type * as tf from '@tensorflow/tfjs';
 import { unzipSync } from 'fflate';
-import type { RgbImage } from '../core/data/preprocess';
 import { exportOnnx } from '../core/export/onnx/export';
 import {
   exportTrainingImages, exportTrainingJob, importTrainingResult, prepareStartingNetwork, TrainingJobError, type ImportedTrainingResult,
@@ -41,21 +41,21 @@ export async function torchWeightsOf(model: tf.LayersModel, manifest: FoveaManif
  * would build it (new head, feature scale measured on the first training images). Disposes `base`.
  */
 export async function trainingJobOf(
-  base: tf.LayersModel, request: TrainingJobRequest, image: (id: string) => RgbImage, prep: ImagePreparation,
+  base: tf.LayersModel, request: TrainingJobRequest, images: ImageSource, prep: ImagePreparation,
 ): Promise<TrainingJobFiles> {
   const config = resolveTrainConfig(request.config);
   const items = request.items.map((it) => ({ ...it, patientId: request.patientIds[it.id] ?? it.id }));
   let start: tf.LayersModel | null = null;
   try {
     start = (await prepareStartingNetwork(base, {
-      classNames: request.classNames, image, train: items.filter((it) => it.split === 'train'),
+      classNames: request.classNames, images, train: items.filter((it) => it.split === 'train'),
     }, config)).model;
     const job = await exportTrainingJob({
       model: start, config, classNames: request.classNames, ordinal: request.ordinal, items,
       preprocessing: manifestPreprocessing(prep),
     });
-    const images = request.includeImages ? exportTrainingImages(items, image, config.inputSize) : null;
-    return { job, images };
+    const pixels = request.includeImages ? await exportTrainingImages(items, images, config.inputSize) : null;
+    return { job, images: pixels };
   } catch (e) {
     // Empty splits, a class index out of range: the dataset's to fix, as for a run in the browser.
     throw e instanceof TrainingJobError ? new WorkerError('DatasetError', `The training job cannot be made: ${e.message}.`) : e;

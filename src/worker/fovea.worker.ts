@@ -1,11 +1,12 @@
 /**
- * The training worker: owns the tfjs backend, the decoded images, the pretrained and the trained model.
+ * The training worker: owns the tfjs backend, the reader of the project's stored images, the pretrained and the
+ * trained model.
  * Implements FoveaWorkerApi (protocol.ts) over comlink; every failure reaches the UI as an Error whose
  * `name` is a WorkerErrorName and whose message says, in plain words, what to do (errors.ts).
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../core/data/preprocess';
+import { rotateQuarterTurns, writeCaffeInput } from '../core/data/preprocess';
 import { exportPackage, importPackage, type FoveaManifest } from '../core/export/package';
 import { MODEL_CARD_FILE } from '../core/export/model-card';
 import { disposeNetwork } from '../core/model/classifier';
@@ -15,7 +16,9 @@ import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
 import { pickBackend, restartBackend } from './backend';
 import { backendRefusal } from './capabilities';
-import { decodeForStore, ImageRejected, prepareStored, type RunPreprocessing } from './decode';
+import { decodeAtSize, decodeForStore, ImageRejected, prepareInput } from './decode';
+import { StoredImages } from './stored-images';
+import { BatchReader } from '../core/data/image-source';
 import { isDeviceLostMessage, toWorkerError, WorkerError } from './errors';
 import { predictionRotations, readPrediction } from './prediction';
 import type {
@@ -38,10 +41,10 @@ let modelUrl = '';
 let provenance: Record<string, unknown> = {};
 let deviceLost: string | null = null;
 let backend: BackendInfo | null = null;
-/** Decoded images at STORE_SIZE, by id, with the crop they were decoded with. */
-const store = new Map<string, { image: RgbImage; fieldOfViewCrop: boolean }>();
-/** The same images as the current run prepares them (rebuilt when the size or the colour setting changes). */
-let sized: { prep: RunPreprocessing; images: Map<string, RgbImage> } = { prep: { size: 0, colourNormalisation: false }, images: new Map() };
+/** The project's images: read from IndexedDB batch by batch, never held decoded. */
+const storedImages = new StoredImages();
+/** Files decoded at once while adding images: createImageBitmap and JPEG encoding run off this thread. */
+const DECODE_CONCURRENCY = 4;
 let current: {
   model: tf.LayersModel; base: tf.LayersModel | null; manifest: FoveaManifest; modelCard: string | null; origin: ModelInfo['origin'];
 } | null = null;
@@ -106,28 +109,14 @@ function guarded<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...ar
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function imagesAt(prep: RunPreprocessing, ids: string[]): (id: string) => RgbImage {
-  if (sized.prep.size !== prep.size || sized.prep.colourNormalisation !== prep.colourNormalisation) sized = { prep, images: new Map() };
-  for (const id of ids) {
-    if (!sized.images.has(id)) {
-      const stored = store.get(id);
-      if (!stored) throw workerError('DatasetError', `Image ${id} is not loaded any more; add it again.`);
-      sized.images.set(id, prepareStored(stored.image, prep));
-    }
-  }
-  return (id) => sized.images.get(id)!;
+/** A request's images as its run prepares them, read from the stored copies. */
+function runImages(request: TrainRequest, size: number) {
+  return storedImages.source({ size, colourNormalisation: request.colourNormalisation ?? false }, runCrop(request));
 }
 
-/** Whether the run's images were cropped to the field of view; they must all have been decoded alike. */
-function runCrop(ids: string[]): boolean {
-  const crops = new Set(ids.map((id) => store.get(id)?.fieldOfViewCrop));
-  crops.delete(undefined);
-  if (crops.size > 1) {
-    throw workerError('DatasetError',
-      'Some images were cropped to the field of view and others to the centre square when they were added. ' +
-        'Remove all images, choose one crop on the Dataset screen, and add them again.');
-  }
-  return crops.has(true);
+/** The crop the run's images were stored with (the dataset's setting). */
+function runCrop(request: TrainRequest): boolean {
+  return request.fieldOfViewCrop ?? true;
 }
 
 function infoOf(model: NonNullable<typeof current>): ModelInfo {
@@ -156,29 +145,40 @@ const api: FoveaWorkerApi = {
     return info;
   }),
 
+  openProject: guarded(async (databaseName) => {
+    storedImages.openProject(databaseName);
+  }),
+
   addImages: guarded(async (files: ImageFileInput[], options: DecodeOptions): Promise<AddImagesResult> => {
-    const result: AddImagesResult = { added: [], rejected: [] };
+    const outcomes: (AddImagesResult['added'][number] | AddImagesResult['rejected'][number])[] = new Array(files.length);
     let done = 0;
-    for (const f of files) {
-      try {
-        const d = await decodeForStore(f.file, options);
-        store.set(f.id, { image: d.image, fieldOfViewCrop: options.fieldOfViewCrop });
-        sized.images.delete(f.id);
-        result.added.push({ id: f.id, thumbnail: d.thumbnail, width: d.width, height: d.height });
-      } catch (e) {
-        const reason = e instanceof ImageRejected ? e.message : `could not be read (${(e as Error).message})`;
-        result.rejected.push({ id: f.id, name: f.name, reason });
+    let next = 0;
+    const decodeNext = async () => {
+      for (let i = next++; i < files.length; i = next++) {
+        const f = files[i];
+        try {
+          const d = await decodeForStore(f.file, options);
+          outcomes[i] = { id: f.id, stored: d.stored, prepared: d.prepared, thumbnail: d.thumbnail, width: d.width, height: d.height };
+        } catch (e) {
+          const reason = e instanceof ImageRejected ? e.message : `could not be read (${(e as Error).message})`;
+          outcomes[i] = { id: f.id, name: f.name, reason };
+        }
+        emit({ type: 'decode-progress', done: ++done, total: files.length });
       }
-      emit({ type: 'decode-progress', done: ++done, total: files.length });
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, files.length) }, decodeNext));
+    // In the files' order, whatever order the decodes finished in.
+    const result: AddImagesResult = { added: [], rejected: [] };
+    for (const o of outcomes) ('reason' in o ? result.rejected : result.added).push(o as never);
     return result;
   }),
 
+  holdImages: guarded(async (images) => {
+    storedImages.hold(images);
+  }),
+
   removeImages: guarded(async (ids: string[]) => {
-    for (const id of ids) {
-      store.delete(id);
-      sized.images.delete(id);
-    }
+    storedImages.forget(ids);
   }),
 
   train: guarded(async (request: TrainRequest): Promise<TrainResult> => {
@@ -194,14 +194,13 @@ const api: FoveaWorkerApi = {
     try {
       const side = (split: TrainRequest['items'][number]['split']) =>
         request.items.filter((i) => i.split === split).map(({ id, classIndex }) => ({ id, classIndex }));
-      const ids = request.items.map((i) => i.id);
-      const prep = { fieldOfViewCrop: runCrop(ids), colourNormalisation: request.colourNormalisation ?? false };
+      const prep = { fieldOfViewCrop: runCrop(request), colourNormalisation: request.colourNormalisation ?? false };
       emit({ type: 'phase', phase: 'preparing', message: 'Loading the pretrained GoogLeNet' });
       base = await tf.loadLayersModel(modelUrl);
-      const image = imagesAt({ size: config.inputSize, colourNormalisation: prep.colourNormalisation }, ids);
+      const images = runImages(request, config.inputSize);
       const outcome = await trainClassifier(
         base,
-        { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), image },
+        { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), images },
         request.config,
         {
           onEvent: emit, control,
@@ -239,16 +238,14 @@ const api: FoveaWorkerApi = {
   predict: guarded(async (file: Blob): Promise<ImagePrediction> => {
     if (!current) throw workerError('NoModelError', 'There is no model yet: train one or import a model package first.');
     const { manifest, model } = current;
+    const size = manifest.inputSize;
     let decoded;
     try {
-      decoded = await decodeForStore(file, { fieldOfViewCrop: manifest.preprocessing.crop === 'field-of-view' });
+      decoded = await decodeAtSize(file, size, manifest.preprocessing.crop === 'field-of-view');
     } catch (e) {
       throw workerError('DatasetError', `That file cannot be used: ${(e as Error).message}.`);
     }
-    const size = manifest.inputSize;
-    const img = prepareStored(decoded.image, {
-      size, colourNormalisation: manifest.preprocessing.colour === 'local-average-subtraction',
-    });
+    const img = prepareInput(decoded, manifest.preprocessing.colour === 'local-average-subtraction');
     // One batch of the image at each of the model's test-time rotations; their softmax outputs are averaged.
     const turns = predictionRotations(manifest);
     const buf = new Float32Array(turns.length * size * size * 3);
@@ -290,16 +287,14 @@ const api: FoveaWorkerApi = {
   exportTrainingJob: guarded(async (request) => {
     if (run) throw workerError('BusyError', 'Wait for the training run to finish before exporting a training job.');
     const config = resolveTrainConfig(request.config);
-    const ids = request.items.map((i) => i.id);
-    const prep = { fieldOfViewCrop: runCrop(ids), colourNormalisation: request.colourNormalisation ?? false };
-    const image = imagesAt({ size: config.inputSize, colourNormalisation: prep.colourNormalisation }, ids);
-    const files = await trainingJobOf(await tf.loadLayersModel(modelUrl), request, image, prep);
+    const prep = { fieldOfViewCrop: runCrop(request), colourNormalisation: request.colourNormalisation ?? false };
+    const files = await trainingJobOf(await tf.loadLayersModel(modelUrl), request, runImages(request, config.inputSize), prep);
     return Comlink.transfer(files, [files.job.buffer as ArrayBuffer, ...(files.images ? [files.images.buffer as ArrayBuffer] : [])]);
   }),
 
   importTrainingResult: guarded(async (request, files) => {
     if (run) throw workerError('BusyError', 'Wait for the training run to finish before importing a training result.');
-    const prep = { fieldOfViewCrop: runCrop(request.items.map((i) => i.id)), colourNormalisation: request.colourNormalisation ?? false };
+    const prep = { fieldOfViewCrop: runCrop(request), colourNormalisation: request.colourNormalisation ?? false };
     const base = await tf.loadLayersModel(modelUrl);
     const outcome = readTrainingResult(base, request, files);
     let record;
@@ -323,7 +318,7 @@ const api: FoveaWorkerApi = {
   compareAll: guarded(async (request, onEvent) => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: wait for it or cancel it first.');
     await backendAfterRecovery();
-    const crop = runCrop(request.items.map((i) => i.id));
+    const crop = runCrop(request);
     const control = new RunControl();
     run = control;
     try {
@@ -352,18 +347,18 @@ const gradCamCache = new GradCamCache();
 const comparedRuns = new ComparedRuns();
 const teaching: TeachingContext = {
   current: () => current,
-  stored: (id) => store.get(id)?.image,
-  decode: async (file) => {
+  datasetImages: (size) => storedImages.source({ size, colourNormalisation: false }, null),
+  decode: async (file, size) => {
     const crop = current?.manifest.preprocessing.crop === 'field-of-view';
     try {
-      return (await decodeForStore(file, { fieldOfViewCrop: crop })).image;
+      return await decodeAtSize(file, size, crop);
     } catch (e) {
       throw workerError('DatasetError', `That file cannot be used: ${(e as Error).message}.`);
     }
   },
   loadPretrained: () => tf.loadLayersModel(modelUrl),
   backend: () => backend,
-  images: (request, size) => imagesAt({ size, colourNormalisation: request.colourNormalisation ?? false }, request.items.map((i) => i.id)),
+  images: (request, size) => runImages(request, size),
   provenance: () => provenance,
   makeCurrent: (model, record) => {
     setCurrent({ model, base: null, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
@@ -387,5 +382,22 @@ async function teachingCall<R>(fn: () => Promise<R>): Promise<R> {
   device?.destroy();
   return Boolean(device);
 };
+
+/**
+ * TEST ONLY (bench:scale): decodes `count` stored images (the first ones stored, cycled when fewer) at `size` through
+ * the same reader and read-ahead a run uses, 16 a batch, and says how long it took. Not part of the API.
+ */
+(self as unknown as { __foveaTestOnlyDecodeBench: (size: number, count: number) => Promise<{ images: number; seconds: number }> })
+  .__foveaTestOnlyDecodeBench = async (size, count) => {
+    const ids = await storedImages.storedIds(count);
+    if (ids.length === 0) return { images: 0, seconds: 0 };
+    const order = Array.from({ length: count }, (_, i) => ids[i % ids.length]);
+    const batches: string[][] = [];
+    for (let i = 0; i < order.length; i += 16) batches.push(order.slice(i, i + 16));
+    const reader = new BatchReader(storedImages.source({ size, colourNormalisation: false }, null), batches);
+    const started = performance.now();
+    for (let b = 0; b < batches.length; b++) await reader.batch(b);
+    return { images: order.length, seconds: (performance.now() - started) / 1000 };
+  };
 
 Comlink.expose(api);

@@ -10,6 +10,7 @@ import type { EvaluationSummary } from '../core/eval/summary';
 import type { FoveaManifest } from '../core/export/package';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type { TrainConfig } from '../core/train/config';
+import type { PreparedPixels, StoredPixels } from '../storage/project-db';
 import type { EpochSummary, TrainerEvent } from '../core/train/events';
 
 export type { FoveaManifest } from '../core/export/package';
@@ -39,6 +40,9 @@ export interface ImageFileInput {
 
 export interface DecodedImage {
   id: string;
+  /** The stored copy (the square at the project's stored side, JPEG): the page saves it; runs read only it. */
+  stored: Blob;
+  prepared: PreparedPixels;
   /** Small JPEG for the UI's thumbnails. */
   thumbnail: Blob;
   width: number;
@@ -59,6 +63,8 @@ export interface DecodeOptions {
    * where the disc is cut off); false: the centre square.
    */
   fieldOfViewCrop: boolean;
+  /** Side in px of the stored squares (never enlarged past the square's own side). Defaults to 512. */
+  storedSide?: number;
 }
 
 export interface AddImagesResult {
@@ -94,6 +100,11 @@ export interface TrainRequest {
    * Recorded in the model's manifest; predictions apply it too. Defaults to false.
    */
   colourNormalisation?: boolean;
+  /**
+   * The dataset's crop (its images were stored with it; a stored copy cropped otherwise is refused). Defaults to
+   * true, the field of view.
+   */
+  fieldOfViewCrop?: boolean;
   dataset: DatasetDescription;
   items: TrainItem[];
   /**
@@ -184,8 +195,19 @@ export interface FoveaWorkerApi {
    * fails with NoBackendError only when none starts.
    */
   init(onEvent: (e: WorkerEvent) => void, modelUrl: string): Promise<BackendInfo>;
-  /** Decodes and keeps the images (cropped as `options` say, downscaled); bad files are listed, never thrown. */
+  /**
+   * Reads the project's stored images from this IndexedDB database (storage/project-db.ts) from now on; null: none.
+   * The page calls it once it has opened (and upgraded) the database.
+   */
+  openProject(databaseName: string | null): Promise<void>;
+  /**
+   * Decodes each file once and answers its stored copy (cropped as `options` say, at the stored side) and a
+   * thumbnail, for the page to save; keeps nothing. Bad files are listed, never thrown.
+   */
   addImages(files: ImageFileInput[], options: DecodeOptions): Promise<AddImagesResult>;
+  /** Keeps stored copies the page could not save (storage full, no IndexedDB) for this session. */
+  holdImages(images: StoredPixels[]): Promise<void>;
+  /** Forgets held copies of removed images (saved ones are deleted by the page). */
   removeImages(ids: string[]): Promise<void>;
   /** Rejects with GpuRequiredError, before anything starts, when the run trains convolutions on a CPU backend. */
   train(request: TrainRequest): Promise<TrainResult>;

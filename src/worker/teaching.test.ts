@@ -1,3 +1,4 @@
+import { imagesFrom } from '../core/data/image-source';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoImages, hasDemo, imageLookup } from '../../scripts/lib/demo-data';
@@ -45,11 +46,11 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
 
   const context = (current: ReturnType<TeachingContext['current']> = null): TeachingContext => ({
     current: () => current,
-    stored: (id) => image(id),
+    datasetImages: () => imagesFrom(image),
     decode: async () => { throw new Error('not used'); },
     loadPretrained: loadGoogLeNet,
     backend: () => ({ backend: 'cpu', trainsConvolutions: false }),
-    images: () => image,
+    images: () => imagesFrom(image),
     provenance: () => ({ source: 'test' }),
     makeCurrent: (model, record) => {
       madeCurrent.push(model);
@@ -115,7 +116,7 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
   it('computes Grad-CAM and the inside-the-network views of a trained model, freeing every tensor', async () => {
     const base = await loadGoogLeNet();
     const side = (s: string) => request.items.filter((i) => i.split === s).map(({ id, classIndex }) => ({ id, classIndex }));
-    const outcome = await trainClassifier(base, { classNames: request.classNames, ordinal: false, train: side('train'), val: side('val'), image }, request.config);
+    const outcome = await trainClassifier(base, { classNames: request.classNames, ordinal: false, train: side('train'), val: side('val'), images: imagesFrom(image) }, request.config);
     const manifest = {
       classNames: request.classNames, inputSize: SIZE, preprocessing: { crop: 'field-of-view' }, training: outcome.config,
     } as unknown as FoveaManifest;

@@ -15,7 +15,8 @@ import { resolveTrainConfig, scenarioById, type TrainConfig } from '../core/trai
 import type { RunControl } from '../core/train/run-control';
 import { type TrainOutcome, trainClassifier } from '../core/train/trainer';
 import { backendRefusal } from './capabilities';
-import { prepareStored, resizeStored } from './decode';
+import type { ImageSource } from '../core/data/image-source';
+import { prepareInput } from './decode';
 import type {
   BackendInfo, CompareEvent, CompareRequest, CompareRunId, CompareRunResult, GradCamAnswer, GradCamRequest,
   InsideNetworkAnswer, ModelInfo, TrainRequest, TrainResult,
@@ -25,14 +26,14 @@ import { recordTrainedModel, type TrainedModelRecord } from './trained-model';
 
 export interface TeachingContext {
   current(): { model: tf.LayersModel; manifest: FoveaManifest } | null;
-  /** A dataset image as stored (square, STORE_SIZE), or undefined when it is not loaded. */
-  stored(id: string): RgbImage | undefined;
-  /** A dropped file decoded as the current model's manifest says (crop), at STORE_SIZE. */
-  decode(file: Blob): Promise<RgbImage>;
+  /** Dataset images from their stored copies at `size`, before colour normalisation (DatasetError when one is gone). */
+  datasetImages(size: number): ImageSource;
+  /** A dropped file decoded as the current model's manifest says (crop), at `size`. */
+  decode(file: Blob, size: number): Promise<RgbImage>;
   loadPretrained(): Promise<tf.LayersModel>;
   backend(): BackendInfo | null;
   /** The run images of a training request at a size (what train() uses). */
-  images(request: TrainRequest, size: number): (id: string) => RgbImage;
+  images(request: TrainRequest, size: number): ImageSource;
   /** Where the pretrained weights came from (provenance.json), for the manifest and model card. */
   provenance(): Record<string, unknown>;
   /** Makes a trained model the worker's current one (the previous one is disposed) and describes it. */
@@ -73,16 +74,11 @@ export class GradCamCache {
 
 export async function computeGradCam(ctx: TeachingContext, cache: GradCamCache, request: GradCamRequest): Promise<GradCamAnswer> {
   const { model, manifest } = needModel(ctx);
-  let stored: RgbImage | undefined;
-  if ('imageId' in request.source) {
-    stored = ctx.stored(request.source.imageId);
-    if (!stored) throw new TeachingError('DatasetError', `Image ${request.source.imageId} is not loaded any more; add it again.`);
-  } else {
-    stored = await ctx.decode(request.source.file);
-  }
   const size = manifest.inputSize;
-  const shown = resizeStored(stored, size);
-  const fed = manifest.preprocessing.colour === 'local-average-subtraction' ? prepareStored(stored, { size, colourNormalisation: true }) : shown;
+  const shown = 'imageId' in request.source
+    ? (await ctx.datasetImages(size).load([request.source.imageId]))[0]
+    : await ctx.decode(request.source.file, size);
+  const fed = prepareInput(shown, manifest.preprocessing.colour === 'local-average-subtraction');
   let layerName: string | undefined;
   if (request.block) {
     layerName = blockOutputLayer(request.block);
@@ -104,13 +100,16 @@ export async function computeGradCam(ctx: TeachingContext, cache: GradCamCache, 
 }
 
 /** Mean over space of a layer's output for each image (the pooled features a head reads), as rows. */
-async function pooledFeatures(model: tf.LayersModel, layerName: string, images: RgbImage[]): Promise<Float32Array[]> {
+async function pooledFeatures(
+  model: tf.LayersModel, layerName: string, images: ImageSource, ids: string[], colourNormalisation: boolean,
+): Promise<Float32Array[]> {
   const layer = model.getLayer(layerName);
   const probe = tf.model({ inputs: model.inputs, outputs: layer.inboundNodes[0].outputTensors[0] as tf.SymbolicTensor });
   const rows: Float32Array[] = [];
   const batch = 8;
-  for (let first = 0; first < images.length; first += batch) {
-    const chunk = images.slice(first, first + batch);
+  // Read batch by batch: every validation image of a large dataset would not fit in memory at once.
+  for (let first = 0; first < ids.length; first += batch) {
+    const chunk = (await images.load(ids.slice(first, first + batch))).map((img) => prepareInput(img, colourNormalisation));
     const size = chunk[0].width;
     const buf = new Float32Array(chunk.length * size * size * 3);
     chunk.forEach((img, i) => writeCaffeInput(img, buf, i));
@@ -132,11 +131,8 @@ export async function insideNetwork(ctx: TeachingContext, items: { id: string; c
   if (items.length < 2) throw new TeachingError('DatasetError', 'The PCA map needs at least two validation images.');
   const size = manifest.inputSize;
   const colourNormalisation = manifest.preprocessing.colour === 'local-average-subtraction';
-  const images = items.map(({ id }) => {
-    const stored = ctx.stored(id);
-    if (!stored) throw new TeachingError('DatasetError', `Image ${id} is not loaded any more; add it again.`);
-    return prepareStored(stored, { size, colourNormalisation });
-  });
+  const images = ctx.datasetImages(size);
+  const ids = items.map((i) => i.id);
   const headOn = manifest.training.headOn;
   const featureLayer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
   const pretrained = await ctx.loadPretrained();
@@ -149,8 +145,8 @@ export async function insideNetwork(ctx: TeachingContext, items: { id: string; c
     };
     return {
       filtersBefore: grid(before), filtersAfter: grid(after), filtersIdentical: sameFilters(before, after),
-      pcaBefore: pcaOf(await pooledFeatures(pretrained, featureLayer, images)),
-      pcaAfter: pcaOf(await pooledFeatures(model, featureLayer, images)),
+      pcaBefore: pcaOf(await pooledFeatures(pretrained, featureLayer, images, ids, colourNormalisation)),
+      pcaAfter: pcaOf(await pooledFeatures(model, featureLayer, images, ids, colourNormalisation)),
       classIndex: items.map((i) => i.classIndex), classNames: manifest.classNames, featureLayer,
     };
   } finally {
@@ -264,7 +260,7 @@ async function runOne(
   try {
     const outcome = await trainClassifier(
       base,
-      { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), image: ctx.images(request, config.inputSize) },
+      { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), images: ctx.images(request, config.inputSize) },
       partial,
       {
         control,

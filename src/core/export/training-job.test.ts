@@ -1,3 +1,4 @@
+import { imagesFrom } from '../data/image-source';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,7 +33,7 @@ function demoJob() {
   }));
   const image = imageLookup(pick, SIZE);
   const data: TrainingData = {
-    classNames: CLASSES, ordinal: false, image,
+    classNames: CLASSES, ordinal: false, images: imagesFrom(image),
     train: items.filter((it) => it.split === 'train'), val: items.filter((it) => it.split === 'val'),
   };
   return { items, data, image };
@@ -57,7 +58,7 @@ describe.skipIf(!hasDemo())('Export training job: a zip PyTorch trains with torc
     base = await loadGoogLeNet();
     start = await prepareStartingNetwork(base, data, config);
     job = await exportTrainingJob({ model: start.model, config, classNames: CLASSES, ordinal: false, items });
-    images = exportTrainingImages(items, image, SIZE);
+    images = await exportTrainingImages(items, imagesFrom(image), SIZE);
   });
   afterAll(() => disposeNetwork(start?.model, base));
 
@@ -109,7 +110,7 @@ describe.skipIf(!hasDemo())('Export training job: a zip PyTorch trains with torc
 
         // The studio's prediction with the imported weights: mean softmax over the 4 rotations, as PyTorch's.
         const val = data.val;
-        const x = inputBatch(data, val.flatMap((it) => [0, 1, 2, 3].map((rotation) => ({ id: it.id, rotation }))), SIZE);
+        const x = await inputBatch(data, val.flatMap((it) => [0, 1, 2, 3].map((rotation) => ({ id: it.id, rotation }))), SIZE);
         const probs = tf.tidy(() => tf.mean(tf.reshape(result.net.model.predict(x) as tf.Tensor, [val.length, 4, 2]), 1));
         const studio = probs.arraySync() as number[][];
         tf.dispose([x, probs]);

@@ -8,9 +8,9 @@
  *  - importTrainingResult: train.py's weights.safetensors + metrics.json back into a network, with the
  *    epochs' curves and the validation report, like one of the studio's own runs.
  */
+import type { ImageSource } from '../data/image-source';
 import type * as tf from '@tensorflow/tfjs';
 import { unzipSync, zipSync } from 'fflate';
-import type { RgbImage } from '../data/preprocess';
 import type { SplitSide } from '../data/split';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
@@ -73,10 +73,10 @@ const text = (s: string) => new TextEncoder().encode(s);
  * scale measured on (up to) the first 16 training images. The caller owns `base` and the result.
  */
 export async function prepareStartingNetwork(
-  base: tf.LayersModel, data: Pick<TrainingData, 'train' | 'image' | 'classNames'>, partial: Partial<TrainConfig>,
+  base: tf.LayersModel, data: Pick<TrainingData, 'train' | 'images' | 'classNames'>, partial: Partial<TrainConfig>,
 ): Promise<FoveaNet> {
   const config = resolveTrainConfig(partial);
-  const probe = inputBatch(data, data.train.slice(0, 16).map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
+  const probe = await inputBatch(data, data.train.slice(0, 16).map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   let featureScale: number;
   try {
     featureScale = await measureFeatureScale(base, config.headOn, probe, config.headPooling);
@@ -123,15 +123,20 @@ export async function exportTrainingJob(input: TrainingJobInput): Promise<Uint8A
 }
 
 /** The images zip: images/<nnnnnn>.rgb in the order of `items` (the same as exportTrainingJob's). */
-export function exportTrainingImages(items: Pick<TrainingJobItem, 'id'>[], image: (id: string) => RgbImage, inputSize: number): Uint8Array {
+export async function exportTrainingImages(items: Pick<TrainingJobItem, 'id'>[], images: ImageSource, inputSize: number): Promise<Uint8Array> {
   const files: Record<string, Uint8Array> = {};
-  items.forEach((it, i) => {
-    const img = image(it.id);
-    if (img.width !== inputSize || img.height !== inputSize) {
-      throw new TrainingJobError(`image ${it.id} is ${img.width}x${img.height}, the job needs ${inputSize}x${inputSize}`);
-    }
-    files[pixelsFile(i)] = img.data;
-  });
+  const READ_BATCH = 32;
+  for (let first = 0; first < items.length; first += READ_BATCH) {
+    const chunk = items.slice(first, first + READ_BATCH);
+    const loaded = await images.load(chunk.map((it) => it.id));
+    chunk.forEach((it, j) => {
+      const img = loaded[j];
+      if (img.width !== inputSize || img.height !== inputSize) {
+        throw new TrainingJobError(`image ${it.id} is ${img.width}x${img.height}, the job needs ${inputSize}x${inputSize}`);
+      }
+      files[pixelsFile(first + j)] = img.data;
+    });
+  }
   return zipSync({ images: files }, { level: 6 });
 }
 

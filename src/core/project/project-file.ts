@@ -28,8 +28,18 @@ export interface ProjectDatasetSettings {
   presetId: LabelPresetId;
   split: { seed: number; valFraction: number; testFraction: number };
   fieldOfViewCrop: boolean;
+  /** Side in px of the stored squares of images added from now on. Absent (older projects): 512. */
+  storedSide?: number;
   declaredLabels: string[];
   sampleAttribution: string | null;
+}
+
+/** How an image's stored copy was made from the original. */
+export interface PreparedPixels {
+  /** The square cut from the original: around the circular field of view, or the centre square. */
+  crop: 'field-of-view' | 'centre-square';
+  /** Side of the stored square in px. */
+  side: number;
 }
 
 export type ProjectImageType = 'image/jpeg' | 'image/png';
@@ -42,6 +52,11 @@ export interface ProjectImage {
   patientId: string;
   fromSample: boolean;
   order: number;
+  /**
+   * How the bytes were prepared (the stored square); null or absent: a whole, uncropped photograph (projects saved
+   * before images were stored cropped), cropped as the dataset's setting says when it is read.
+   */
+  prepared?: PreparedPixels | null;
   /** The saved image's bytes (a JPEG as the studio saves it, or a PNG). */
   bytes: Uint8Array;
 }
@@ -137,6 +152,7 @@ const datasetSettingsSchema = z.strictObject({
     testFraction: z.number().min(0).max(1),
   }),
   fieldOfViewCrop: z.boolean(),
+  storedSide: z.number().int().min(64).max(4096).optional(),
   declaredLabels: z.array(text).max(1000),
   sampleAttribution: z.string().max(100_000).nullable(),
 });
@@ -152,6 +168,10 @@ const imageEntrySchema = z.strictObject({
   patientId: text,
   fromSample: z.boolean(),
   order: z.number().int(),
+  prepared: z.strictObject({
+    crop: z.enum(['field-of-view', 'centre-square']),
+    side: z.number().int().min(1).max(4096),
+  }).nullable().optional(),
   file: z.string().regex(imageFileName),
 });
 

@@ -85,7 +85,7 @@ export class FeatureCache {
 
   /**
    * Runs `prefix` over every sample. `input(start, count)` returns the network input of samples
-   * [start, start + count) (the cache disposes it). `onProgress(done)` is awaited after each batch, so the
+   * [start, start + count) (the cache disposes it; it may be read asynchronously, batch after batch). `onProgress(done)` is awaited after each batch, so the
    * caller can pause or cancel (return true to stop: the partial cache is discarded and null returned).
    * Throws {@link FeatureRangeError} (having freed what it built) when a float16 plan meets a feature
    * beyond float16's range; the caller then plans again in float32.
@@ -95,7 +95,7 @@ export class FeatureCache {
     samples: number,
     { location, precision }: CachePlan,
     batchSize: number,
-    input: (start: number, count: number) => tf.Tensor4D,
+    input: (start: number, count: number) => tf.Tensor4D | Promise<tf.Tensor4D>,
     onProgress: (done: number) => Promise<boolean>,
   ): Promise<FeatureCache | null> {
     // GoogLeNet's prefix is fully convolutional (free spatial dims): the first batch tells the shape.
@@ -106,7 +106,7 @@ export class FeatureCache {
     let cpu: Float32Array | null = null;
     for (let start = 0; start < samples; start += batchSize) {
       const count = Math.min(batchSize, samples - start);
-      const x = input(start, count);
+      const x = await input(start, count);
       const f = prefix.predict(x) as tf.Tensor;
       x.dispose();
       if (start === 0) {
@@ -144,6 +144,18 @@ export class FeatureCache {
       if (chunks.length > 1) tf.dispose(chunks);
     }
     return new FeatureCache(location, precision, featureShape, samples, gpu, packed, batchSize, cpu);
+  }
+
+  /**
+   * A CPU cache over features computed elsewhere (TrainerHooks.extractFeatures: the command's worker pool or
+   * its cache on disk): `features` holds `samples` rows of `featureShape`, in sample order; the cache keeps it.
+   */
+  static fromFeatures(features: Float32Array, featureShape: number[], samples: number): FeatureCache {
+    const per = featureShape.reduce((a, b) => a * b, 1);
+    if (features.length !== per * samples) {
+      throw new Error(`expected ${per * samples} feature values (${samples} x [${featureShape.join(', ')}]), got ${features.length}`);
+    }
+    return new FeatureCache('cpu', 'float32', featureShape, samples, null, [], samples, features);
   }
 
   /** Features of the given samples, as one float32 batch tensor (the caller owns it). */

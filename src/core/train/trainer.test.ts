@@ -1,3 +1,4 @@
+import { imagesFrom } from '../data/image-source';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasDemo, twoGradeTrainingData } from '../../../scripts/lib/demo-data';
@@ -50,7 +51,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
   it('gives the same logits through prefix + suffix (feature cache path) as through the whole network', async () => {
     const base = await loadGoogLeNet();
     const net = buildClassifier(base, { numClasses: 2, headOn: 'pool5', freezeUpTo: 'conv2', dropout: 0.4, seed: 1 });
-    const x = inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 1 })), SIZE);
+    const x = await inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 1 })), SIZE);
     const whole = net.model.predict(x) as tf.Tensor;
     const viaCut = tf.softmax(net.suffix.predict(net.prefix!.predict(x) as tf.Tensor) as tf.Tensor2D);
     const diff = tf.max(tf.abs(tf.sub(whole, viaCut))).dataSync()[0];
@@ -71,7 +72,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
     };
     const zip = await exportPackage(outcome.net.model, manifest);
     const imported = await importPackage(zip);
-    const x = inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 0 })), SIZE);
+    const x = await inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 0 })), SIZE);
     const before = (outcome.net.model.predict(x) as tf.Tensor).dataSync();
     const after = (imported.model.predict(x) as tf.Tensor).dataSync();
     expect(Array.from(after)).toEqual(Array.from(before));
@@ -135,7 +136,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
     const b = await runLosses();
     expect(b.losses).toEqual(a.losses);
     const net = a.outcome.net;
-    const x = inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 0 })), SIZE);
+    const x = await inputBatch(data, data.val.map((v) => ({ id: v.id, rotation: 0 })), SIZE);
     const f = net.prefix!.predict(x) as tf.Tensor;
     const [t1, t2] = [net.suffix.apply(f, { training: true }), net.suffix.apply(f, { training: true })] as tf.Tensor[];
     expect(Array.from(t1.dataSync())).not.toEqual(Array.from(t2.dataSync()));
@@ -163,7 +164,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
     const tta = async (ids: string[]) => {
       const rows = ids.map(() => [0, 0]);
       for (let r = 0; r < 4; r++) {
-        const x = inputBatch(data, ids.map((id) => ({ id, rotation: r })), SIZE);
+        const x = await inputBatch(data, ids.map((id) => ({ id, rotation: r })), SIZE);
         const p = outcome.net.model.predict(x) as tf.Tensor;
         (p.arraySync() as number[][]).forEach((row, i) => row.forEach((v, c) => { rows[i][c] += v / 4; }));
         tf.dispose([x, p]);
@@ -195,7 +196,7 @@ describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 
     };
     const train = [...Array.from({ length: 9 }, (_, i) => make(`r${i}`, 0)), ...Array.from({ length: 3 }, (_, i) => make(`g${i}`, 1))];
     const val = [make('rv0', 0), make('rv1', 0), make('gv0', 1), make('gv1', 1)];
-    const synthetic: TrainingData = { classNames: ['red', 'green'], ordinal: false, train, val, image: (id) => images.get(id)! };
+    const synthetic: TrainingData = { classNames: ['red', 'green'], ordinal: false, train, val, images: imagesFrom((id) => images.get(id)!) };
     const base = await loadGoogLeNet();
     const outcome = await trainClassifier(base, synthetic, {
       scenario: 'linear-top', inputSize: SIZE, epochs: 4, batchSize: 4, classWeighting: 'sampling',

@@ -8,6 +8,7 @@
  * take an epoch-end checkpoint (checkpoint.ts) and resume from one.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BatchReader, type ImageSource } from '../data/image-source';
 import { type RgbImage, rotateQuarterTurns, writeCaffeInput } from '../data/preprocess';
 import { mulberry32, type Random, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
@@ -45,8 +46,8 @@ export interface TrainingData {
   val: TrainingItem[];
   /** Held-out images evaluated once, after training, with the best epoch's weights; never used for early stopping. */
   test?: TrainingItem[];
-  /** An image as square RGB at the run's input size. */
-  image: (id: string) => RgbImage;
+  /** The images, read batch by batch (never all at once) as square RGB at the run's input size. */
+  images: ImageSource;
 }
 
 export interface TrainerHooks {
@@ -58,6 +59,27 @@ export interface TrainerHooks {
   onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   /** Start from this checkpoint (taken by a run with the same config and data) instead of epoch 0. */
   resumeFrom?: TrainingCheckpoint;
+  /**
+   * Computes the frozen prefix's features somewhere else than on this thread (the evaluate command: a pool of
+   * worker threads, a cache on disk) instead of running `prefix` here. Only asked when a cache is planned; the
+   * result is then kept as a CPU cache. Defaults to none: the prefix runs here (the studio).
+   */
+  extractFeatures?: (request: FeatureRequest) => Promise<Float32Array | null>;
+}
+
+/** What TrainerHooks.extractFeatures is asked for: the same features the trainer's own prefix would give. */
+export interface FeatureRequest {
+  /** The run's frozen prefix (image -> features at the cut): to run, or to fingerprint. */
+  prefix: tf.LayersModel;
+  /** The run's settings: a network built from them by buildClassifier has this prefix. */
+  config: TrainConfig;
+  classCount: number;
+  /** In the cache's order; images are read at config.inputSize. */
+  samples: Sample[];
+  /** One sample's features. */
+  featureShape: number[];
+  /** Awaited as samples complete (done counts them); true asks to stop: then resolve null. */
+  onProgress: (done: number) => Promise<boolean>;
 }
 
 export interface TrainOutcome {
@@ -89,17 +111,45 @@ export interface Sample {
 
 const ROTATIONS = 4;
 
-/** Network input for samples: BGR, mean subtracted, rotated. */
-export function inputBatch(data: Pick<TrainingData, 'image'>, samples: Sample[], size: number): tf.Tensor4D {
+/** Network input for samples whose images are given (one per sample): BGR, mean subtracted, rotated. */
+export function inputTensor(images: RgbImage[], samples: Sample[], size: number): tf.Tensor4D {
   const buf = new Float32Array(samples.length * size * size * 3);
   samples.forEach((s, i) => {
-    const img = data.image(s.id);
+    const img = images[i];
     if (img.width !== size || img.height !== size) {
       throw new Error(`image ${s.id} is ${img.width}x${img.height}, the run needs ${size}x${size}`);
     }
     writeCaffeInput(rotateQuarterTurns(img, s.rotation), buf, i);
   });
   return tf.tensor4d(buf, [samples.length, size, size, 3]);
+}
+
+/** Network input for samples, their images read from the data's source (each distinct image once). */
+export async function inputBatch(data: Pick<TrainingData, 'images'>, samples: Sample[], size: number): Promise<tf.Tensor4D> {
+  const unique = [...new Set(samples.map((s) => s.id))];
+  const loaded = await data.images.load(unique);
+  const byId = new Map(unique.map((id, i) => [id, loaded[i]] as const));
+  return inputTensor(samples.map((s) => byId.get(s.id)!), samples, size);
+}
+
+/**
+ * Network inputs of a known sequence of sample batches, their images read ahead (BatchReader) so that decoding
+ * overlaps the network's work. Batches are asked for in order; close() when done or abandoned.
+ */
+export class InputBatches {
+  private readonly reader: BatchReader;
+
+  constructor(source: ImageSource, private readonly batches: Sample[][], private readonly size: number) {
+    this.reader = new BatchReader(source, batches.map((b) => b.map((s) => s.id)));
+  }
+
+  async batch(i: number): Promise<tf.Tensor4D> {
+    return inputTensor(await this.reader.batch(i), this.batches[i], this.size);
+  }
+
+  close(): void {
+    this.reader.close();
+  }
 }
 
 /** Where a split's samples sit in the run's sample list: item i at rotation r is `offset + i x rotations + r`. */
@@ -177,8 +227,8 @@ interface RunContext {
   control: RunControl;
   /** The constant the head's features are scaled by (a checkpoint keeps it). */
   featureScale: number;
-  /** Trainable-suffix input of samples given by their index in plan.samples (the caller owns it). */
-  features: (indices: number[]) => tf.Tensor;
+  /** Trainable-suffix inputs of batches of samples given by their index in plan.samples (the caller owns each). */
+  features: (batches: number[][]) => FeatureBatches;
 }
 
 /** Builds the frozen-prefix feature cache when the network has a frozen prefix and it fits; null otherwise. */
@@ -193,17 +243,37 @@ async function planAndBuildCache(
   const concrete = (net.prefix.computeOutputShape([1, size, size, 3]) as number[]).slice(1);
   const prefix = net.prefix;
   const cacheConfig = resolveFeatureCacheConfig(hooks.cache ?? {});
-  const build = (cachePlan: CachePlan) => {
+  const build = async (cachePlan: CachePlan) => {
     emit({ type: 'phase', phase: 'caching-features', progress: { done: 0, total: samples.length } });
-    return FeatureCache.build(
-      prefix, samples.length, cachePlan, config.batchSize,
-      (start, count) => inputBatch(data, samples.slice(start, start + count), size),
-      async (done) => {
+    const batches: Sample[][] = [];
+    for (let start = 0; start < samples.length; start += config.batchSize) batches.push(samples.slice(start, start + config.batchSize));
+    const inputs = new InputBatches(data.images, batches, size);
+    try {
+      return await FeatureCache.build(
+        prefix, samples.length, cachePlan, config.batchSize,
+        (start) => inputs.batch(start / config.batchSize),
+        async (done) => {
+          emit({ type: 'phase', phase: 'caching-features', progress: { done, total: samples.length } });
+          return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
+        },
+      );
+    } finally {
+      inputs.close();
+    }
+  };
+  if (hooks.extractFeatures) {
+    // Features from elsewhere arrive in CPU memory: they stay there (within the CPU budget).
+    if (!planFeatureCache(concrete, samples.length, { ...cacheConfig, gpuBudgetBytes: 0, precision: 'float32' })) return null;
+    emit({ type: 'phase', phase: 'caching-features', progress: { done: 0, total: samples.length } });
+    const features = await hooks.extractFeatures({
+      prefix, config, classCount: data.classNames.length, samples, featureShape: concrete,
+      onProgress: async (done) => {
         emit({ type: 'phase', phase: 'caching-features', progress: { done, total: samples.length } });
         return control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
       },
-    );
-  };
+    });
+    return features ? FeatureCache.fromFeatures(features, concrete, samples.length) : null;
+  }
   const cachePlan = planFeatureCache(concrete, samples.length, cacheConfig);
   if (!cachePlan) return null;
   try {
@@ -215,17 +285,29 @@ async function planAndBuildCache(
   }
 }
 
-/** Trainable-suffix input of samples: from the cache, or through the frozen prefix, or the images themselves. */
+/** The trainable suffix's inputs for a known sequence of sample batches; asked for in order, closed when done. */
+interface FeatureBatches {
+  batch(i: number): Promise<tf.Tensor>;
+  close(): void;
+}
+
+/** Trainable-suffix input of sample batches: from the cache, or through the frozen prefix, or the images themselves. */
 function featureSource(
   net: FoveaNet, data: TrainingData, plan: SamplePlan, config: TrainConfig, cache: FeatureCache | null,
-): (indices: number[]) => tf.Tensor {
-  return (indices) => {
-    if (cache) return cache.gather(indices);
-    const x = inputBatch(data, indices.map((i) => plan.samples[i]), config.inputSize);
-    if (!net.prefix) return x;
-    const f = net.prefix.predict(x) as tf.Tensor;
-    x.dispose();
-    return f;
+): (batches: number[][]) => FeatureBatches {
+  return (batches) => {
+    if (cache) return { batch: async (i) => cache.gather(batches[i]), close: () => undefined };
+    const inputs = new InputBatches(data.images, batches.map((b) => b.map((i) => plan.samples[i])), config.inputSize);
+    return {
+      batch: async (i) => {
+        const x = await inputs.batch(i);
+        if (!net.prefix) return x;
+        const f = net.prefix.predict(x) as tf.Tensor;
+        x.dispose();
+        return f;
+      },
+      close: () => inputs.close(),
+    };
   };
 }
 
@@ -256,34 +338,43 @@ async function runEpoch(ctx: RunContext, step: TrainStep, epoch: number, pace: P
   const totals: EpochTotals = { lossSum: 0, correctSum: 0, items: 0, cancelled: false };
   const { rotations, offset } = plan.train;
   emit({ type: 'phase', phase: 'training' });
-  for (let b = 0; b < batches; b++) {
-    if (await ctx.control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }))) return { ...totals, cancelled: true };
-    const t0 = performance.now();
-    const items = order.slice(b * config.batchSize, (b + 1) * config.batchSize);
-    const indices = items.map((i) => offset + i * rotations + (rotations > 1 ? Math.floor(random() * rotations) : 0));
-    const labels = items.map((i) => trainClasses[i]);
-    const x = ctx.features(indices);
-    let result;
-    try {
-      result = await step.run(x, labels, weights ? labels.map((c) => weights[c]) : undefined);
-    } finally {
-      x.dispose();
+  // Every batch's samples are drawn before the first step (the same draws, in the same order, as drawing each
+  // batch's rotations in turn), so that the images of the next batches are read while this one trains.
+  const batchItems = Array.from({ length: batches }, (_, b) => order.slice(b * config.batchSize, (b + 1) * config.batchSize));
+  const batchIndices = batchItems.map((items) =>
+    items.map((i) => offset + i * rotations + (rotations > 1 ? Math.floor(random() * rotations) : 0)));
+  const features = ctx.features(batchIndices);
+  try {
+    for (let b = 0; b < batches; b++) {
+      if (await ctx.control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }))) return { ...totals, cancelled: true };
+      const t0 = performance.now();
+      const items = batchItems[b];
+      const labels = items.map((i) => trainClasses[i]);
+      const x = await features.batch(b);
+      let result;
+      try {
+        result = await step.run(x, labels, weights ? labels.map((c) => weights[c]) : undefined);
+      } finally {
+        x.dispose();
+      }
+      if (!Number.isFinite(result.objective) || !Number.isFinite(result.loss)) {
+        throw new TrainingDivergedError(epoch, b + 1, Number.isFinite(result.objective) ? result.loss : result.objective, config);
+      }
+      totals.lossSum += result.loss * items.length;
+      totals.correctSum += result.correct;
+      totals.items += items.length;
+      pace.imagesDone += items.length;
+      pace.trainSeconds += (performance.now() - t0) / 1000;
+      const imagesPerSecond = pace.imagesDone / Math.max(pace.trainSeconds, 1e-6);
+      emit({
+        type: 'batch', epoch, epochs: config.epochs, batch: b + 1, batches, loss: result.loss,
+        accuracy: result.correct / items.length, imagesPerSecond,
+        etaSeconds: ((totalImages - pace.imagesDone) / imagesPerSecond) *
+          ((performance.now() - pace.runStart) / 1000 / Math.max(pace.trainSeconds, 1e-6)),
+      });
     }
-    if (!Number.isFinite(result.objective) || !Number.isFinite(result.loss)) {
-      throw new TrainingDivergedError(epoch, b + 1, Number.isFinite(result.objective) ? result.loss : result.objective, config);
-    }
-    totals.lossSum += result.loss * items.length;
-    totals.correctSum += result.correct;
-    totals.items += items.length;
-    pace.imagesDone += items.length;
-    pace.trainSeconds += (performance.now() - t0) / 1000;
-    const imagesPerSecond = pace.imagesDone / Math.max(pace.trainSeconds, 1e-6);
-    emit({
-      type: 'batch', epoch, epochs: config.epochs, batch: b + 1, batches, loss: result.loss,
-      accuracy: result.correct / items.length, imagesPerSecond,
-      etaSeconds: ((totalImages - pace.imagesDone) / imagesPerSecond) *
-        ((performance.now() - pace.runStart) / 1000 / Math.max(pace.trainSeconds, 1e-6)),
-    });
+  } finally {
+    features.close();
   }
   return totals;
 }
@@ -294,17 +385,26 @@ async function predictSplit(ctx: RunContext, split: SplitLayout): Promise<number
   const { offset, rotations, items } = split;
   const itemsPerBatch = Math.max(1, Math.floor(config.batchSize / rotations));
   const rows: number[][] = [];
+  const batches: number[][] = [];
   for (let first = 0; first < items.length; first += itemsPerBatch) {
     const count = Math.min(itemsPerBatch, items.length - first);
-    const indices = Array.from({ length: count * rotations }, (_, j) => offset + first * rotations + j);
-    const x = ctx.features(indices);
-    const mean = tf.tidy(() => {
-      const probs = tf.softmax(net.suffix.predict(x) as tf.Tensor2D);
-      return tf.mean(tf.reshape(probs, [count, rotations, k]), 1);
-    });
-    const values = (await mean.data()) as Float32Array;
-    tf.dispose([x, mean]);
-    for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * k, (r + 1) * k)));
+    batches.push(Array.from({ length: count * rotations }, (_, j) => offset + first * rotations + j));
+  }
+  const features = ctx.features(batches);
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const count = batches[b].length / rotations;
+      const x = await features.batch(b);
+      const mean = tf.tidy(() => {
+        const probs = tf.softmax(net.suffix.predict(x) as tf.Tensor2D);
+        return tf.mean(tf.reshape(probs, [count, rotations, k]), 1);
+      });
+      const values = (await mean.data()) as Float32Array;
+      tf.dispose([x, mean]);
+      for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * k, (r + 1) * k)));
+    }
+  } finally {
+    features.close();
   }
   return rows;
 }
@@ -356,7 +456,7 @@ function restoreBest(net: FoveaNet, best: BestEpoch): void {
 /** The head's feature scale, measured on up to 16 training images (see measureFeatureScale). */
 async function probeFeatureScale(base: tf.LayersModel, data: TrainingData, config: TrainConfig): Promise<number> {
   const items = data.train.slice(0, Math.min(16, data.train.length));
-  const probe = inputBatch(data, items.map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
+  const probe = await inputBatch(data, items.map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   try {
     return await measureFeatureScale(base, config.headOn, probe);
   } finally {

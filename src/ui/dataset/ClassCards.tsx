@@ -4,6 +4,7 @@ import { useDatasetStore, type DatasetImage } from '../../state/dataset';
 import { useDerivedDataset, type SourceLabelSummary } from '../../state/dataset-derive';
 import type { SplitSide } from '../../core/data/split';
 import { plural } from '../shared/format';
+import { Thumbnail } from '../shared/Thumbnail';
 
 const PREVIEW_COUNT = 18;
 
@@ -19,7 +20,7 @@ const Thumb = memo(function Thumb({ image, side, labels }: ThumbProps) {
   const { removeImage, relabel } = useDatasetStore(useShallow((s) => ({ removeImage: s.removeImage, relabel: s.relabel })));
   return (
     <li className="thumb" title={`${image.relativePath}\npatient ${image.patientId}`}>
-      <img src={image.thumbUrl} alt={image.name} loading="lazy" decoding="async" />
+      <Thumbnail id={image.id} alt={image.name} />
       {side && <span className={`split-tag split-${side}`} title={SIDE_TITLE[side]}>{side}</span>}
       <div className="thumb-actions">
         <label className="visually-hidden" htmlFor={`relabel-${image.id}`}>Move {image.name} to class</label>

@@ -1,10 +1,11 @@
 import { useId, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { LABEL_PRESETS, type LabelPresetId } from '../../core/data/presets';
-import { useDatasetStore } from '../../state/dataset';
+import { STORED_SIDES, useDatasetStore } from '../../state/dataset';
+import { storedImageBytes } from '../../core/data/stored-size';
 import { useDerivedDataset } from '../../state/dataset-derive';
 import { Banner } from '../shared/Banner';
-import { listSome, plural } from '../shared/format';
+import { bytes, listSome, plural } from '../shared/format';
 
 /** Total images, patients, classes; and the button that empties the dataset. */
 export function DatasetSummary() {
@@ -164,6 +165,7 @@ export function SplitPanel() {
       </div>
       {!seedValid && <p className="field-error">The seed must be a whole number; the split uses {split.seed}.</p>}
       <FieldOfViewCropSetting />
+      <StoredSideSetting />
       {derived.items.length > 0 && (
         <table className="compact-table" data-testid="split-table">
           <caption className="visually-hidden">Training, validation and test images per class</caption>
@@ -199,6 +201,31 @@ function FieldOfViewCropSetting() {
         {locked
           ? 'Applied when images are added: remove all images to change it.'
           : 'The retina then fills the network’s input whatever the camera’s frame; off: the centre square of each photo.'}
+      </p>
+    </div>
+  );
+}
+
+/**
+ * The side of each image's stored copy: what every run reads (so it bounds the input size) and what the project
+ * costs in the browser's storage, said before a large import.
+ */
+function StoredSideSetting() {
+  const id = useId();
+  const { side, locked, setStoredSide, count } = useDatasetStore(
+    useShallow((s) => ({ side: s.storedSide, locked: s.images.length > 0 || s.progress !== null, setStoredSide: s.setStoredSide, count: s.images.length })),
+  );
+  const perImage = storedImageBytes(side);
+  return (
+    <div className="field field-wide">
+      <label htmlFor={id}>Stored size of each photograph</label>
+      <select id={id} data-testid="stored-side" value={side} disabled={locked} onChange={(e) => setStoredSide(Number(e.target.value))}>
+        {STORED_SIDES.map((s) => <option key={s} value={s}>{s} px{s === 512 ? ' (inputs up to 512 px)' : ''}</option>)}
+      </select>
+      <p className="field-hint" data-testid="stored-side-cost">
+        Each photograph is kept once, cropped and at most this size (JPEG, about {bytes(perImage)}): 1,000 photographs
+        take about {bytes(perImage * 1000)}, 30,000 about {bytes(perImage * 30_000)} of this browser&rsquo;s storage.
+        {count > 0 ? ' Applied when images are added: remove all images to change it.' : ' Inputs larger than this size are upsampled.'}
       </p>
     </div>
   );

@@ -1,6 +1,6 @@
 /** The dataset store's typed notices in words: what happened, and what to do about it. */
 import type { DatasetNotice, NoticeTone } from '../../state/dataset';
-import { plural } from '../shared/format';
+import { bytes, plural } from '../shared/format';
 
 function list(names: readonly string[], max = 5): string {
   return names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
@@ -16,6 +16,8 @@ export function noticeTone(n: DatasetNotice): NoticeTone {
       return 'info';
     case 'storage-failed':
       return 'warning';
+    case 'storage-full':
+      return 'error';
     case 'loading-stopped':
     case 'sample-download-failed':
       return 'error';
@@ -64,6 +66,11 @@ export function noticeText(n: DatasetNotice): string {
     case 'storage-failed':
       return `The dataset could not be saved in this browser (${n.reason}). Everything on screen is kept, ` +
         'but a reload would lose what was not saved: free some disk space, or leave private browsing.';
+    case 'storage-full':
+      return `The browser's storage for this site is full: adding stopped. ${plural(n.saved, 'image of this load is', 'images of this load are')} ` +
+        `saved; images listed but not saved stay usable until the page is reloaded; ${n.notAdded.toLocaleString()} ` +
+        `${n.notAdded === 1 ? 'was' : 'were'} not added. About ${bytes(n.bytesNeeded)} more would hold the rest: free disk space ` +
+        '(or delete another project), or choose a smaller stored size for a new project, then add the folder again.';
     case 'no-images':
       return `No images found in "${n.source}".`;
     case 'only-system-files':

@@ -3,6 +3,7 @@ import type { EvalReport, Prediction } from '../../core/eval/report';
 import { useDatasetStore } from '../../state/dataset';
 import { useInsightStore } from '../../state/insight';
 import { percent } from '../shared/format';
+import { Thumbnail } from '../shared/Thumbnail';
 import { GradCamPanel } from '../shared/GradCamOverlay';
 
 type SortKey = 'wrong-first' | 'confidence-desc' | 'confidence-asc' | 'class';
@@ -84,7 +85,7 @@ export function PredictionsGallery({ report, controls }: { report: EvalReport; c
           return (
             <li key={p.id} className={`gallery-item ${ok ? 'correct' : 'wrong'}`}>
               <div className="gallery-thumb">
-                {img ? <img src={img.thumbUrl} alt={img.name} loading="lazy" /> : <span className="muted small">image removed</span>}
+                {img ? <Thumbnail id={img.id} alt={img.name} /> : <span className="muted small">image removed</span>}
                 <span className={`mark ${ok ? 'ok' : 'bad'}`} aria-label={ok ? 'correct' : 'wrong'} title={ok ? 'correct' : 'wrong'}>{ok ? '✓' : '✗'}</span>
               </div>
               <dl className="gallery-meta">

@@ -150,7 +150,7 @@ export const pooledBlock = (headOn: HeadPosition): BlockName => (headOn === 'poo
  * The pooled features the head reads, on `base`'s graph: the stock pool5 for an average on pool5 (so that
  * such a network is unchanged), else a new global average, max or GeM (p = 3) pool of the block's output.
  */
-function pooledFeatures(base: tf.LayersModel, headOn: HeadPosition, pooling: HeadPooling): tf.SymbolicTensor {
+export function pooledFeatures(base: tf.LayersModel, headOn: HeadPosition, pooling: HeadPooling): tf.SymbolicTensor {
   if (headOn === 'pool5' && pooling === 'average') return outputOf(base.getLayer(STOCK_POOL5_LAYER));
   const maps = outputOf(base.getLayer(blockOutputLayer(pooledBlock(headOn))));
   const name = HEAD_POOL_LAYERS[pooling];

@@ -1,0 +1,103 @@
+/**
+ * One thread of the evaluate command's worker pool (pool.ts): decodes images from disk and runs the frozen prefix
+ * of GoogLeNet over them on its own wasm tfjs instance (tfjs-backend-wasm has no threads under Node, so the pool
+ * is how a run uses every core). The prefix is the one buildClassifier cuts for the run's settings, built here
+ * from a freshly loaded GoogLeNet exactly as the trainer builds it, so its features are the trainer's.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { RgbImage } from '../../src/core/data/preprocess';
+import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
+import { reinitialiseWeights } from '../../src/core/model/reinitialise';
+import type { TrainConfig } from '../../src/core/train/config';
+import { inputTensor } from '../../src/core/train/trainer';
+import { loadGoogLeNet } from '../lib/node-model';
+import { installBackend } from './backend';
+import { prepareImage } from './dataset';
+import type { FundusPreprocessing } from './options';
+import { prefixFingerprint } from './prefix-fingerprint';
+
+/** The settings a prefix is built from: the run's config and class count (see FeatureRequest). */
+export interface PrefixSpec {
+  config: TrainConfig;
+  classCount: number;
+}
+
+export interface FeatureJob extends PrefixSpec {
+  preprocessing: FundusPreprocessing;
+  /** Image file and quarter turns of each sample, in order. */
+  samples: { path: string; rotation: number }[];
+}
+
+export interface PoolWorkerApi {
+  /** Loads the backend and GoogLeNet from the model folder (prefixes are built on it); says what backend runs. */
+  start(modelDir: string): Promise<string>;
+  /** Builds (or keeps) the prefix for these settings and returns its fingerprint (prefix-fingerprint.ts). */
+  prepare(spec: PrefixSpec): Promise<string>;
+  /** The prefix's features of the samples, one row after another (float32). */
+  features(job: FeatureJob): Promise<Float32Array>;
+  /** Images decoded, cropped and resized as the run reads them. */
+  decode(paths: string[], size: number, preprocessing: FundusPreprocessing): Promise<RgbImage[]>;
+}
+
+let modelDir = '';
+/** GoogLeNet read at start, so that the first request only builds the classifier on it. */
+let preloaded: Promise<tf.LayersModel> | null = null;
+/** The last prefix built, with the settings it was built for: a run asks for one set of settings at a time. */
+let built: { key: string; base: tf.LayersModel; prefix: tf.LayersModel; fingerprint: string } | null = null;
+
+async function prefixFor(spec: PrefixSpec): Promise<NonNullable<typeof built>> {
+  const key = JSON.stringify(spec);
+  if (built?.key === key) return built;
+  if (built) disposeNetwork(built.base);
+  built = null;
+  // As trainClassifier: a fresh GoogLeNet, redrawn when the run starts from random weights, then the classifier.
+  const base = await (preloaded ?? loadGoogLeNet(modelDir));
+  preloaded = null;
+  if (spec.config.initialisation === 'random') reinitialiseWeights(base, spec.config.seed);
+  const net = buildClassifier(base, {
+    numClasses: spec.classCount, headOn: spec.config.headOn, freezeUpTo: spec.config.freezeUpTo,
+    dropout: spec.config.dropout, seed: spec.config.seed,
+  });
+  if (!net.prefix) throw new Error(`freezing up to ${spec.config.freezeUpTo} leaves no frozen prefix to extract features from`);
+  built = { key, base, prefix: net.prefix, fingerprint: await prefixFingerprint(net.prefix) };
+  return built;
+}
+
+const api: PoolWorkerApi = {
+  async start(dir) {
+    modelDir = dir;
+    const backend = await installBackend('wasm');
+    preloaded = loadGoogLeNet(modelDir);
+    await preloaded;
+    return backend;
+  },
+  async prepare(spec) {
+    return (await prefixFor(spec)).fingerprint;
+  },
+  async features(job) {
+    const { prefix } = await prefixFor(job);
+    const size = job.config.inputSize;
+    const decoded = new Map<string, RgbImage>();
+    // Each image decoded once per job (a job holds an image at several rotations); inputTensor rotates.
+    const images = job.samples.map(({ path }) => {
+      let img = decoded.get(path);
+      if (!img) decoded.set(path, (img = prepareImage(path, size, job.preprocessing)));
+      return img;
+    });
+    const x = inputTensor(images, job.samples.map((s) => ({ id: s.path, rotation: s.rotation })), size);
+    const f = prefix.predict(x) as tf.Tensor;
+    x.dispose();
+    const values = (await f.data()) as Float32Array;
+    f.dispose();
+    return Comlink.transfer(values, [values.buffer]);
+  },
+  async decode(paths, size, preprocessing) {
+    const images = paths.map((p) => prepareImage(p, size, preprocessing));
+    return Comlink.transfer(images, images.map((im) => im.data.buffer));
+  },
+};
+
+Comlink.expose(api, nodeEndpoint(parentPort!));

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
+import { resolveTrainConfig, type TrainConfig } from '../../src/core/train/config';
+import { type FeatureRequest, inputTensor, type Sample } from '../../src/core/train/trainer';
+import { demoImages, hasDemo } from '../lib/demo-data';
+import { loadGoogLeNet } from '../lib/node-model';
+import { installBackend } from './backend';
+import { prepareImage } from './dataset';
+import { WorkerPool } from './pool';
+
+// Real weights and demo photographs at 64 px: the pool's threads must give the trainer's own features.
+const SIZE = 64;
+
+describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
+  const demo = demoImages().filter((_, i) => i % 20 === 0).slice(0, 3);
+  const pathOf = (id: string) => demo.find((d) => d.id === id)!.path;
+  // Every image at two rotations, so that jobs hold an image more than once and cross images.
+  const samples: Sample[] = demo.flatMap((d) => [{ id: d.id, rotation: 0 }, { id: d.id, rotation: 3 }]);
+  let pool: WorkerPool;
+
+  beforeAll(async () => {
+    await installBackend('wasm');
+    pool = await WorkerPool.start({ workers: 2, modelDir: 'public/models/googlenet' });
+  }, 120_000);
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  /** The trainer's prefix and its features computed here, on this thread (as the studio does). */
+  async function inProcess(config: TrainConfig) {
+    const base = await loadGoogLeNet();
+    const net = buildClassifier(base, { numClasses: 2, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed });
+    const images = samples.map((s) => prepareImage(pathOf(s.id), SIZE, 'fov'));
+    const x = inputTensor(images, samples, SIZE);
+    const f = net.prefix!.predict(x) as tf.Tensor;
+    const values = (await f.data()) as Float32Array;
+    const featureShape = f.shape.slice(1);
+    tf.dispose([x, f]);
+    return { base, prefix: net.prefix!, values, featureShape };
+  }
+
+  for (const scenario of ['linear-top', 'linear-early'] as const) {
+    it(`gives the in-process features within 1e-5 (${scenario}, 64 px, ${samples.length} samples, 2 threads)`, async () => {
+      const config = resolveTrainConfig({ scenario, inputSize: SIZE });
+      const here = await inProcess(config);
+      const progress: number[] = [];
+      const request: FeatureRequest = {
+        prefix: here.prefix, config, classCount: 2, samples, featureShape: here.featureShape,
+        onProgress: async (done) => { progress.push(done); return false; },
+      };
+      // Jobs of 4 samples: two threads share three jobs.
+      const pooled = (await pool.extract(request, pathOf, 'fov', 4))!;
+      disposeNetwork(here.base);
+      expect(pooled.length).toBe(here.values.length);
+      let maxDiff = 0;
+      for (let i = 0; i < pooled.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pooled[i] - here.values[i]));
+      expect(maxDiff).toBeLessThanOrEqual(1e-5);
+      expect(progress[progress.length - 1]).toBe(samples.length);
+    }, 120_000);
+  }
+
+  it('stops taking jobs when progress asks to stop, and answers null', async () => {
+    const config = resolveTrainConfig({ scenario: 'linear-top', inputSize: SIZE });
+    const base = await loadGoogLeNet();
+    const net = buildClassifier(base, { numClasses: 2, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: 0, seed: config.seed });
+    const featureShape = (net.prefix!.computeOutputShape([1, SIZE, SIZE, 3]) as number[]).slice(1);
+    let calls = 0;
+    const result = await pool.extract({
+      prefix: net.prefix!, config, classCount: 2, samples, featureShape, onProgress: async () => ++calls >= 1,
+    }, pathOf, 'fov', 1);
+    disposeNetwork(base);
+    expect(result).toBeNull();
+    // The first job's progress stops it; the other thread's job in hand still reports.
+    expect(calls).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  it('decodes images in the threads as the run reads them', async () => {
+    const ids = demo.map((d) => d.id);
+    const images = await pool.images(pathOf, SIZE, 'fov').load(ids);
+    expect(images.map((im) => Buffer.from(im.data).equals(Buffer.from(prepareImage(pathOf(ids[images.indexOf(im)]), SIZE, 'fov').data))))
+      .toEqual(ids.map(() => true));
+  }, 60_000);
+});

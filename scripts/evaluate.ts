@@ -5,29 +5,29 @@
  * Usage: scripts/evaluate/options.ts (EVALUATE_USAGE) or `npm run evaluate -- --help`.
  */
 import { installBackend } from './evaluate/backend';
-import { InvalidEvaluateArgsError, parseEvaluateArgs } from './evaluate/options';
+import { describeFailure } from './evaluate/failure';
+import { parseEvaluateArgs } from './evaluate/options';
+import { takeParallelArgs } from './evaluate/parallel-options';
 import { runEvaluation } from './evaluate/run';
 import { rerunWithVulkanLoader } from './lib/vulkan-loader';
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const config = parseEvaluateArgs(argv);
+  const typed = process.argv.slice(2);
+  const { parallel, rest } = takeParallelArgs(typed);
+  const config = parseEvaluateArgs(rest);
   if (config.backend === 'webgpu' && rerunWithVulkanLoader()) return;
   const backend = await installBackend(config.backend);
   log(`backend: ${backend}`);
   const { metricsPath } = await runEvaluation({
-    config, backend: config.backend, log, command: `npm run evaluate -- ${argv.join(' ')}`,
+    config, backend: config.backend, log, command: `npm run evaluate -- ${typed.join(' ')}`, parallel,
   });
   process.stdout.write(`${metricsPath}\n`);
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof InvalidEvaluateArgsError) {
-    process.stderr.write(`${e.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`evaluate failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
+  const { message, exitCode } = describeFailure(e);
+  process.stderr.write(`${message}\n`);
+  process.exit(exitCode);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { classesForTask, EvaluateDataError, prepareImage, readLabelledSet } from './dataset';
+import { classesForTask, diskImages, EvaluateDataError, prepareImage, readLabelledSet } from './dataset';
 
 /** A 40x30 JPEG: black with a bright disc, so the field-of-view crop has something to find. */
 function fundusLikeJpeg(): Buffer {
@@ -84,5 +84,20 @@ describe('evaluate: reading a labelled set from disk', () => {
     const meanRed = (img: { data: Uint8Array }) => img.data.filter((_, i) => i % 3 === 0).reduce((a, b) => a + b, 0) / (32 * 32);
     expect(meanRed(fov)).toBeGreaterThan(120);
     expect(meanRed(fov) - meanRed(centre)).toBeGreaterThan(20);
+  });
+
+  it('reads images from disk when a batch asks and keeps none (memory flat in the number of images)', async () => {
+    const set = readLabelledSet(makeSet());
+    const paths = new Map(set.images.map((im) => [im.id, im.path]));
+    const decoded: string[] = [];
+    const source = diskImages(paths, 32, 'fov', (path) => decoded.push(path));
+    const ids = ['0_No_DR/p2.jpg', '2_Moderate/p3.jpg'];
+    const first = await source.load(ids);
+    expect(first.map((im) => [im.width, im.height])).toEqual([[32, 32], [32, 32]]);
+    expect(Buffer.from(first[0].data).equals(Buffer.from(prepareImage(paths.get(ids[0])!, 32, 'fov').data))).toBe(true);
+    // Asked again, decoded again: nothing was kept between requests.
+    await source.load(ids.slice(0, 1));
+    expect(decoded.length).toBe(3);
+    await expect(source.load(['nope.jpg'])).rejects.toThrow(EvaluateDataError);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * The evaluate command's data: a folder with one sub-folder per class, or a labels CSV beside its images,
  * read the same way the studio reads a drop (labelsFromFolders, parseLabelsCsv + matchCsvToFiles,
- * patientIdOf, the label presets), and images decoded once at the run's input size with the chosen
- * fundus preprocessing.
+ * patientIdOf, the label presets), and images decoded from disk when a batch asks for them, at the run's input
+ * size with the chosen fundus preprocessing.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { cropToFieldOfView, localAverageColourSubtraction } from '../../src/core/data/fundus';
 import { labelsFromFolders, matchCsvToFiles, parseLabelsCsv, patientIdOf } from '../../src/core/data/labels';
 import { applyPreset, LABEL_PRESETS, type LabelPresetId, suggestPreset } from '../../src/core/data/presets';
+import type { ImageSource } from '../../src/core/data/image-source';
 import { centreCropResize, type RgbImage } from '../../src/core/data/preprocess';
 import { decodeImageFile } from '../lib/node-images';
 import type { FundusPreprocessing } from './options';
@@ -106,17 +107,20 @@ export function prepareImage(path: string, size: number, preprocessing: FundusPr
   return preprocessing === 'fov-colour' ? localAverageColourSubtraction(cropped) : cropped;
 }
 
-/** Decodes images on first use and keeps them (2,889 images at 224 px are ~435 MB). */
-export function imageStore(paths: ReadonlyMap<string, string>, size: number, preprocessing: FundusPreprocessing): (id: string) => RgbImage {
-  const cache = new Map<string, RgbImage>();
-  return (id) => {
-    let img = cache.get(id);
-    if (!img) {
+/**
+ * The run's images read from disk when asked for, batch by batch: decoded, cropped and resized on each request and
+ * not kept (memory stays flat in the number of images; a 224 px image is 150 KB, 2,889 of them 435 MB).
+ * `onDecode` is told each path decoded (tests count reads).
+ */
+export function diskImages(
+  paths: ReadonlyMap<string, string>, size: number, preprocessing: FundusPreprocessing, onDecode?: (path: string) => void,
+): ImageSource {
+  return {
+    load: async (ids) => ids.map((id) => {
       const path = paths.get(id);
       if (!path) throw new EvaluateDataError(`Unknown image ${id}.`);
-      img = prepareImage(path, size, preprocessing);
-      cache.set(id, img);
-    }
-    return img;
+      onDecode?.(path);
+      return prepareImage(path, size, preprocessing);
+    }),
   };
 }

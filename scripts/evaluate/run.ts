@@ -20,8 +20,12 @@ import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/co
 import type { TrainerEvent } from '../../src/core/train/events';
 import { trainClassifier, type TrainingItem, type TrainOutcome } from '../../src/core/train/trainer';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
-import { classesForTask, imageStore, readLabelledSet, type TaskClasses } from './dataset';
+import { classesForTask, diskImages, EvaluateDataError, readLabelledSet, type TaskClasses } from './dataset';
+import { featureSources, type FeatureSources } from './feature-extraction';
+import { FeatureStore } from './feature-store';
 import type { EvaluateConfig } from './options';
+import type { ParallelConfig } from './parallel-options';
+import { poolAvailable, WorkerPool } from './pool';
 
 export interface RunContext {
   config: EvaluateConfig;
@@ -29,6 +33,13 @@ export interface RunContext {
   command: string;
   backend: string;
   log: (line: string) => void;
+  /** Worker threads and the feature cache on disk (parallel-options.ts). Defaults to none of either. */
+  parallel?: ParallelConfig;
+}
+
+/** The run cannot train on this backend (wasm has no convolution gradients): refused before anything starts. */
+export class BackendCannotTrainError extends Error {
+  override name = 'BackendCannotTrainError';
 }
 
 interface Fold {
@@ -42,7 +53,7 @@ const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Ma
   : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
 
 /** Progress lines with an ETA on stderr, at most one every few seconds (a run has thousands of batches). */
-function progressReporter(log: (line: string) => void, label: string): (e: TrainerEvent) => void {
+function progressReporter(log: (line: string) => void, label: string, featuresBy: string): (e: TrainerEvent) => void {
   let last = 0;
   let cacheStart = 0;
   return (e) => {
@@ -53,7 +64,7 @@ function progressReporter(log: (line: string) => void, label: string): (e: Train
       if (now - last < 5000 && done !== total) return;
       last = now;
       const rate = done / Math.max((now - cacheStart) / 1000, 1e-6);
-      log(`${label} frozen features ${done}/${total} (${rate.toFixed(1)} img/s, ETA ${done > 0 ? fmtTime((total - done) / rate) : '?'})`);
+      log(`${label} frozen features ${done}/${total} (${rate.toFixed(1)} img/s on ${featuresBy}, ETA ${done > 0 ? fmtTime((total - done) / rate) : '?'})`);
     } else if (e.type === 'batch') {
       if (now - last < 5000 && e.batch !== e.batches) return;
       last = now;
@@ -90,7 +101,7 @@ export function headline(set: SetSummary): Record<string, number> {
 
 function checkBackendCanTrain(backend: string, config: TrainConfig): void {
   if (backend === 'wasm' && config.freezeUpTo !== 'all') {
-    throw new Error(
+    throw new BackendCannotTrainError(
       `The wasm (CPU) backend cannot train convolutions (tfjs-backend-wasm has no Conv2DBackpropFilter), and this ` +
         `run trains every layer after ${config.freezeUpTo === 'none' ? 'the input' : config.freezeUpTo}. Use --scenario 1 ` +
         'or 3 (only the head trains), or --backend webgpu on a machine with a GPU (see scripts/bench/README.md).',
@@ -115,18 +126,19 @@ function summarise(ctx: RunContext, classes: TaskClasses, validation: ScoredSet,
 
 const concat = (sets: ScoredSet[]): ScoredSet => ({ labels: sets.flatMap((x) => [...x.labels]), probs: sets.flatMap((x) => [...x.probs]) });
 
-async function runFold(
-  ctx: RunContext, fold: Fold, classes: TaskClasses, image: (id: string) => import('../../src/core/data/preprocess').RgbImage,
-): Promise<FoldResult> {
+async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, sources: FeatureSources): Promise<FoldResult> {
   const start = performance.now();
   const base = await loadGoogLeNet(ctx.config.model ?? MODEL_DIR);
   let outcome: TrainOutcome;
   try {
     outcome = await trainClassifier(
       base,
-      { classNames: classes.classNames, ordinal: classes.ordinal, train: fold.train, val: fold.val, test: fold.test, image },
+      { classNames: classes.classNames, ordinal: classes.ordinal, train: fold.train, val: fold.val, test: fold.test, images: sources.images },
       ctx.config.training,
-      { onEvent: progressReporter(ctx.log, fold.name) },
+      {
+        onEvent: progressReporter(ctx.log, fold.name, sources.computedBy),
+        ...(sources.extractFeatures ? { extractFeatures: sources.extractFeatures } : {}),
+      },
     );
   } catch (e) {
     disposeNetwork(base);
@@ -169,6 +181,50 @@ function sourceCommit(): string | null {
     return dirty ? `${head}+changes` : head;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Trains and scores every fold, images read from disk batch by batch (nothing kept), frozen features computed by
+ * the worker pool when there is one and kept on disk with --cache; the threads are closed however it ends.
+ */
+async function runFolds(
+  ctx: RunContext, folds: Fold[], classes: TaskClasses, paths: ReadonlyMap<string, string>, describeRun: string,
+): Promise<FoldResult[]> {
+  const { config, log } = ctx;
+  const { inputSize } = resolveTrainConfig(config.training);
+  const parallel = ctx.parallel ?? { workers: 0, cacheDir: null };
+  const pathOf = (id: string) => {
+    const path = paths.get(id);
+    if (!path) throw new EvaluateDataError(`Unknown image ${id}.`);
+    return path;
+  };
+  let pool: WorkerPool | null = null;
+  if (parallel.workers > 0 && !poolAvailable()) log('note: worker threads need the source tree (npm run evaluate); this run uses one thread.');
+  else if (parallel.workers > 0) pool = await WorkerPool.start({ workers: parallel.workers, modelDir: config.model ?? MODEL_DIR });
+  try {
+    const store = parallel.cacheDir ? new FeatureStore(parallel.cacheDir) : null;
+    const sources = featureSources({
+      pool, store, backend: ctx.backend, pathOf, inputSize, preprocessing: config.preprocessing,
+      diskImages: diskImages(paths, inputSize, config.preprocessing),
+    });
+    const results: FoldResult[] = [];
+    for (const fold of folds) {
+      log(`${fold.name} ${fold.train.length} train, ${fold.val.length} validation, ${fold.test.length} test images; ` +
+        `${classes.classNames.length} classes (${classes.task}); ${describeRun}; frozen features on ${sources.computedBy}` +
+        (store ? `, cached in ${store.dir}` : ''));
+      const read = store?.stats.read ?? 0;
+      const computed = store?.stats.computed ?? 0;
+      const result = await runFold(ctx, fold, classes, sources);
+      results.push(result);
+      if (store) log(`${fold.name} feature cache on disk: ${store.stats.read - read} samples read, ${store.stats.computed - computed} computed`);
+      const shown = result.summary.test ?? result.summary.validation;
+      log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+      if (results.length < folds.length) disposeNetwork(result.outcome.net.model);
+    }
+    return results;
+  } finally {
+    await pool?.close();
   }
 }
 
@@ -230,7 +286,6 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     });
   }
 
-  const image = imageStore(paths, training.inputSize, config.preprocessing);
   mkdirSync(config.out, { recursive: true });
   const scenario = training.scenario === 'custom' ? null : scenarioById(training.scenario);
   const settings = {
@@ -239,17 +294,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   };
   const provenance = JSON.parse(readFileSync(join(config.model ?? MODEL_DIR, 'provenance.json'), 'utf8')) as Record<string, unknown>;
 
-  const results: FoldResult[] = [];
-  for (const fold of folds) {
-    log(`${fold.name} ${fold.train.length} train, ${fold.val.length} validation, ${fold.test.length} test images; ` +
-      `${classes.classNames.length} classes (${classes.task}); ${ctx.backend}; ${training.inputSize} px; ` +
-      `scenario ${scenario ? scenario.number : 'custom'}`);
-    const result = await runFold(ctx, fold, classes, image);
-    results.push(result);
-    const shown = result.summary.test ?? result.summary.validation;
-    log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
-    if (results.length < folds.length) disposeNetwork(result.outcome.net.model);
-  }
+  const results = await runFolds(ctx, folds, classes, paths, `${ctx.backend}; ${training.inputSize} px; scenario ${scenario ? scenario.number : 'custom'}`);
 
   // The model kept (exported, described by the model card) is the last fold's; with --cv the report's headline is
   // the pooled out-of-fold summary: every image scored once by a model that never saw it in training.

@@ -11,7 +11,7 @@ import { type GradCamModel, gradCam, prepareGradCam } from '../core/eval/salienc
 import { modelArtifacts } from '../core/export/layers-files';
 import type { FoveaManifest } from '../core/export/package';
 import { blockOutputLayer, disposeNetwork } from '../core/model/classifier';
-import { resolveTrainConfig, scenarioById, type TrainConfig } from '../core/train/config';
+import { resolveTrainConfig, scenarioById, type HeadPooling, type TrainConfig } from '../core/train/config';
 import type { RunControl } from '../core/train/run-control';
 import { type TrainOutcome, trainClassifier } from '../core/train/trainer';
 import { backendRefusal } from './capabilities';
@@ -101,7 +101,7 @@ export async function computeGradCam(ctx: TeachingContext, cache: GradCamCache, 
 
 /** Mean over space of a layer's output for each image (the pooled features a head reads), as rows. */
 async function pooledFeatures(
-  model: tf.LayersModel, layerName: string, images: ImageSource, ids: string[], colourNormalisation: boolean,
+  model: tf.LayersModel, layerName: string, pooling: HeadPooling, images: ImageSource, ids: string[], colourNormalisation: boolean,
 ): Promise<Float32Array[]> {
   const layer = model.getLayer(layerName);
   const probe = tf.model({ inputs: model.inputs, outputs: layer.inboundNodes[0].outputTensors[0] as tf.SymbolicTensor });
@@ -115,7 +115,12 @@ async function pooledFeatures(
     chunk.forEach((img, i) => writeCaffeInput(img, buf, i));
     const pooled = tf.tidy(() => {
       let f = probe.predict(tf.tensor4d(buf, [chunk.length, size, size, 3])) as tf.Tensor;
-      if (f.rank === 4) f = tf.mean(f, [1, 2]);
+      // Pooled as the head pools (classifier.ts): mean, max, or generalised mean (p = 3, floored at 1e-6).
+      if (f.rank === 4) {
+        f = pooling === 'max' ? tf.max(f, [1, 2])
+          : pooling === 'gem' ? tf.pow(tf.mean(tf.pow(tf.maximum(f, 1e-6), 3), [1, 2]), 1 / 3)
+          : tf.mean(f, [1, 2]);
+      }
       return f as tf.Tensor2D;
     });
     const values = (await pooled.data()) as Float32Array;
@@ -134,7 +139,9 @@ export async function insideNetwork(ctx: TeachingContext, items: { id: string; c
   const images = ctx.datasetImages(size);
   const ids = items.map((i) => i.id);
   const headOn = manifest.training.headOn;
-  const featureLayer = headOn === 'pool5' ? 'pool5_7x7_s1' : blockOutputLayer(headOn);
+  const pooling: HeadPooling = manifest.training.headPooling ?? 'average';
+  // The block the head pools (inception_5b for pool5), pooled alike in both networks (the pretrained one has no head).
+  const featureLayer = blockOutputLayer(headOn === 'pool5' ? 'inception_5b' : headOn);
   const pretrained = await ctx.loadPretrained();
   try {
     const [before, after] = [await readFilters(pretrained), await readFilters(model)];
@@ -145,8 +152,8 @@ export async function insideNetwork(ctx: TeachingContext, items: { id: string; c
     };
     return {
       filtersBefore: grid(before), filtersAfter: grid(after), filtersIdentical: sameFilters(before, after),
-      pcaBefore: pcaOf(await pooledFeatures(pretrained, featureLayer, images, ids, colourNormalisation)),
-      pcaAfter: pcaOf(await pooledFeatures(model, featureLayer, images, ids, colourNormalisation)),
+      pcaBefore: pcaOf(await pooledFeatures(pretrained, featureLayer, pooling, images, ids, colourNormalisation)),
+      pcaAfter: pcaOf(await pooledFeatures(model, featureLayer, pooling, images, ids, colourNormalisation)),
       classIndex: items.map((i) => i.classIndex), classNames: manifest.classNames, featureLayer,
     };
   } finally {

@@ -77,7 +77,8 @@ export function recordTrainedModel(
     format: 'fovea-model', version: 1, createdAt,
     classNames: request.classNames, ordinal: request.ordinal, inputSize: config.inputSize,
     preprocessing: manifestPreprocessing(prep), scenario: config.scenario, training: config,
-    epochs: outcome.epochs, validation, weightsProvenance: provenance, customLayers: ['LRN'],
+    epochs: outcome.epochs, validation, weightsProvenance: provenance,
+    customLayers: ['LRN', ...(config.headPooling === 'gem' ? ['GlobalGeMPooling2D'] : [])],
     testTimeRotations: config.testTimeRotations ? [0, 1, 2, 3] : [0],
     screening: summary,
   };

@@ -458,7 +458,7 @@ async function probeFeatureScale(base: tf.LayersModel, data: TrainingData, confi
   const items = data.train.slice(0, Math.min(16, data.train.length));
   const probe = await inputBatch(data, items.map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   try {
-    return await measureFeatureScale(base, config.headOn, probe);
+    return await measureFeatureScale(base, config.headOn, probe, config.headPooling);
   } finally {
     probe.dispose();
   }
@@ -612,7 +612,7 @@ export async function trainClassifier(
   const featureScale = resume ? resume.featureScale : await probeFeatureScale(base, data, config);
   const net = buildClassifier(base, {
     numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
-    featureScale,
+    featureScale, headPooling: config.headPooling,
   });
   const plan = planSamples(data, config);
 

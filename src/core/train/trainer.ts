@@ -195,6 +195,30 @@ export function epochOrder(trainClasses: number[], k: number, config: Pick<Train
   return shuffleInPlace(trainClasses.map((_, i) => i), random);
 }
 
+/** One epoch's training batches: the items of each (indices into the training split) and their samples. */
+export interface EpochBatches {
+  items: number[][];
+  /** Sample indices (into the run's sample list): each item at the rotation drawn for it. */
+  samples: number[][];
+}
+
+/**
+ * Every batch of an epoch, drawn before the first step so the images of the next batches can be read while one
+ * trains: the epoch's order (epochOrder), then one rotation per item, batch after batch, from the same stream.
+ */
+export function epochBatches(
+  trainClasses: number[], k: number, layout: Pick<SplitLayout, 'offset' | 'rotations'>,
+  config: Pick<TrainConfig, 'classWeighting' | 'batchSize' | 'seed'>, epoch: number,
+): EpochBatches {
+  const random = mulberry32(config.seed * 7919 + epoch);
+  const order = epochOrder(trainClasses, k, config, random);
+  const { offset, rotations } = layout;
+  const items: number[][] = [];
+  for (let start = 0; start < order.length; start += config.batchSize) items.push(order.slice(start, start + config.batchSize));
+  const samples = items.map((batch) => batch.map((i) => offset + i * rotations + (rotations > 1 ? Math.floor(random() * rotations) : 0)));
+  return { items, samples };
+}
+
 /** Throws TrainingDataError, in plain words, for data no run can train on with this config. */
 function checkTrainingData(data: TrainingData, config: TrainConfig): void {
   const k = data.classNames.length;
@@ -329,20 +353,13 @@ interface Pace {
 /** One pass over the training split (or a class-balanced draw of it); throws TrainingDivergedError on a non-finite loss. */
 async function runEpoch(ctx: RunContext, step: TrainStep, epoch: number, pace: Pace): Promise<EpochTotals> {
   const { config, data, k, plan, emit } = ctx;
-  const random = mulberry32(config.seed * 7919 + epoch);
   const trainClasses = data.train.map((it) => it.classIndex);
-  const order = epochOrder(trainClasses, k, config, random);
+  const { items: batchItems, samples: batchIndices } = epochBatches(trainClasses, k, plan.train, config, epoch);
   const weights = config.classWeighting === 'loss' ? balancedClassWeights(trainClasses, k) : null;
-  const batches = Math.ceil(order.length / config.batchSize);
-  const totalImages = config.epochs * order.length;
+  const batches = batchItems.length;
+  const totalImages = config.epochs * batchItems.reduce((n, b) => n + b.length, 0);
   const totals: EpochTotals = { lossSum: 0, correctSum: 0, items: 0, cancelled: false };
-  const { rotations, offset } = plan.train;
   emit({ type: 'phase', phase: 'training' });
-  // Every batch's samples are drawn before the first step (the same draws, in the same order, as drawing each
-  // batch's rotations in turn), so that the images of the next batches are read while this one trains.
-  const batchItems = Array.from({ length: batches }, (_, b) => order.slice(b * config.batchSize, (b + 1) * config.batchSize));
-  const batchIndices = batchItems.map((items) =>
-    items.map((i) => offset + i * rotations + (rotations > 1 ? Math.floor(random() * rotations) : 0)));
   const features = ctx.features(batchIndices);
   try {
     for (let b = 0; b < batches; b++) {

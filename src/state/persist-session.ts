@@ -4,7 +4,7 @@
  */
 import { foveaWorker } from '../worker/client';
 import { datasetStorage, projectDatabaseName, selectProject, type StoredDatasetSettings } from './project-storage';
-import { activeProjectId } from './projects';
+import { activeProjectId, useProjectsStore } from './projects';
 import { startRunPersistence } from './saved-runs';
 import { useDatasetStore, type DatasetState } from './dataset';
 
@@ -40,8 +40,10 @@ export async function startDatasetPersistence(): Promise<void> {
     if (s.presetId !== prev.presetId || s.split !== prev.split || s.fieldOfViewCrop !== prev.fieldOfViewCrop || s.storedSide !== prev.storedSide ||
       s.declaredLabels !== prev.declaredLabels || s.sampleAttribution !== prev.sampleAttribution) {
       storage.saveSettings(settingsOf(s)).catch(reportStorageFailure);
+      void useProjectsStore.getState().touch();
     }
     if (s.images === prev.images) return;
+    void useProjectsStore.getState().touch();
     const now = new Map(s.images.map((i) => [i.id, i] as const));
     const removed = prev.images.filter((i) => !now.has(i.id)).map((i) => i.id);
     if (removed.length > 0) storage.deleteImages(removed).catch(reportStorageFailure);

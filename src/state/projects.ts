@@ -73,6 +73,8 @@ export interface ProjectsState {
   task: ProjectTask | null;
   /** The last failure in plain words; nothing saved was lost. */
   error: string | null;
+  /** When touch() last wrote the open project's last-changed time (ms). */
+  touchedAt: number;
 }
 
 export interface ExportedProjectFile {
@@ -83,6 +85,11 @@ export interface ExportedProjectFile {
 export interface ProjectsActions {
   /** Reads the list (finishing interrupted deletions); with `measure`, also what each project holds. */
   refresh(options?: { measure?: boolean }): Promise<void>;
+  /**
+   * Records that the open project changed now (images, labels, settings, runs): its last-changed time moves. At
+   * most one registry write per TOUCH_INTERVAL_MS; failures are ignored (the time is a convenience).
+   */
+  touch(now?: number): Promise<void>;
   /** A new empty project, opened at once (the page reloads). */
   create(name?: string): Promise<void>;
   rename(id: string, name: string): Promise<void>;
@@ -101,8 +108,11 @@ export interface ProjectsActions {
 }
 
 export const initialProjectsState: ProjectsState = {
-  projects: [], activeId: DEFAULT_PROJECT_ID, usage: {}, browserStorage: null, task: null, error: null,
+  projects: [], activeId: DEFAULT_PROJECT_ID, usage: {}, browserStorage: null, task: null, error: null, touchedAt: 0,
 };
+
+/** A burst of changes (an import saves every batch) writes the registry once. */
+export const TOUCH_INTERVAL_MS = 2000;
 
 // --- the registry ---
 
@@ -329,6 +339,20 @@ export const useProjectsStore = create<ProjectsState & ProjectsActions>()((set, 
   return {
     ...initialProjectsState,
     activeId: activeProjectId(),
+
+    touch: async (now = Date.now()) => {
+      if (typeof indexedDB === 'undefined' || now - get().touchedAt < TOUCH_INTERVAL_MS) return;
+      set({ touchedAt: now });
+      const id = get().activeId;
+      try {
+        const record = (await withRegistry((db) => db.get('projects', id))) ?? (id === DEFAULT_PROJECT_ID ? defaultEntry() : null);
+        if (!record) return;
+        await register({ ...record, updatedAt: now });
+        set((s) => ({ projects: s.projects.map((p) => (p.id === id ? { ...p, updatedAt: now } : p)) }));
+      } catch {
+        // Only the listed time is stale.
+      }
+    },
 
     refresh: async ({ measure = false } = {}) => {
       if (typeof indexedDB === 'undefined') {

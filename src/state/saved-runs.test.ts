@@ -9,7 +9,7 @@ vi.mock('../worker/client', () => ({ foveaWorker: () => worker }));
 
 const { useDatasetStore } = await import('./dataset');
 const { useTrainingStore } = await import('./training');
-const { discardInterrupted, resumeInterrupted } = await import('./saved-runs');
+const { discardInterrupted, resumeInterrupted, saveFinishedRun } = await import('./saved-runs');
 type Storage = import('./project-storage').ProjectStorage;
 type Saved = import('./project-storage').StoredCheckpoint;
 
@@ -87,5 +87,16 @@ describe('resuming an interrupted run', () => {
     await discardInterrupted(storage);
     expect(storage.held()).toBeNull();
     expect(useTrainingStore.getState().interrupted).toBeNull();
+  });
+
+  it('a finished run that cannot be saved (storage full) still drops its checkpoint: a reload offers no resume of a finished run', async () => {
+    for (const putFails of [false, true]) {
+      const storage = storageWith(saved);
+      const putRun = vi.fn(async () => { if (putFails) throw Object.assign(new Error('quota exceeded'), { name: 'QuotaExceededError' }); });
+      const run = { id: 'run-1', finishedAt: 5 } as unknown as import('./training').FinishedRun;
+      await saveFinishedRun(run, { ...storage, putRun }, async () => new Uint8Array([0x50, 0x4b, 3, 4]));
+      expect(putRun).toHaveBeenCalledTimes(1);
+      expect(storage.held()).toBeNull();
+    }
   });
 });

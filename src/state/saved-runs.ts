@@ -9,6 +9,7 @@ import { withBatchSize, type TrainingCheckpoint } from '../core/train/checkpoint
 import { useAppStore } from './app';
 import { useDatasetStore } from './dataset';
 import { datasetStorage, type ProjectStorage, type StoredRun } from './project-storage';
+import { useProjectsStore } from './projects';
 import { isActive, summariseRun, useTrainingStore, type FinishedRun } from './training';
 
 /** Says in plain words that `what` failed, why, and that what was saved before is kept. */
@@ -33,19 +34,25 @@ export async function saveCheckpoint(checkpoint: TrainingCheckpoint, storage: Pr
   }
 }
 
-/** Saves a finished run with its model; the interrupted-run checkpoint it replaces is dropped. */
-async function saveFinishedRun(run: FinishedRun, storage: ProjectStorage): Promise<void> {
+/**
+ * Saves a finished run with its model. The interrupted-run checkpoint it replaces is dropped even when the run
+ * cannot be saved (storage full): the run finished, and a reload must not offer to resume it.
+ */
+export async function saveFinishedRun(
+  run: FinishedRun, storage: ProjectStorage, exportModel: () => Promise<Uint8Array> = () => foveaWorker().exportModel(),
+): Promise<void> {
   try {
-    const zip = await foveaWorker().exportModel();
+    const zip = await exportModel();
     const stored: StoredRun = { id: run.id, run, modelZip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }) };
     await storage.putRun(stored);
-    await storage.clearCheckpoint();
+    void useProjectsStore.getState().touch();
     useTrainingStore.setState((s) => ({
       savedRuns: [...s.savedRuns.filter((r) => r.id !== run.id), summariseRun(run)],
     }));
   } catch (e) {
     reportStorageFailure('The finished run could not be saved in this browser', e);
   }
+  await storage.clearCheckpoint().catch((e: unknown) => reportStorageFailure('The finished run\'s checkpoint could not be dropped', e));
 }
 
 /** Resolves once the worker has its backend and the pretrained model (restoring a model needs it). */

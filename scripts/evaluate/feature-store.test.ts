@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../../src/core/train/config';
 import type { FeatureRequest, Sample } from '../../src/core/train/trainer';
-import { decodeFloat16, encodeFloat16, fitsFloat16 } from './float16';
+import { decodeFloat16, encodeFloat16, fitsFloat16 } from '../../src/core/data/float16';
 import { type FeatureKey, featureKeyHash, FeatureStore } from './feature-store';
 import { prefixFingerprint } from './prefix-fingerprint';
 

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FeatureRequest } from '../../src/core/train/trainer';
-import { decodeFloat16, encodeFloat16, fitsFloat16 } from './float16';
+import { decodeFloat16, encodeFloat16, fitsFloat16 } from '../../src/core/data/float16';
 import type { FundusPreprocessing } from './options';
 import { prefixFingerprint } from './prefix-fingerprint';
 

@@ -11,7 +11,7 @@ import type { DBSchema, IDBPDatabase } from 'idb';
 import type { ProjectDatasetSettings, ProjectImage } from '../core/project/project-file';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import {
-  DEFAULT_PROJECT_ID, openProjectDb, projectDatabaseName, type StoredPixels, type StoredThumbnail,
+  DEFAULT_PROJECT_ID, keptFeaturesOf, openProjectDb, projectDatabaseName, type StoredPixels, type StoredThumbnail,
 } from '../storage/project-db';
 import type { TrainRequest } from '../worker/protocol';
 import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
@@ -58,6 +58,8 @@ interface ProjectDb extends DBSchema {
   images: { key: string; value: StoredImage };
   pixels: { key: string; value: StoredPixels };
   thumbs: { key: string; value: StoredThumbnail };
+  /** Kept frozen features (worker/kept-features.ts), keyed `<image id>|<feature key>`. */
+  features: { key: string; value: unknown };
   /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form. */
   settings: { key: string; value: StoredDatasetSettings | TrainForm };
   runs: { key: string; value: StoredRun };
@@ -158,9 +160,12 @@ class IndexedDbProjectStorage implements ProjectStorage {
   }
 
   async deleteImages(ids: string[]): Promise<void> {
-    const tx = (await this.open()).transaction(['images', 'pixels', 'thumbs'], 'readwrite');
+    const tx = (await this.open()).transaction(['images', 'pixels', 'thumbs', 'features'], 'readwrite');
     const stores = [tx.objectStore('images'), tx.objectStore('pixels'), tx.objectStore('thumbs')];
-    await Promise.all([...ids.flatMap((id) => stores.map((store) => store.delete(id))), tx.done]);
+    const features = tx.objectStore('features');
+    await Promise.all([
+      ...ids.flatMap((id) => [...stores.map((store) => store.delete(id)), features.delete(keptFeaturesOf(id))]), tx.done,
+    ]);
   }
 
   async saveSettings(settings: StoredDatasetSettings): Promise<void> {

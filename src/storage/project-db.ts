@@ -6,6 +6,7 @@
  * - `pixels`: each image's stored copy, encoded (the field-of-view or centre square at the project's working
  *   side, JPEG), the only pixels training, caching, evaluation and Grad-CAM ever read;
  * - `thumbs`: a small JPEG per image, read when the image is shown;
+ * - `features`: kept frozen features of scenarios 1 and 3 (worker/kept-features.ts), reused by the next run;
  * - `settings`, `runs`, `checkpoint`: dataset and Train settings, finished runs, the run in progress.
  * Version 3 moved the pixels out of `images` (version 2 kept a downscaled, uncropped JPEG there).
  */
@@ -36,6 +37,11 @@ export interface StoredPixels {
   prepared: PreparedPixels | null;
 }
 
+/** Every kept-features record of an image (worker/kept-features.ts keys them `<image id>|<feature key>`). */
+export function keptFeaturesOf(id: string): IDBKeyRange {
+  return IDBKeyRange.bound(`${id}|`, `${id}|\uffff`);
+}
+
 export interface StoredThumbnail {
   id: string;
   blob: Blob;
@@ -59,6 +65,7 @@ export function openProjectDb(name: string): Promise<IDBPDatabase<unknown>> {
       if (oldVersion < 3) {
         db.createObjectStore('pixels', { keyPath: 'id' });
         db.createObjectStore('thumbs', { keyPath: 'id' });
+        db.createObjectStore('features');
         // Version 2 kept each image's JPEG in its metadata record: move it to `pixels`, uncropped (prepared: null).
         const images = tx.objectStore('images');
         const pixels = tx.objectStore('pixels');

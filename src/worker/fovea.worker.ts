@@ -11,9 +11,12 @@ import { exportPackage, importPackage, type FoveaManifest } from '../core/export
 import { MODEL_CARD_FILE } from '../core/export/model-card';
 import { disposeNetwork } from '../core/model/classifier';
 import '../core/model/lrn';
-import { resolveTrainConfig } from '../core/train/config';
+import { resolveTrainConfig, type TrainConfig } from '../core/train/config';
+import { featureCacheKey, keepsFeatures } from '../core/train/feature-key';
+import type { ImageSource } from '../core/data/image-source';
+import { keptFeatures } from './kept-features';
 import { RunControl } from '../core/train/run-control';
-import { trainClassifier } from '../core/train/trainer';
+import { trainClassifier, type TrainerHooks } from '../core/train/trainer';
 import { pickBackend, restartBackend } from './backend';
 import { backendRefusal } from './capabilities';
 import { decodeAtSize, decodeForStore, ImageRejected, prepareInput } from './decode';
@@ -114,6 +117,21 @@ function runImages(request: TrainRequest, size: number) {
   return storedImages.source({ size, colourNormalisation: request.colourNormalisation ?? false }, runCrop(request));
 }
 
+/**
+ * For a fully frozen pretrained backbone, the frozen features come from (and go to) the project's kept feature
+ * cache (kept-features.ts): a second run with the same network, cut, pooling, size and preprocessing extracts
+ * nothing. Null otherwise (the trainer runs the prefix itself) or without project storage.
+ */
+function keptFeatureHook(request: TrainRequest, config: TrainConfig, images: ImageSource): TrainerHooks['extractFeatures'] | null {
+  const db = storedImages.database();
+  if (!db || !keepsFeatures(config)) return null;
+  const key = featureCacheKey({
+    model: `bvlc-googlenet;converter=${String(provenance.converterVersion ?? '?')};parameters=${String(provenance.parameters ?? '?')}`,
+    config, colourNormalisation: request.colourNormalisation ?? false, fieldOfViewCrop: runCrop(request),
+  });
+  return async (featureRequest) => keptFeatures(await db, key, featureRequest, images);
+}
+
 /** The crop the run's images were stored with (the dataset's setting). */
 function runCrop(request: TrainRequest): boolean {
   return request.fieldOfViewCrop ?? true;
@@ -198,6 +216,7 @@ const api: FoveaWorkerApi = {
       emit({ type: 'phase', phase: 'preparing', message: 'Loading the pretrained GoogLeNet' });
       base = await tf.loadLayersModel(modelUrl);
       const images = runImages(request, config.inputSize);
+      const kept = keptFeatureHook(request, config, images);
       const outcome = await trainClassifier(
         base,
         { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), images },
@@ -207,6 +226,7 @@ const api: FoveaWorkerApi = {
           // Posted to the page, which keeps it in IndexedDB: a reload, a crash or a lost GPU resumes from here.
           onCheckpoint: (checkpoint) => emit({ type: 'checkpoint', checkpoint }),
           ...(request.resumeFrom ? { resumeFrom: request.resumeFrom } : {}),
+          ...(kept ? { extractFeatures: kept } : {}),
         },
       );
       let record;

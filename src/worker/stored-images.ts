@@ -23,6 +23,11 @@ export class StoredImages {
     previous?.then((db) => db.close(), () => undefined);
   }
 
+  /** The project database, when there is one (the kept feature cache lives there too). */
+  database(): Promise<IDBPDatabase<unknown>> | null {
+    return this.db;
+  }
+
   /** Keeps images whose pixels could not be saved, for this session. */
   hold(images: StoredPixels[]): void {
     for (const image of images) this.held.set(image.id, image);

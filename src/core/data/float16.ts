@@ -1,6 +1,6 @@
 /**
- * IEEE 754 half precision for the feature cache on disk (Node 20 has no Float16Array): round to nearest, ties to
- * even. Error of a round trip: at most 2^-11 (4.9e-4) of |x| for |x| in [2^-14, 65504], at most 2^-25 (3.0e-8)
+ * IEEE 754 half precision for the kept feature caches (the command's on disk, the studio's in IndexedDB; Node 20
+ * has no Float16Array): round to nearest, ties to even. Error of a round trip: at most 2^-11 (4.9e-4) of |x| for |x| in [2^-14, 65504], at most 2^-25 (3.0e-8)
  * absolute below 2^-14 (subnormals); beyond 65504 the value becomes infinite (callers check with fitsFloat16).
  */
 const f32 = new Float32Array(1);

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImageFileInput } from '../worker/protocol';
 
 const worker = vi.hoisted(() => ({ addImages: vi.fn(), removeImages: vi.fn(), holdImages: vi.fn() }));
-const storage = vi.hoisted(() => ({ putImages: vi.fn() }));
+const storage = vi.hoisted(() => ({ putImages: vi.fn(), saveImportInProgress: vi.fn(async (_marker: { source: string; total: number; imagesBefore: number } | null) => undefined) }));
 vi.mock('../worker/client', () => ({ foveaWorker: () => worker }));
 vi.mock('./project-storage', () => ({ datasetStorage: () => storage }));
 
@@ -96,6 +96,25 @@ describe('stopping a load', () => {
     expect(state.storedSide).toBe(768);
     expect(state.fieldOfViewCrop).toBe(false);
     expect(worker.addImages).not.toHaveBeenCalled();
+  });
+
+  it('an import left by a reload part-way is marked while it runs, and the restored dataset says what was not added', async () => {
+    storage.saveImportInProgress.mockClear();
+    await useDatasetStore.getState().addFiles(folderOf(20), { sourceName: 'eyes' });
+    // Marked at the start (source, total, images before), cleared at the end.
+    expect(storage.saveImportInProgress.mock.calls.map(([m]) => m && { source: m.source, total: m.total, imagesBefore: m.imagesBefore }))
+      .toEqual([{ source: 'eyes', total: 20, imagesBefore: 0 }, null]);
+
+    useDatasetStore.getState().reset();
+    const images = Array.from({ length: 130 }, (_, i) => ({
+      id: `img-${i}`, name: `e${i}.jpg`, relativePath: `0/e${i}.jpg`, sourceLabel: '0', patientId: `p${i}`, fromSample: false, order: i,
+    }));
+    await useDatasetStore.getState().restoreSaved({
+      images, settings: null, interruptedImport: { source: 'fundus-dev', total: 2889, imagesBefore: 100, startedAt: 1 },
+    });
+    expect(useDatasetStore.getState().notices.map(({ id: _id, ...n }) => n)).toContainEqual(
+      { kind: 'import-interrupted', source: 'fundus-dev', added: 30, total: 2889 });
+    expect(useDatasetStore.getState().images).toHaveLength(130);
   });
 
   it('ignores a stop with nothing to stop, and reset clears a pending one', () => {

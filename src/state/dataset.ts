@@ -59,7 +59,9 @@ export type DatasetNoticeKind =
   | { kind: 'storage-full'; saved: number; notAdded: number; bytesNeeded: number }
   /** The user stopped a load part-way: what was added stays (listed, in the worker, saved); the rest was not. */
   | { kind: 'adding-stopped'; added: number; notAdded: number }
-  | { kind: 'restored'; images: number };
+  | { kind: 'restored'; images: number }
+  /** The page was left while adding `total` images from `source`: `added` of them made it. */
+  | { kind: 'import-interrupted'; source: string; added: number; total: number };
 
 export type DatasetNotice = DatasetNoticeKind & { id: string };
 
@@ -220,6 +222,9 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   const stoppable = !options.fromSample;
   const progressAt = (done: number): IngestProgress => ({ stage: 'decoding', done, total: fresh.length, batchStart: done, stoppable });
   set({ progress: progressAt(0), stopRequested: false });
+  // Kept while the load runs: a reload part-way says what was not added (adding the folder again adds the rest).
+  const marker = { source: options.sourceName, total: fresh.length, imagesBefore: get().images.length, startedAt: Date.now() };
+  void datasetStorage().saveImportInProgress(marker).catch(() => undefined);
   // A batch is saved to IndexedDB while the worker decodes the next one; one save at a time, in order. Saved images
   // are listed LISTED_EVERY at a time (each listing re-derives classes and split), so whatever is listed is saved.
   let saving: Promise<void> = Promise.resolve();
@@ -290,6 +295,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
     // The load ends when what it decoded is saved and listed: a reload right after keeps all of it.
     await saving.catch(() => undefined);
     listSaved();
+    await datasetStorage().saveImportInProgress(null).catch(() => undefined);
     set({ progress: null, stopRequested: false });
   }
 }
@@ -349,7 +355,7 @@ async function saveAdded(
 }
 
 /** Puts a saved dataset back from its metadata: nothing is decoded (the worker reads pixels when a run needs them). */
-async function restore({ images, settings }: SavedDataset): Promise<void> {
+async function restore({ images, settings, interruptedImport }: SavedDataset): Promise<void> {
   const get = useDatasetStore.getState;
   const set = useDatasetStore.setState;
   if (get().images.length > 0) return;
@@ -359,6 +365,11 @@ async function restore({ images, settings }: SavedDataset): Promise<void> {
       storedSide: settings.storedSide ?? DEFAULT_STORED_SIDE,
       declaredLabels: settings.declaredLabels, sampleAttribution: settings.sampleAttribution,
     });
+  }
+  if (interruptedImport) {
+    const added = Math.max(0, Math.min(interruptedImport.total, images.length - interruptedImport.imagesBefore));
+    set((s) => ({ notices: [...s.notices, notice({ kind: 'import-interrupted', source: interruptedImport.source, added, total: interruptedImport.total })] }));
+    void datasetStorage().saveImportInProgress(null).catch(() => undefined);
   }
   if (images.length === 0) return;
   const restored: DatasetImage[] = images.map(({ id, name, relativePath, sourceLabel, patientId, fromSample }) => ({

@@ -61,19 +61,32 @@ interface ProjectDb extends DBSchema {
   /** Kept frozen features (worker/kept-features.ts), keyed `<image id>|<feature key>`. */
   features: { key: string; value: unknown };
   /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form. */
-  settings: { key: string; value: StoredDatasetSettings | TrainForm };
+  settings: { key: string; value: StoredDatasetSettings | TrainForm | ImportInProgress };
   runs: { key: string; value: StoredRun };
   checkpoint: { key: string; value: StoredCheckpoint };
 }
 
 export const SETTINGS_KEY = 'dataset';
 const TRAIN_FORM_KEY = 'training';
+const IMPORT_KEY = 'import-in-progress';
 const CHECKPOINT_KEY = 'current';
+
+/** An import in progress: kept while it runs, so that a reload part-way says what was not added yet. */
+export interface ImportInProgress {
+  /** What was dropped or chosen ("fundus-dev", "sample data"). */
+  source: string;
+  /** Images the load was adding, and how many the dataset had before it. */
+  total: number;
+  imagesBefore: number;
+  startedAt: number;
+}
 
 export interface SavedDataset {
   /** Metadata only: nothing is decoded, no pixel is read. */
   images: StoredImage[];
   settings: StoredDatasetSettings | null;
+  /** Set when the page was left while an import was running. */
+  interruptedImport?: ImportInProgress | null;
 }
 
 /** Where a project is saved; every method may reject (quota, private mode), and callers say so plainly. */
@@ -89,6 +102,8 @@ export interface DatasetStorage {
   relabel(id: string, label: string): Promise<void>;
   deleteImages(ids: string[]): Promise<void>;
   saveSettings(settings: StoredDatasetSettings): Promise<void>;
+  /** Records the import in progress (null: none any more). */
+  saveImportInProgress(value: ImportInProgress | null): Promise<void>;
 }
 
 export interface RunStorage {
@@ -126,7 +141,10 @@ class IndexedDbProjectStorage implements ProjectStorage {
   async load(): Promise<SavedDataset> {
     const db = await this.open();
     const images = (await db.getAll('images')).sort((a, b) => a.order - b.order);
-    return { images, settings: ((await db.get('settings', SETTINGS_KEY)) as StoredDatasetSettings | undefined) ?? null };
+    return {
+      images, settings: ((await db.get('settings', SETTINGS_KEY)) as StoredDatasetSettings | undefined) ?? null,
+      interruptedImport: ((await db.get('settings', IMPORT_KEY)) as ImportInProgress | undefined) ?? null,
+    };
   }
 
   async putImages(images: NewStoredImage[]): Promise<void> {
@@ -170,6 +188,11 @@ class IndexedDbProjectStorage implements ProjectStorage {
 
   async saveSettings(settings: StoredDatasetSettings): Promise<void> {
     await (await this.open()).put('settings', settings, SETTINGS_KEY);
+  }
+
+  async saveImportInProgress(value: ImportInProgress | null): Promise<void> {
+    const db = await this.open();
+    await (value ? db.put('settings', value, IMPORT_KEY) : db.delete('settings', IMPORT_KEY));
   }
 
   async loadTrainForm(): Promise<Partial<TrainForm> | null> {
@@ -221,6 +244,7 @@ const noStorage: ProjectStorage = {
   relabel: async () => undefined,
   deleteImages: async () => undefined,
   saveSettings: async () => undefined,
+  saveImportInProgress: async () => undefined,
   loadTrainForm: async () => null,
   saveTrainForm: async () => undefined,
   listRuns: async () => [],

@@ -35,7 +35,7 @@ function storageWith(value: Saved | null): Storage & { held: () => Saved | null 
   return {
     held: () => held,
     load: async () => ({ images: [], settings: null }), putImages: async () => {}, relabel: async () => {},
-    getThumbnail: async () => null, putThumbnail: async () => {}, getPixels: async () => null,
+    getThumbnail: async () => null, putThumbnail: async () => {}, getPixels: async () => null, saveImportInProgress: async () => {},
     deleteImages: async () => {}, saveSettings: async () => {}, loadTrainForm: async () => null, saveTrainForm: async () => {},
     listRuns: async () => [], putRun: async () => {}, deleteRun: async () => {},
     getCheckpoint: async () => held, putCheckpoint: async (c) => { held = c; }, clearCheckpoint: async () => { held = null; },

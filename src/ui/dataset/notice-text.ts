@@ -14,6 +14,8 @@ export function noticeTone(n: DatasetNotice): NoticeTone {
     case 'restored':
     case 'adding-stopped':
       return 'info';
+    case 'import-interrupted':
+      return 'warning';
     case 'storage-failed':
       return 'warning';
     case 'storage-full':
@@ -66,6 +68,9 @@ export function noticeText(n: DatasetNotice): string {
     case 'storage-failed':
       return `The dataset could not be saved in this browser (${n.reason}). Everything on screen is kept, ` +
         'but a reload would lose what was not saved: free some disk space, or leave private browsing.';
+    case 'import-interrupted':
+      return `The page was closed or reloaded while adding "${n.source}": ${n.added.toLocaleString()} of ${n.total.toLocaleString()} ` +
+        'images were added and are kept. Add the same folder again to add the rest: images already in the dataset are skipped.';
     case 'storage-full':
       return `The browser's storage for this site is full: adding stopped. ${plural(n.saved, 'image of this load is', 'images of this load are')} ` +
         `saved; images listed but not saved stay usable until the page is reloaded; ${n.notAdded.toLocaleString()} ` +

@@ -2,6 +2,7 @@ import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { estimateInputSizeCost, MEMORY_BUDGET_BYTES } from '../../core/model/input-cost';
 import { INPUT_SIZES, NATIVE_INPUT_SIZE, type ClassWeighting, type HeadPooling, type LrSchedule, type OptimizerName } from '../../core/train/config';
+import { useDatasetStore } from '../../state/dataset';
 import { useTrainingStore, type FormProblem } from '../../state/training';
 import { NumberField } from '../shared/NumberField';
 
@@ -37,6 +38,7 @@ export function TrainSettings({ disabled, problem }: { disabled: boolean; proble
   const { form, setForm } = useTrainingStore(useShallow((s) => ({ form: s.form, setForm: s.setForm })));
   const bad = (field: string) => problem?.field === field;
   const headOnly = form.freezeUpTo === 'all';
+  const storedSide = useDatasetStore((s) => s.storedSide);
 
   return (
     <section className="panel" aria-labelledby="settings-title">
@@ -50,6 +52,11 @@ export function TrainSettings({ disabled, problem }: { disabled: boolean; proble
           </select>
           <p className="field-hint">Smaller trains faster but sees less detail (microaneurysms are tiny).</p>
           <p className="field-hint" data-testid="input-size-cost">{inputSizeCostText(form.inputSize, form.batchSize, headOnly)}</p>
+          {form.inputSize > storedSide && (
+            <p className="field-hint warning-text" data-testid="input-above-stored">
+              The photographs are stored at {storedSide} px (Dataset screen): at {form.inputSize} px they are upsampled, which adds no detail.
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor={ids.pooling} className="field-label">Head pooling</label>

@@ -141,7 +141,10 @@ test('journey: class folders -> recipe -> train -> metrics -> screening decision
     await page.getByTestId('start-training').waitFor({ timeout: 300_000 });
     await page.waitForFunction(() => !document.querySelector('[data-testid="start-training"]')?.disabled, null, { timeout: 300_000 });
     await screenshot(page, '09-cancelled');
-    assert.ok((await page.locator('[data-testid="epoch-table"] tbody tr').count()) >= 2, 'the finished run is gone');
+    // The second run reads the first run's kept features (same network, cut, size, preprocessing), so it may well
+    // finish an epoch before the cancel lands: either way the finished run stays listed, with its model.
+    assert.ok((await page.locator('[data-testid="epoch-table"] tbody tr').count()) >= 1, 'no epoch is shown');
+    assert.ok((await page.getByTestId('saved-run').count()) >= 1, 'the finished run is gone');
     await tab(page, 'evaluate');
     assert.match(await page.getByTestId('metrics-summary').textContent(), /accuracy/i);
     await tab(page, 'dataset');

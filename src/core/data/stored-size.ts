@@ -1,7 +1,8 @@
 /**
  * What an image's stored copy costs in the browser's storage, estimated before an import: a fundus photograph's
- * square as JPEG at quality 0.92 takes about 0.2 bytes per pixel (measured on the demo set's 1536-px photographs
- * stored at 512 px: 38-62 KB each), plus its ~3 KB thumbnail.
+ * square as JPEG at quality 0.92 takes roughly 0.2 bytes per pixel (a dark background and a smooth retina
+ * compress well), plus its ~3 KB thumbnail. An estimate for the Dataset screen; the storage actually used is
+ * listed per project (Projects) and by the browser.
  */
 export const STORED_BYTES_PER_PIXEL = 0.2;
 export const THUMBNAIL_BYTES = 3_000;

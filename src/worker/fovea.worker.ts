@@ -379,6 +379,7 @@ const teaching: TeachingContext = {
   loadPretrained: () => tf.loadLayersModel(modelUrl),
   backend: () => backend,
   images: (request, size) => runImages(request, size),
+  keptFeatures: (request, config, images) => keptFeatureHook(request, config, images),
   provenance: () => provenance,
   makeCurrent: (model, record) => {
     setCurrent({ model, base: null, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });

@@ -13,7 +13,7 @@ import type { FoveaManifest } from '../core/export/package';
 import { blockOutputLayer, disposeNetwork } from '../core/model/classifier';
 import { resolveTrainConfig, scenarioById, type HeadPooling, type TrainConfig } from '../core/train/config';
 import type { RunControl } from '../core/train/run-control';
-import { type TrainOutcome, trainClassifier } from '../core/train/trainer';
+import { type TrainerHooks, type TrainOutcome, trainClassifier } from '../core/train/trainer';
 import { backendRefusal } from './capabilities';
 import type { ImageSource } from '../core/data/image-source';
 import { prepareInput } from './decode';
@@ -34,6 +34,8 @@ export interface TeachingContext {
   backend(): BackendInfo | null;
   /** The run images of a training request at a size (what train() uses). */
   images(request: TrainRequest, size: number): ImageSource;
+  /** The project's kept frozen features for a run that can use them (what train() uses), else null. */
+  keptFeatures?(request: TrainRequest, config: TrainConfig, images: ImageSource): TrainerHooks['extractFeatures'] | null;
   /** Where the pretrained weights came from (provenance.json), for the manifest and model card. */
   provenance(): Record<string, unknown>;
   /** Makes a trained model the worker's current one (the previous one is disposed) and describes it. */
@@ -265,12 +267,15 @@ async function runOne(
   let imagesPerSecond = 0;
   const base = await ctx.loadPretrained();
   try {
+    const images = ctx.images(request, config.inputSize);
+    const extractFeatures = ctx.keptFeatures?.(request, config, images);
     const outcome = await trainClassifier(
       base,
-      { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), images: ctx.images(request, config.inputSize) },
+      { classNames: request.classNames, ordinal: request.ordinal, train: side('train'), val: side('val'), test: side('test'), images },
       partial,
       {
         control,
+        ...(extractFeatures ? { extractFeatures } : {}),
         onEvent: (e) => {
           if (e.type !== 'batch') return;
           imagesPerSecond = e.imagesPerSecond;

@@ -76,6 +76,8 @@ export interface IngestProgress {
   batchStart: number;
   /** Whether `stopAdding` can stop this load (adding files: yes; the sample data and restoring: no). */
   stoppable: boolean;
+  /** When this stage started (ms since the epoch): the screen shows its speed and the time left. */
+  startedAt?: number;
 }
 
 export type SampleStatus = 'idle' | 'loading' | 'loaded' | 'missing' | 'failed';
@@ -220,7 +222,8 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
 
   // The sample set is all or nothing: stopped part-way, "Load sample data" could not add the rest.
   const stoppable = !options.fromSample;
-  const progressAt = (done: number): IngestProgress => ({ stage: 'decoding', done, total: fresh.length, batchStart: done, stoppable });
+  const startedAt = Date.now();
+  const progressAt = (done: number): IngestProgress => ({ stage: 'decoding', done, total: fresh.length, batchStart: done, stoppable, startedAt });
   set({ progress: progressAt(0), stopRequested: false });
   // Kept while the load runs: a reload part-way says what was not added (adding the folder again adds the rest).
   const marker = { source: options.sourceName, total: fresh.length, imagesBefore: get().images.length, startedAt: Date.now() };

@@ -1,16 +1,26 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useDatasetStore } from '../../state/dataset';
+import { useDatasetStore, type IngestProgress } from '../../state/dataset';
 import { useAppStore } from '../../state/app';
 import { DropZone } from '../shared/DropZone';
 import { ProgressBar, Spinner } from '../shared/ProgressBar';
 import { collectDrop, collectInput, type CollectedFiles } from '../shared/file-walk';
+import { duration } from '../shared/format';
 
 /** Not in React's input types: lets the picker choose a folder (files keep their relative paths). Stable, so
  * React does not set it again at every render of the import progress. */
 const allowFolders = (el: HTMLInputElement | null) => el?.setAttribute('webkitdirectory', '');
 
 /** The ways in: drop a folder or files, choose them, or load the sample set. */
+/** "1,234 of 35,000 · 118 images/s · about 4 min 40 s left" (speed and time left once there is something to go on). */
+function progressDetail(p: IngestProgress, now = Date.now()): string {
+  const counts = `${p.done.toLocaleString()} of ${p.total.toLocaleString()}`;
+  const seconds = p.startedAt ? (now - p.startedAt) / 1000 : 0;
+  if (p.done < 16 || seconds < 2) return counts;
+  const rate = p.done / seconds;
+  return `${counts} · ${Math.round(rate).toLocaleString()} images/s · about ${duration((p.total - p.done) / rate)} left`;
+}
+
 export function AddImages() {
   const folderId = useId();
   const filesId = useId();
@@ -90,7 +100,7 @@ export function AddImages() {
           <ProgressBar
             testId="dataset-progress"
             label={progress.stage === 'downloading' ? 'Downloading sample images' : 'Reading images'}
-            detail={`${progress.done.toLocaleString()} of ${progress.total.toLocaleString()}`}
+            detail={progressDetail(progress)}
             value={progress.total > 0 ? progress.done / progress.total : undefined}
           />
           {progress.stoppable && (

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../data/random';
 import {
-  applyTemperature, CalibrationError, expectedCalibrationError, fitTemperature, meanNll, reliabilityBins, TEMPERATURE_RANGE,
+  applyTemperature, CalibrationError, expectedCalibrationError, fitTemperature, meanNll, reliabilityBins, temperatureByCrossValidation, TEMPERATURE_RANGE,
 } from './calibration';
 import { argmax } from './metrics';
 
@@ -161,5 +161,39 @@ describe('expected calibration error and reliability bins', () => {
   it('refuses a bin count that is not a positive whole number', () => {
     expect(() => reliabilityBins(probs, labels, 0)).toThrow('Bin count 0');
     expect(() => expectedCalibrationError(probs, labels, 2.5)).toThrow(CalibrationError);
+  });
+});
+
+describe('temperature scaling is kept only when it lowers the cross-validated NLL', () => {
+  it('T = 1 is right: probabilities that match their frequencies exactly are left alone', () => {
+    // Groups of 20 images at top probability 0.9, 0.75 and 0.6, right exactly that often: T = 1 is the optimum.
+    const probs: number[][] = [];
+    const labels: number[] = [];
+    for (const [p, right] of [[0.9, 18], [0.75, 15], [0.6, 12]] as const) {
+      for (let i = 0; i < 20; i++) {
+        probs.push([p, 1 - p]);
+        labels.push(i < right ? 0 : 1);
+      }
+    }
+    const cv = temperatureByCrossValidation(probs, labels, { folds: 5, seed: 1 });
+    expect(cv.fittedTemperature).toBeCloseTo(1, 3);
+    expect(cv.cvNllWithTemperature).toBeGreaterThan(cv.cvNllWithout);
+    expect(cv.kept).toBe(false);
+    expect(cv.folds).toBe(5);
+  });
+
+  it('T = 1 is wrong: an over-confident model (99% sure, 70% right) keeps its temperature', () => {
+    const probs = Array.from({ length: 60 }, () => [0.99, 0.01]);
+    const labels = probs.map((_, i) => (i % 10 < 7 ? 0 : 1));
+    const cv = temperatureByCrossValidation(probs, labels, { folds: 5 });
+    expect(cv.fittedTemperature).toBeGreaterThan(2);
+    expect(cv.cvNllWithTemperature).toBeLessThan(cv.cvNllWithout);
+    expect(cv.kept).toBe(true);
+  });
+
+  it('keeps a patient’s images in one fold, and decides nothing from a single patient', () => {
+    const probs = [[0.8, 0.2], [0.7, 0.3], [0.6, 0.4]];
+    const one = temperatureByCrossValidation(probs, [0, 0, 1], { patients: ['a', 'a', 'a'] });
+    expect([one.kept, one.folds]).toEqual([false, 1]);
   });
 });

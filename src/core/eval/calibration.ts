@@ -4,6 +4,7 @@
  * that with one number fitted on validation data, without changing any prediction's class. Also the
  * expected calibration error (ECE) and the reliability diagram's bins to show it.
  */
+import { mulberry32, shuffled } from '../data/random';
 import { argmax, LOSS_EPSILON } from './metrics';
 
 /** Probabilities, labels or settings that cannot be calibrated; names the bad value. */
@@ -111,6 +112,16 @@ function resolveBins(bins: number): number {
   return bins;
 }
 
+/** The bin (lower, upper] of m equal-width bins that holds this confidence (the first also holds 0). */
+export function confidenceBin(confidence: number, m: number): number {
+  const edge = (i: number) => i / m;
+  // Start from the arithmetic guess and settle against the same edges that are reported.
+  let bin = Math.min(m - 1, Math.max(0, Math.ceil(confidence * m) - 1));
+  while (bin > 0 && confidence <= edge(bin)) bin--;
+  while (bin < m - 1 && confidence > edge(bin + 1)) bin++;
+  return bin;
+}
+
 /**
  * Equal-width bins of top-label confidence over [0, 1], each (lower, upper] as in Guo et al.'s reference
  * code (a confidence of exactly 0.8 with 5 bins falls in (0.6, 0.8]), with the images' mean confidence
@@ -126,10 +137,7 @@ export function reliabilityBins(probs: readonly (readonly number[])[], labels: r
   probs.forEach((row, i) => {
     const top = argmax(row);
     const confidence = row[top];
-    // Start from the arithmetic guess and settle against the same edges that are reported.
-    let bin = Math.min(m - 1, Math.max(0, Math.ceil(confidence * m) - 1));
-    while (bin > 0 && confidence <= edge(bin)) bin--;
-    while (bin < m - 1 && confidence > edge(bin + 1)) bin++;
+    const bin = confidenceBin(confidence, m);
     count[bin]++;
     confidenceSum[bin] += confidence;
     if (top === labels[i]) correct[bin]++;
@@ -150,4 +158,57 @@ export function expectedCalibrationError(probs: readonly (readonly number[])[], 
     (sum, bin) => (bin.count === 0 ? sum : sum + (bin.count / total) * Math.abs(bin.accuracy - bin.confidence)),
     0,
   );
+}
+
+export interface TemperatureCrossValidationConfig {
+  /** Folds over the validation images. Defaults to 5 (fewer when there are fewer images or patients). */
+  folds?: number;
+  /** Seed of the fold assignment. Defaults to 42. */
+  seed?: number;
+  /** Patient id per image: a patient's images stay in one fold. */
+  patients?: readonly string[];
+}
+
+export interface TemperatureCrossValidation {
+  /** True when the pooled held-out NLL with fold-fitted temperatures is below that at T = 1. */
+  kept: boolean;
+  fittedTemperature: number;
+  cvNllWithTemperature: number;
+  cvNllWithout: number;
+  folds: number;
+}
+
+/**
+ * Whether temperature scaling helps on images it was not fitted on: K folds over the validation images (patients
+ * kept together), T fitted on K − 1 folds and the mean NLL taken on the held-out fold, pooled over all folds, set
+ * against the NLL at T = 1 on the same images. A temperature that only fits its own images (few images, or a
+ * model already calibrated) is then not kept. `fittedTemperature` is fitted on all the images.
+ */
+export function temperatureByCrossValidation(
+  probs: readonly (readonly number[])[], labels: readonly number[], config: TemperatureCrossValidationConfig = {},
+): TemperatureCrossValidation {
+  assertProbsAndLabels(probs, labels);
+  const fittedTemperature = fitTemperature(probs, labels);
+  const cvNllWithout = meanNll(probs, labels);
+  const groups = new Map<string, number[]>();
+  probs.forEach((_, i) => {
+    const key = config.patients ? config.patients[i] : String(i);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  const k = Math.min(config.folds ?? 5, groups.size);
+  if (k < 2) return { kept: false, fittedTemperature, cvNllWithTemperature: NaN, cvNllWithout, folds: k };
+  const order = shuffled([...groups.values()], mulberry32(config.seed ?? 42));
+  const foldOf = new Array<number>(probs.length);
+  order.forEach((group, g) => group.forEach((i) => { foldOf[i] = g % k; }));
+  let nllSum = 0;
+  for (let f = 0; f < k; f++) {
+    const fit = probs.flatMap((_, i) => (foldOf[i] === f ? [] : [i]));
+    const held = probs.flatMap((_, i) => (foldOf[i] === f ? [i] : []));
+    const t = fitTemperature(fit.map((i) => probs[i]), fit.map((i) => labels[i]));
+    nllSum += meanNll(applyTemperature(held.map((i) => probs[i]), t), held.map((i) => labels[i])) * held.length;
+  }
+  const cvNllWithTemperature = nllSum / probs.length;
+  return { kept: cvNllWithTemperature < cvNllWithout, fittedTemperature, cvNllWithTemperature, cvNllWithout, folds: k };
 }

@@ -55,4 +55,18 @@ describe('summariseEvaluation: validation chooses, test reports', () => {
   it('has no test section without a test set', () => {
     expect(summariseEvaluation(validation, null, opts).test).toBeUndefined();
   });
+
+  it('applies the fitted temperature only when cross-validation kept it, and records the decision and the validation mix', () => {
+    const s = summariseEvaluation(validation, test, opts);
+    const c = s.validation.calibration;
+    const d = c.temperatureDecision!;
+    expect(c.temperature).toBe(d.kept ? d.fittedTemperature : 1);
+    expect(s.test!.calibration.temperatureDecision).toEqual(d);
+    expect(Number.isFinite(d.cvNllWithTemperature) && Number.isFinite(d.cvNllWithout)).toBe(true);
+    // Validation grades 0,0,0,1,1,2,2,3,4,2 -> shares 3, 2, 3, 1, 1 of 10.
+    expect(c.validationPrevalence).toEqual([0.3, 0.2, 0.3, 0.1, 0.1]);
+    expect(s.test!.calibration.atPrevalence!.map((a) => [a.taskId, a.prevalence])).toEqual([
+      ['referable-dr', 0.05], ['referable-dr', 0.1], ['referable-dr', 0.3],
+    ]);
+  });
 });

@@ -1,26 +1,33 @@
 /**
  * From a trained model's validation and test probabilities to the figures a screening model is judged by
  * (summary.ts): bootstrap intervals on every headline number, yes/no screening questions read from the class
- * probabilities (referable DR, any DR), an operating point chosen on validation for a target sensitivity and
- * then applied unchanged to the test set, and temperature scaling fitted on validation. Validation chooses,
- * test reports: nothing here looks at test labels to choose anything.
+ * probabilities (referable DR, any DR), an operating point chosen for a target sensitivity (on out-of-fold
+ * train + validation predictions when the caller has them, else on validation) and then applied unchanged to
+ * the test set with what it gives at other prevalences, and temperature scaling fitted on validation and kept
+ * only when it lowers the cross-validated NLL. Validation (and out-of-fold) chooses, test reports: nothing here
+ * looks at test labels to choose anything.
  */
 import type { LabelPresetId } from '../data/presets';
 import { bootstrapInterval } from './bootstrap';
 import {
-  applyTemperature, expectedCalibrationError, fitTemperature, meanNll, reliabilityBins,
+  applyTemperature, expectedCalibrationError, meanNll, reliabilityBins, temperatureByCrossValidation,
 } from './calibration';
 import { argmax, confusionMatrix, evaluate, quadraticWeightedKappa, rocCurve } from './metrics';
-import { binaryAt, thresholdForSensitivity } from './operating-point';
+import { binaryAt } from './operating-point';
+import { ASSUMED_PREVALENCES, calibrationAtPrevalence, classPriors, outcomesAtPrevalences } from './prevalence';
 import type { EvalReport } from './report';
 import type {
-  BinaryTaskSummary, CalibrationSummary, EvaluationSummary, IntervalEstimate, OperatingPoint, SetSummary,
+  BinaryTaskSummary, CalibrationAtPrevalence, CalibrationSummary, EvaluationSummary, IntervalEstimate, OperatingPoint,
+  SetSummary, TemperatureDecision, ThresholdSelection,
 } from './summary';
+import { chooseThreshold } from './threshold-selection';
 
 /** Labels and probabilities of one set, in the same order. */
 export interface ScoredSet {
   labels: readonly number[];
   probs: readonly (readonly number[])[];
+  /** Patient id per image, when known: bootstraps of the threshold and calibration folds then keep a patient's images together. */
+  patients?: readonly string[];
 }
 
 /** A report's labels and probabilities as a ScoredSet (the report's predictions, in order). */
@@ -47,6 +54,14 @@ export interface SummariseOptions {
   seed?: number;
   /** Defaults to 15. */
   calibrationBins?: number;
+  /**
+   * Out-of-fold predictions pooled over train + validation (each image's class probabilities from a head that
+   * did not train on it, e.g. a patient-aware K-fold on cached features), never a test image. When given, every
+   * operating point is chosen from them instead of from validation alone. Defaults to none.
+   */
+  outOfFold?: ScoredSet | null;
+  /** Folds of the temperature-scaling cross-validation on validation. Defaults to 5. */
+  temperatureFolds?: number;
 }
 
 const CONFIDENCE = 0.95;
@@ -91,11 +106,37 @@ function safe(f: () => number): number {
   }
 }
 
-function calibrate(set: ScoredSet, temperature: number, bins: number): CalibrationSummary {
+/** What is decided on validation and applied unchanged to every set. */
+interface Decisions {
+  selections: Map<string, ThresholdSelection>;
+  temperature: TemperatureDecision;
+  /** The validation set's class mix. */
+  validationPriors: number[];
+  /** Each task's prevalence on validation. */
+  validationPrevalence: Map<string, number>;
+}
+
+const appliedTemperature = (d: TemperatureDecision) => (d.kept ? d.fittedTemperature : 1);
+
+function calibrate(set: ScoredSet, decisions: Decisions, opts: Required<SummariseOptions>): CalibrationSummary {
+  const bins = opts.calibrationBins;
+  const temperature = appliedTemperature(decisions.temperature);
   const after = applyTemperature(set.probs as number[][], temperature);
+  const task = opts.binaryTasks[0];
+  const atPrevalence: CalibrationAtPrevalence[] = task && decisions.validationPrevalence.has(task.id)
+    ? ASSUMED_PREVALENCES.map((prevalence) => ({
+      taskId: task.id, prevalence,
+      ...calibrationAtPrevalence({
+        probs: after, labels: set.labels, sourcePriors: decisions.validationPriors, positiveClasses: task.positiveClasses, prevalence, bins,
+      }),
+    }))
+    : [];
   return {
     temperature,
     fittedOn: 'validation',
+    validationPrevalence: decisions.validationPriors,
+    temperatureDecision: decisions.temperature,
+    atPrevalence,
     eceBefore: expectedCalibrationError(set.probs as number[][], set.labels as number[], bins),
     eceAfter: expectedCalibrationError(after, set.labels as number[], bins),
     nllBefore: meanNll(set.probs as number[][], set.labels as number[]),
@@ -106,7 +147,7 @@ function calibrate(set: ScoredSet, temperature: number, bins: number): Calibrati
 }
 
 function summariseSet(
-  name: SetSummary['set'], set: ScoredSet, thresholds: Map<string, number>, temperature: number, opts: Required<SummariseOptions>,
+  name: SetSummary['set'], set: ScoredSet, decisions: Decisions, opts: Required<SummariseOptions>,
 ): SetSummary {
   const k = opts.classNames.length;
   const n = set.labels.length;
@@ -126,14 +167,16 @@ function summariseSet(
     const positives = set.labels.map((t) => task.positiveClasses.includes(t));
     const nPos = positives.filter(Boolean).length;
     if (nPos === 0 || nPos === n) return [];
-    const threshold = thresholds.get(task.id);
-    if (threshold === undefined) return [];
+    const selection = decisions.selections.get(task.id);
+    if (selection === undefined) return [];
+    const threshold = selection.threshold.estimate;
     const at = binaryAt(scores, positives, threshold);
     const operatingPoint: OperatingPoint = {
-      targetSensitivity: opts.targetSensitivity, threshold, chosenOn: 'validation',
+      targetSensitivity: opts.targetSensitivity, threshold, chosenOn: selection.source, selection,
       sensitivity: interval((idx) => binaryAt(pick(scores, idx), pick(positives, idx), threshold).sensitivity),
       specificity: interval((idx) => binaryAt(pick(scores, idx), pick(positives, idx), threshold).specificity),
       ppv: at.ppv, npv: at.npv, tp: at.tp, fp: at.fp, tn: at.tn, fn: at.fn,
+      atPrevalence: outcomesAtPrevalences(at.sensitivity, at.specificity, decisions.validationPrevalence.get(task.id) ?? NaN),
     };
     return [{
       id: task.id, title: task.title, positiveClasses: task.positiveClasses.map((c) => opts.classNames[c]),
@@ -155,7 +198,7 @@ function summariseSet(
       name: c.name, support: c.support, sensitivity: c.sensitivity, specificity: c.specificity, auc: c.roc?.auc ?? NaN,
     })),
     binary,
-    calibration: calibrate(set, temperature, opts.calibrationBins),
+    calibration: calibrate(set, decisions, opts),
   };
   if (opts.ordinal) {
     summary.quadraticKappa = interval((idx) => quadraticWeightedKappa(pick(set.labels, idx), pick(predicted, idx), k));
@@ -163,29 +206,49 @@ function summariseSet(
   return summary;
 }
 
+/** The score and truth of one task on a set; null when the set lacks positives or negatives. */
+function taskEvidence(set: ScoredSet, task: BinaryTask) {
+  const positives = set.labels.map((t) => task.positiveClasses.includes(t));
+  const nPos = positives.filter(Boolean).length;
+  if (nPos === 0 || nPos === positives.length) return null;
+  return { scores: set.probs.map((row) => positiveScore(row, task)), positives, nPos };
+}
+
 /**
- * Summarises validation (and test, when given). The operating point of each binary task and the temperature
- * are chosen on validation only, then applied as they are to test.
+ * Summarises validation (and test, when given). The operating point of each binary task (from `outOfFold` when
+ * given, else from validation) and the temperature decision are made before test is looked at, then applied
+ * as they are to test.
  */
 export function summariseEvaluation(validation: ScoredSet, test: ScoredSet | null, options: SummariseOptions): EvaluationSummary {
   const opts: Required<SummariseOptions> = {
-    targetSensitivity: 0.9, resamples: 1000, seed: 42, calibrationBins: 15, ...options,
+    targetSensitivity: 0.9, resamples: 1000, seed: 42, calibrationBins: 15, outOfFold: null, temperatureFolds: 5, ...options,
   };
-  const thresholds = new Map<string, number>();
+  const chooser = opts.outOfFold ?? validation;
+  const source = opts.outOfFold ? 'out-of-fold train+validation' as const : 'validation' as const;
+  const decisions: Decisions = {
+    selections: new Map(),
+    temperature: temperatureByCrossValidation(validation.probs, validation.labels, {
+      folds: opts.temperatureFolds, seed: opts.seed, ...(validation.patients ? { patients: validation.patients } : {}),
+    }),
+    validationPriors: classPriors(validation.labels, opts.classNames.length),
+    validationPrevalence: new Map(),
+  };
   for (const task of opts.binaryTasks) {
-    const scores = validation.probs.map((row) => positiveScore(row, task));
-    const positives = validation.labels.map((t) => task.positiveClasses.includes(t));
-    const nPos = positives.filter(Boolean).length;
-    if (nPos === 0 || nPos === positives.length) continue;
-    thresholds.set(task.id, thresholdForSensitivity(scores, positives, opts.targetSensitivity).threshold);
+    const onValidation = taskEvidence(validation, task);
+    if (onValidation) decisions.validationPrevalence.set(task.id, onValidation.nPos / validation.labels.length);
+    const evidence = taskEvidence(chooser, task);
+    if (!evidence) continue;
+    decisions.selections.set(task.id, chooseThreshold(
+      { scores: evidence.scores, positives: evidence.positives, ...(chooser.patients ? { patients: chooser.patients } : {}) },
+      { source, targetSensitivity: opts.targetSensitivity, resamples: opts.resamples, seed: opts.seed, confidence: CONFIDENCE },
+    ));
   }
-  const temperature = fitTemperature(validation.probs as number[][], validation.labels as number[]);
   const result: EvaluationSummary = {
     classNames: [...opts.classNames],
     ordinal: opts.ordinal,
     bootstrap: { resamples: opts.resamples, seed: opts.seed, confidence: CONFIDENCE },
-    validation: summariseSet('validation', validation, thresholds, temperature, opts),
+    validation: summariseSet('validation', validation, decisions, opts),
   };
-  if (test) result.test = summariseSet('test', test, thresholds, temperature, opts);
+  if (test) result.test = summariseSet('test', test, decisions, opts);
   return result;
 }

@@ -17,10 +17,51 @@ export interface IntervalEstimate {
 /** One equal-width confidence bin of a reliability diagram (top-label confidence); defined beside its computation. */
 export type { ReliabilityBin } from './calibration';
 
-/** Temperature scaling, fitted on the validation set, applied to the set it is reported for. */
+/**
+ * Whether temperature scaling earned its place: T is fitted on K-1 folds of the validation images and scored
+ * (mean NLL) on the held-out fold, pooled over the K folds, against T = 1 on the same images. Kept only when
+ * the cross-validated NLL is lower (calibration.ts: temperatureByCrossValidation).
+ */
+export interface TemperatureDecision {
+  kept: boolean;
+  /** The temperature fitted on the whole validation set (applied only when kept). */
+  fittedTemperature: number;
+  /** Pooled held-out NLL with the fold-fitted temperatures. */
+  cvNllWithTemperature: number;
+  /** Pooled NLL of the same images at T = 1. */
+  cvNllWithout: number;
+  folds: number;
+}
+
+/**
+ * Calibration where the model will be used: the probabilities prior-corrected from the validation class mix
+ * to a target prevalence of a screening question, and ECE on this set reweighted to that prevalence
+ * (prevalence.ts: calibrationAtPrevalence).
+ */
+export interface CalibrationAtPrevalence {
+  /** The binary task whose prevalence is set (e.g. 'referable-dr'). */
+  taskId: string;
+  prevalence: number;
+  /** Top-label ECE of the prior-corrected (and, when kept, temperature-scaled) probabilities. */
+  ece: number;
+  /** The same, without prior correction: what a user who ignores the prevalence change would get. */
+  eceUncorrected: number;
+}
+
+/** Temperature scaling, decided on the validation set, applied to the set it is reported for. */
 export interface CalibrationSummary {
+  /** The temperature applied: the fitted one when kept, 1 when cross-validation said no. */
   temperature: number;
   fittedOn: 'validation';
+  /**
+   * The validation set's share of each class (classNames order): every calibrated probability is calibrated
+   * for this mix. Absent in packages exported before it was recorded.
+   */
+  validationPrevalence?: number[];
+  /** Absent in packages exported before the decision was cross-validated (their temperature was always applied). */
+  temperatureDecision?: TemperatureDecision;
+  /** ECE after prior correction to 5%, 10% and 30% prevalence of the first screening question. */
+  atPrevalence?: CalibrationAtPrevalence[];
   eceBefore: number;
   eceAfter: number;
   nllBefore: number;
@@ -29,11 +70,53 @@ export interface CalibrationSummary {
   binsAfter: ReliabilityBin[];
 }
 
-/** The operating point: a threshold on the positive score chosen for a target sensitivity on validation data. */
+/** Where a threshold was chosen: the validation set, or out-of-fold predictions pooled over train + validation. */
+export type ThresholdSource = 'validation' | 'out-of-fold train+validation';
+
+/**
+ * How a threshold was chosen and how far to trust it (threshold-selection.ts: chooseThreshold). Intervals are
+ * percentile-bootstrap over the selection data (patients when ids were given, else images): the threshold
+ * chosen on each resample, and the sensitivity and specificity that threshold gives on the images left out of
+ * that resample.
+ */
+export interface ThresholdSelection {
+  source: ThresholdSource;
+  positives: number;
+  negatives: number;
+  /** What was resampled for the intervals. */
+  resampled: 'patients' | 'images';
+  threshold: IntervalEstimate;
+  sensitivity: IntervalEstimate;
+  specificity: IntervalEstimate;
+  /** 'chosen from N positives and M negatives: too few for a stable threshold' below 30 of either; else null. */
+  warning: string | null;
+}
+
+/**
+ * What the operating point gives in a population of another prevalence, by Bayes from its sensitivity and
+ * specificity on this set (prevalence.ts: outcomeAtPrevalence).
+ */
+export interface PrevalenceOutcome {
+  prevalence: number;
+  /** 'validation': the validation set's own prevalence of this question; 'assumed': a screening scenario. */
+  kind: 'validation' | 'assumed';
+  ppv: number;
+  npv: number;
+  /** People referred (called positive) per 1,000 screened. */
+  referralsPer1000: number;
+  /** People with the condition not referred per 1,000 screened. */
+  missedPer1000: number;
+}
+
+/** The operating point: a threshold on the positive score chosen for a target sensitivity before this set was seen. */
 export interface OperatingPoint {
   targetSensitivity: number;
   threshold: number;
-  chosenOn: 'validation';
+  chosenOn: ThresholdSource;
+  /** Absent in packages exported before it was recorded. */
+  selection?: ThresholdSelection;
+  /** PPV, NPV and referrals at 5%, 10%, 30% and the validation prevalence, from this set's sensitivity and specificity. */
+  atPrevalence?: PrevalenceOutcome[];
   sensitivity: IntervalEstimate;
   specificity: IntervalEstimate;
   ppv: number;

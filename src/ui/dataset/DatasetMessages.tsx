@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useDatasetStore } from '../../state/dataset';
 import { Banner } from '../shared/Banner';
-import { Markdown } from '../shared/Markdown';
+import { MarkdownDocument } from '../shared/MarkdownDocument';
 import { plural } from '../shared/format';
 import { noticeText, noticeTone } from './notice-text';
 
@@ -84,7 +84,7 @@ export function SampleAttribution() {
   return (
     <details className="panel attribution" data-testid="sample-attribution" open>
       <summary>About the sample data</summary>
-      <Markdown source={attribution} className="markdown small" />
+      <MarkdownDocument source={attribution} className="markdown small" topLevel={4} />
     </details>
   );
 }

@@ -8,8 +8,17 @@ describe('resolveTrainConfig', () => {
       optimizer: 'sgd-momentum', learningRate: 0.01, momentum: 0.9, pretrainedLrMultiplier: 0.1, weightDecay: 5e-4,
       lrSchedule: 'cosine', stepEpochs: 4, stepGamma: 0.1, rotations: true,
       earlyStopping: { enabled: true, patience: 3, minDelta: 0 }, dropout: 0.4, seed: 42,
-      classWeighting: 'loss', testTimeRotations: true, initialisation: 'pretrained',
+      classWeighting: 'loss', testTimeRotations: true, initialisation: 'pretrained', headFit: 'sgd',
     } satisfies TrainConfig);
+  });
+
+  it("fits a frozen backbone's head to convergence by default, keeps SGD when asked, refuses it on a trainable backbone", () => {
+    expect(resolveTrainConfig({ scenario: 'linear-top' }).headFit).toBe('converged');
+    expect(resolveTrainConfig({ scenario: 'linear-early' }).headFit).toBe('converged');
+    expect(resolveTrainConfig({ scenario: 'linear-top', headFit: 'sgd' }).headFit).toBe('sgd');
+    expect(resolveTrainConfig({ scenario: 'finetune-all' }).headFit).toBe('sgd');
+    expect(() => resolveTrainConfig({ scenario: 'finetune-pretrained', headFit: 'converged' })).toThrow(InvalidTrainConfigError);
+    expect(() => resolveTrainConfig({ scenario: 'linear-top', headFit: 'newton' as never })).toThrow(/headFit/);
   });
 
   it("takes freeze and head from the scenario, and Adam's default rate 1e-3", () => {

@@ -115,6 +115,14 @@ export const CLASS_WEIGHTINGS: readonly ClassWeighting[] = ['none', 'loss', 'sam
 export type Initialisation = 'pretrained' | 'random';
 export const INITIALISATIONS: readonly Initialisation[] = ['pretrained', 'random'];
 
+/**
+ * How a head on a frozen backbone (freezeUpTo 'all') trains: 'converged' fits it to the optimum of the
+ * regularised softmax loss on the cached features (L-BFGS, L2 strength by patient-aware cross-validation:
+ * head-fit.ts); 'sgd' runs the epochs with learning curves (for teaching). Other runs always use 'sgd'.
+ */
+export type HeadFit = 'sgd' | 'converged';
+export const HEAD_FITS: readonly HeadFit[] = ['sgd', 'converged'];
+
 export interface TrainConfig {
   /** Which preset the freeze/head settings came from, or 'custom'. Defaults to 'finetune-pretrained'. */
   scenario: ScenarioId | 'custom';
@@ -163,6 +171,9 @@ export interface TrainConfig {
   /** Where the backbone's weights start (see Initialisation). Defaults to 'pretrained'. With 'random',
    * pretrainedLrMultiplier defaults to 1: no layer holds knowledge worth learning slowly. */
   initialisation: Initialisation;
+  /** How the head trains (see HeadFit). Defaults to 'converged' when the backbone is frozen (freezeUpTo 'all'),
+   * else 'sgd'; 'converged' needs a frozen backbone. */
+  headFit: HeadFit;
 }
 
 export class InvalidTrainConfigError extends Error {
@@ -200,7 +211,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     classWeighting: partial.classWeighting ?? 'loss',
     testTimeRotations: partial.testTimeRotations ?? true,
     initialisation,
+    headFit: 'sgd',
   };
+  c.headFit = partial.headFit ?? (c.freezeUpTo === 'all' ? 'converged' : 'sgd');
   const sizes = `a multiple of ${GOOGLENET_SIZE_STEP} from ${GOOGLENET_MIN_INPUT} to ${MAX_INPUT_SIZE} px`;
   try {
     assertValidInputSize(c.inputSize);
@@ -236,6 +249,10 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (!INITIALISATIONS.includes(c.initialisation)) throw new InvalidTrainConfigError('initialisation', c.initialisation, "'pretrained' or 'random'");
   if (c.initialisation === 'random' && c.freezeUpTo !== 'none') {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, "'none' when training from scratch (random initialisation): frozen random layers learn nothing");
+  }
+  if (!HEAD_FITS.includes(c.headFit)) throw new InvalidTrainConfigError('headFit', c.headFit, "'sgd' or 'converged'");
+  if (c.headFit === 'converged' && c.freezeUpTo !== 'all') {
+    throw new InvalidTrainConfigError('headFit', c.headFit, "'sgd' unless the whole backbone is frozen (freezeUpTo 'all'): only a head on fixed features has one optimum to fit");
   }
   if (c.freezeUpTo !== 'none' && c.freezeUpTo !== 'all' && !BLOCKS.includes(c.freezeUpTo)) {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `'none', 'all' or a block (${BLOCKS.join(', ')})`);

@@ -419,7 +419,8 @@ async function main() {
     const blank = await memory.settle();
     await page.goto(server.url);
     const { waitForBackend } = await import('../../e2e/lib/app.mjs');
-    figures.backend = (await waitForBackend(page))?.trim();
+    // The badge's first words name the backend ("CPU (WebAssembly, SIMD, 1 thread)"); a note may follow.
+    figures.backend = (await waitForBackend(page))?.replace(/(slower|faster)\b.*$/s, '').trim();
     // The first visit's service worker precaches the app and the model (~32 MB): let it finish before the baseline.
     await page.evaluate(() => Promise.race([navigator.serviceWorker?.ready, new Promise((r) => setTimeout(r, 30_000))]));
     await collectGarbage(page);

@@ -10,6 +10,11 @@ import type { DatasetSummary } from './dataset-summary';
 import { splitsOf } from './dataset-summary';
 import type { RocCurve } from './report';
 import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
+import { formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
+import {
+  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, PREVALENCE_COLUMNS, prevalenceRows,
+  selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
+} from './figures';
 
 /** Training settings as shown: a TrainConfig as it is, or any record of settings (TrainConfig plus task, preprocessing). */
 export type SettingsRecord = Readonly<Partial<TrainConfig>> | Readonly<Record<string, unknown>>;
@@ -46,30 +51,7 @@ export interface ReportInput {
 
 // ---- Formatting shared with the model card -------------------------------------------------------------
 
-/** 'score': AUC, kappa, ECE (three decimals); 'percent': proportions as percentages with one decimal. */
-export type MetricScale = 'score' | 'percent';
-
-export function formatMetric(value: number | undefined, scale: MetricScale): string {
-  if (value === undefined || !Number.isFinite(value)) return 'n/a';
-  return scale === 'percent' ? `${(value * 100).toFixed(1)}%` : value.toFixed(3);
-}
-
-/** '95% CI' for confidence 0.95. */
-export function ciLabel(confidence: number): string {
-  return `${Number((confidence * 100).toFixed(1))}% CI`;
-}
-
-/** '95% CI 0.884–0.937' or '95% CI 80.1–92.6%'; 'not computed' when the bootstrap gave no bounds. */
-export function formatInterval(e: IntervalEstimate, scale: MetricScale, confidence: number): string {
-  if (!Number.isFinite(e.low) || !Number.isFinite(e.high)) return `${ciLabel(confidence)} not computed`;
-  const bound = (v: number) => (scale === 'percent' ? (v * 100).toFixed(1) : v.toFixed(3));
-  return `${ciLabel(confidence)} ${bound(e.low)}–${bound(e.high)}${scale === 'percent' ? '%' : ''}`;
-}
-
-/** '0.912 (95% CI 0.884–0.937)' or '87.5% (95% CI 80.1–92.6%)'. */
-export function formatEstimate(e: IntervalEstimate, scale: MetricScale, confidence: number): string {
-  return `${formatMetric(e.estimate, scale)} (${formatInterval(e, scale, confidence)})`;
-}
+export { ciLabel, formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
 
 export const SET_LABELS: Record<SetSummary['set'], string> = { validation: 'validation set', test: 'test set' };
 
@@ -244,7 +226,7 @@ function rocFigure(set: SetSummary, confidence: number): string {
     ? '<p class="note">No binary screening task was evaluated, so there is no ROC curve.</p>'
     : `${svgOpen(frame, `ROC curves, ${SET_LABELS[set.set]}`)}${axesSvg(frame, xAxis, yAxis)}${chance}${curves}</svg>` +
       legend([...items, { colour: '#94a3b8', text: 'Chance', dashed: true }]) +
-      '<p class="note">Circles mark the operating point (threshold chosen on the validation set).</p>';
+      '<p class="note">Circles mark the operating point (threshold chosen before the test set was seen).</p>';
   return `<figure id="roc" class="plot">${body}</figure>`;
 }
 
@@ -342,8 +324,43 @@ function operatingPointTable(set: SetSummary, confidence: number): string {
   };
   return `<table class="data"><thead><tr><th>Task</th><th>Target sensitivity</th><th>Threshold</th><th>Sensitivity</th><th>Specificity</th>` +
     `<th>PPV</th><th>NPV</th><th>TP / FP / TN / FN</th></tr></thead><tbody>${set.binary.map(row).join('')}</tbody></table>` +
-    `<p class="note">${escapeHtml(`Thresholds on the summed probability of the positive grades, chosen on the validation set for the target sensitivity; ` +
-      `figures from the ${SET_LABELS[set.set]}. PPV and NPV depend on this set's prevalence.`)}</p>`;
+    `<p class="note">${escapeHtml(`Thresholds on the summed probability of the positive grades, chosen for the target sensitivity before ` +
+      `the test set was seen; figures from the ${SET_LABELS[set.set]}. PPV and NPV depend on this set's prevalence.`)}</p>` +
+    set.binary.map((task) => thresholdChoice(task, confidence) + prevalenceTable(task, set)).join('');
+}
+
+/** How a task's threshold was chosen, its intervals, and the few-cases warning. */
+function thresholdChoice(task: BinaryTaskSummary, confidence: number): string {
+  const selection = task.operatingPoint.selection;
+  if (!selection) return '';
+  const warning = selectionWarning(selection);
+  return `<div class="threshold-choice" data-task="${escapeHtml(task.id)}"><h3>${escapeHtml(task.title)}: the threshold</h3>` +
+    `<p class="note">${escapeHtml(`Threshold ${selectionSentence(selection)}.`)}</p>` +
+    (warning ? `<p class="banner validation warning">${escapeHtml(warning)}</p>` : '') +
+    keyValueTable(selectionIntervals(selection, confidence).map((r): [string, string] => [r.label, r.value])) + '</div>';
+}
+
+/** What the threshold gives at 5%, 10%, 30% and the validation prevalence, from this set's sensitivity and specificity. */
+function prevalenceTable(task: BinaryTaskSummary, set: SetSummary): string {
+  const rows = prevalenceRows(task.operatingPoint);
+  if (rows.length === 0) return '';
+  return `<table class="data prevalence" data-task="${escapeHtml(task.id)}"><caption>${escapeHtml(`${task.title}: at other prevalences`)}</caption>` +
+    `<thead><tr>${PREVALENCE_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('')}</tbody></table>` +
+    `<p class="note">${escapeHtml(`By Bayes from the sensitivity and specificity on the ${SET_LABELS[set.set]}.`)}</p>`;
+}
+
+/** The validation class mix, the temperature decision, and ECE at other prevalences. */
+function calibrationFacts(set: SetSummary, classNames: string[]): string {
+  const c = set.calibration;
+  const sentences = [validationMixSentence(classNames, c), temperatureDecisionSentence(c.temperatureDecision)].filter((x): x is string => x !== null);
+  const rows = c.atPrevalence ?? [];
+  const table = rows.length === 0 ? '' :
+    `<table class="data calibration-prevalence"><caption>${escapeHtml(`ECE where ${rows[0].taskId} has another prevalence`)}</caption>` +
+    `<thead><tr>${CALIBRATION_AT_PREVALENCE_COLUMNS.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
+    rows.map((a) => `<tr>${calibrationAtPrevalenceRow(a).map((v, i) => (i === 0 ? `<th scope="row">${escapeHtml(v)}</th>` : `<td>${escapeHtml(v)}</td>`)).join('')}</tr>`).join('') +
+    `</tbody></table><p class="note">${escapeHtml(CALIBRATION_AT_PREVALENCE_NOTE)}</p>`;
+  return sentences.map((t) => `<p class="note calibration-fact">${escapeHtml(t)}</p>`).join('') + table;
 }
 
 function comparisonTable(summary: EvaluationSummary, confidence: number): string {
@@ -457,7 +474,7 @@ ${comparisonTable(summary, confidence)}
 <section><h2>Operating point (${SET_LABELS[set.set]})</h2>${operatingPointTable(set, confidence)}</section>
 <section><h2>Confusion matrix (${SET_LABELS[set.set]})</h2>${confusionTable(set, summary.classNames)}</section>
 <section><h2>Per class (${SET_LABELS[set.set]})</h2>${perClassTable(set)}</section>
-<section><h2>Calibration (${SET_LABELS[set.set]})</h2>${calibrationFigure(set)}</section>
+<section><h2>Calibration (${SET_LABELS[set.set]})</h2>${calibrationFigure(set)}${calibrationFacts(set, summary.classNames)}</section>
 <section><h2>Training</h2>${trainingFigure(input.epochs, input.bestEpoch)}</section>
 ${input.cv ? cvTable(input.cv) : ''}
 <section><h2>Data</h2>${dataTable(input.data)}</section>

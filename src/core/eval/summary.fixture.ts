@@ -7,7 +7,10 @@
  * Intervals are invented but bracket their estimates.
  */
 import type { DatasetSummary } from './dataset-summary';
-import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
+import { outcomesAtPrevalences } from './prevalence';
+import type {
+  BinaryTaskSummary, CalibrationSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary, ThresholdSelection,
+} from './summary';
 
 export const FIXTURE_CLASS_NAMES = ['No DR', 'Mild', 'Moderate', 'Severe', 'Proliferative DR'];
 
@@ -43,6 +46,27 @@ const VALIDATION_CONFUSION = [
   [1, 1, 9, 3, 16],
 ];
 
+/**
+ * Referable DR's threshold came from out-of-fold predictions on train + validation: positives 799 + 155 + 235 + 149
+ * = 1338, negatives 1445 + 296 + 180 + 37 = 1958 (makeDatasetFixture's counts). Any DR's from validation: 186 / 180.
+ */
+const REFERABLE_SELECTION: ThresholdSelection = {
+  source: 'out-of-fold train+validation', positives: 1338, negatives: 1958, resampled: 'images',
+  threshold: ci(0.312, 0.291, 0.334), sensitivity: ci(0.9006, 0.8812, 0.9187), specificity: ci(0.8571, 0.8402, 0.8733), warning: null,
+};
+const ANY_DR_SELECTION: ThresholdSelection = {
+  source: 'validation', positives: 186, negatives: 180, resampled: 'images',
+  threshold: ci(0.418, 0.352, 0.489), sensitivity: ci(0.9032, 0.8421, 0.9512), specificity: ci(0.9167, 0.8686, 0.9543), warning: null,
+};
+
+/** Validation class mix 180, 37, 100, 19, 30 of 366; T kept by 5-fold cross-validation; ECE at 5/10/30% referable DR. */
+const CALIBRATION_EXTRAS: Pick<CalibrationSummary, 'validationPrevalence' | 'temperatureDecision'> = {
+  validationPrevalence: [180, 37, 100, 19, 30].map((n) => n / 366),
+  temperatureDecision: { kept: true, fittedTemperature: 1.47, cvNllWithTemperature: 0.503, cvNllWithout: 0.521, folds: 5 },
+};
+const atPrevalence = (ece: [number, number, number], uncorrected: [number, number, number]) =>
+  [0.05, 0.1, 0.3].map((prevalence, i) => ({ taskId: 'referable-dr', prevalence, ece: ece[i], eceUncorrected: uncorrected[i] }));
+
 function referableDr(set: 'validation' | 'test'): BinaryTaskSummary {
   // Positives: grades 2-4 = 100 + 19 + 30 = 149; negatives: grades 0-1 = 180 + 37 = 217.
   const test = set === 'test';
@@ -62,7 +86,10 @@ function referableDr(set: 'validation' | 'test'): BinaryTaskSummary {
     operatingPoint: {
       targetSensitivity: 0.9,
       threshold: 0.312,
-      chosenOn: 'validation',
+      chosenOn: 'out-of-fold train+validation',
+      selection: REFERABLE_SELECTION,
+      // Validation prevalence 149 / 366; the other rows by Bayes (prevalence.test.ts checks the formula by hand).
+      atPrevalence: outcomesAtPrevalences(tp / (tp + fn), tn / (tn + fp), 149 / 366),
       sensitivity: test ? ci(tp / (tp + fn), 0.8389, 0.9396) : ci(tp / (tp + fn), 0.8591, 0.9530),
       specificity: test ? ci(tn / (tn + fp), 0.8341, 0.9217) : ci(tn / (tn + fp), 0.8433, 0.9309),
       ppv: tp / (tp + fp),
@@ -92,6 +119,8 @@ function anyDr(set: 'validation' | 'test'): BinaryTaskSummary {
       targetSensitivity: 0.9,
       threshold: 0.418,
       chosenOn: 'validation',
+      selection: ANY_DR_SELECTION,
+      atPrevalence: outcomesAtPrevalences(tp / (tp + fn), tn / (tn + fp), 186 / 366),
       sensitivity: test ? ci(tp / (tp + fn), 0.8602, 0.9409) : ci(tp / (tp + fn), 0.8602, 0.9409),
       specificity: test ? ci(tn / (tn + fp), 0.8611, 0.9444) : ci(tn / (tn + fp), 0.8722, 0.9556),
       ppv: tp / (tp + fp),
@@ -121,6 +150,8 @@ const TEST_SET: SetSummary = {
   calibration: {
     temperature: 1.47,
     fittedOn: 'validation',
+    ...CALIBRATION_EXTRAS,
+    atPrevalence: atPrevalence([0.0412, 0.0357, 0.0298], [0.1733, 0.1391, 0.0682]),
     eceBefore: 0.06261, // sum over bins of count/366 x |accuracy - confidence|
     eceAfter: 0.0263,
     nllBefore: 0.561,
@@ -153,6 +184,8 @@ const VALIDATION_SET: SetSummary = {
   calibration: {
     temperature: 1.47,
     fittedOn: 'validation',
+    ...CALIBRATION_EXTRAS,
+    atPrevalence: atPrevalence([0.0384, 0.0331, 0.0276], [0.1658, 0.1324, 0.0617]),
     eceBefore: 0.04536,
     eceAfter: 0.02632,
     nllBefore: 0.521,

@@ -8,6 +8,10 @@ import { splitsOf } from '../eval/dataset-summary';
 import {
   formatEstimate, formatMetric, formatSetting, keyMetrics, quotedSet, SET_LABELS, type SettingsRecord,
 } from '../eval/report-html';
+import {
+  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, PREVALENCE_COLUMNS, prevalenceRows,
+  selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
+} from '../eval/figures';
 import type { EvaluationSummary, SetSummary } from '../eval/summary';
 import { BLOCKS } from '../train/config';
 
@@ -220,12 +224,30 @@ function operatingPoint(summary: EvaluationSummary): string {
   const unseen = summary.test
     ? 'the test set shows what that threshold achieves on unseen images.'
     : 'with no test set, what it achieves on unseen images is unknown.';
+  const quoted = quotedSet(summary);
+  const perTask = quoted.binary.map((t) => {
+    const op = t.operatingPoint;
+    const parts = [`### ${escapeMarkdown(t.title)}`];
+    if (op.selection) {
+      parts.push(`Threshold ${escapeMarkdown(selectionSentence(op.selection))}.`);
+      const warning = selectionWarning(op.selection);
+      if (warning) parts.push(`> **Warning:** ${escapeMarkdown(warning)}`);
+      parts.push(table(['', 'Value'], selectionIntervals(op.selection, confidence).map((r) => [r.label, escapeMarkdown(r.value)])));
+    }
+    const prevalence = prevalenceRows(op);
+    if (prevalence.length > 0) {
+      parts.push(`At other prevalences, by Bayes from the sensitivity and specificity on the ${SET_LABELS[quoted.set]}:`,
+        table([...PREVALENCE_COLUMNS], prevalence));
+    }
+    return parts.join('\n\n');
+  });
   return `## ${S.operating}
 
-The score of a screening task is the summed probability of its positive classes. Its threshold was chosen on the
-validation set to reach the target sensitivity there; ${unseen} PPV and NPV depend on the prevalence of each set.
+The score of a screening task is the summed probability of its positive classes. Its threshold was chosen to reach
+the target sensitivity before the test set was seen (on the validation set, or on out-of-fold predictions pooled over
+train + validation where the task says so); ${unseen} PPV and NPV depend on the prevalence of each set.
 
-${table(['Task', 'Set', 'Target sensitivity', 'Threshold', 'Sensitivity', 'Specificity', 'PPV', 'NPV'], rows)}`;
+${table(['Task', 'Set', 'Target sensitivity', 'Threshold', 'Sensitivity', 'Specificity', 'PPV', 'NPV'], rows)}${perTask.length ? `\n\n${perTask.join('\n\n')}` : ''}`;
 }
 
 function calibration(summary: EvaluationSummary): string {
@@ -235,13 +257,20 @@ function calibration(summary: EvaluationSummary): string {
     return [SET_LABELS[set.set], c.temperature.toFixed(2), formatMetric(c.eceBefore, 'score'), formatMetric(c.eceAfter, 'score'),
       formatMetric(c.nllBefore, 'score'), formatMetric(c.nllAfter, 'score')];
   });
+  const c = quotedSet(summary).calibration;
+  const facts = [validationMixSentence(summary.classNames, c), temperatureDecisionSentence(c.temperatureDecision)]
+    .filter((x): x is string => x !== null).map(escapeMarkdown);
+  const atPrevalence = c.atPrevalence ?? [];
+  const prevalenceTable = atPrevalence.length === 0 ? '' :
+    `\n\nECE on the ${SET_LABELS[quotedSet(summary).set]} where ${escapeMarkdown(atPrevalence[0].taskId)} has another prevalence. ` +
+    `${CALIBRATION_AT_PREVALENCE_NOTE}\n\n${table([...CALIBRATION_AT_PREVALENCE_COLUMNS], atPrevalence.map(calibrationAtPrevalenceRow))}`;
   return `## ${S.calibration}
 
 Temperature scaling (all logits divided by one temperature T, fitted on the validation set) makes the probabilities
 better match observed frequencies; it never changes which class is predicted. ECE: expected calibration error over
 ${summary.validation.calibration.binsBefore.length} equal-width bins of top-class confidence (lower is better).
-
-${table(['Set', 'Temperature T', 'ECE before', 'ECE after', 'NLL before', 'NLL after'], rows)}`;
+${facts.length ? `\n${facts.join(' ')}\n` : ''}
+${table(['Set', 'Temperature T', 'ECE before', 'ECE after', 'NLL before', 'NLL after'], rows)}${prevalenceTable}`;
 }
 
 function limitations(input: ModelCardInput): string {

@@ -49,15 +49,53 @@ const validationReport = z.strictObject({
   quadraticKappa: metric.optional(),
 });
 
+const thresholdSource = z.enum(['validation', 'out-of-fold train+validation']);
+
+// The operating point's provenance and outcomes at other prevalences, and the calibration decision: optional,
+// so packages exported before they were recorded still import.
+const thresholdSelection = z.strictObject({
+  source: thresholdSource,
+  positives: z.number().int().nonnegative(),
+  negatives: z.number().int().nonnegative(),
+  resampled: z.enum(['patients', 'images']),
+  threshold: interval, sensitivity: interval, specificity: interval,
+  warning: z.string().nullable(),
+});
+
+const prevalenceOutcome = z.strictObject({
+  prevalence: z.number().gt(0).lt(1),
+  kind: z.enum(['validation', 'assumed']),
+  ppv: metric, npv: metric, referralsPer1000: metric, missedPer1000: metric,
+});
+
+const temperatureDecision = z.strictObject({
+  kept: z.boolean(), fittedTemperature: z.number().positive(), cvNllWithTemperature: metric, cvNllWithout: metric,
+  folds: z.number().int().nonnegative(),
+});
+
+const calibrationAtPrevalence = z.strictObject({
+  taskId: z.string(), prevalence: z.number().gt(0).lt(1), ece: metric, eceUncorrected: metric,
+});
+
 const setSummary = z.looseObject({
   set: z.enum(['validation', 'test']),
   count: z.number(),
   accuracy: interval,
   binary: z.array(z.looseObject({
     id: z.string(), title: z.string(), positiveClasses: z.array(z.string()),
-    operatingPoint: z.looseObject({ threshold: z.number(), targetSensitivity: z.number() }),
+    operatingPoint: z.looseObject({
+      threshold: z.number(), targetSensitivity: z.number(),
+      chosenOn: thresholdSource.optional(),
+      selection: thresholdSelection.optional(),
+      atPrevalence: z.array(prevalenceOutcome).optional(),
+    }),
   })),
-  calibration: z.looseObject({ temperature: z.number().positive() }),
+  calibration: z.looseObject({
+    temperature: z.number().positive(),
+    validationPrevalence: z.array(metric).optional(),
+    temperatureDecision: temperatureDecision.optional(),
+    atPrevalence: z.array(calibrationAtPrevalence).optional(),
+  }),
 });
 
 export const foveaManifestSchema = z.strictObject({

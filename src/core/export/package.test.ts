@@ -3,6 +3,7 @@ import { strFromU8, strToU8, unzipSync, Zip, ZipPassThrough, zipSync, type ZipIn
 import { describe, expect, it } from 'vitest';
 import { describePreprocessing, exportPackage, importPackage, PackageImportError, type FoveaManifest } from './package';
 import { MODEL_CARD_FILE } from './model-card';
+import { makeSummaryFixture } from '../eval/summary.fixture';
 
 /** A two-class toy model: the package format does not care what the layers are. */
 function toyModel(): tf.LayersModel {
@@ -129,6 +130,26 @@ describe('the model package', () => {
       .toEqual(Array.from((model.predict(x) as tf.Tensor).dataSync()));
     model.dispose();
     imported.model.dispose();
+  });
+
+  it('carries the threshold source, prevalence outcomes and calibration decision, and still imports a summary without them', async () => {
+    const model = toyModel();
+    const screening = makeSummaryFixture();
+    const imported = await importPackage(await exportPackage(model, { ...manifest, screening }));
+    const op = imported.manifest.screening!.test!.binary[0].operatingPoint;
+    expect(op.selection).toEqual(screening.test!.binary[0].operatingPoint.selection);
+    expect(op.atPrevalence).toHaveLength(4);
+    expect(imported.manifest.screening!.validation.calibration.temperatureDecision).toEqual(screening.validation.calibration.temperatureDecision);
+    imported.model.dispose();
+    const older = makeSummaryFixture();
+    for (const set of [older.validation, older.test!]) {
+      for (const t of set.binary) { delete t.operatingPoint.selection; delete t.operatingPoint.atPrevalence; t.operatingPoint.chosenOn = 'validation'; }
+      delete set.calibration.temperatureDecision; delete set.calibration.validationPrevalence; delete set.calibration.atPrevalence;
+    }
+    const importedOlder = await importPackage(await exportPackage(model, { ...manifest, screening: older }));
+    expect(importedOlder.manifest.screening!.validation.calibration.temperatureDecision).toBeUndefined();
+    importedOlder.model.dispose();
+    model.dispose();
   });
 
   it('imports a package without a model card (exported before model cards) with modelCard null', async () => {

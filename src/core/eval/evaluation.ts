@@ -14,7 +14,7 @@ import {
 } from './calibration';
 import { argmax, confusionMatrix, evaluate, quadraticWeightedKappa, rocCurve } from './metrics';
 import { binaryAt } from './operating-point';
-import { ASSUMED_PREVALENCES, calibrationAtPrevalence, classPriors, outcomesAtPrevalences } from './prevalence';
+import { ASSUMED_PREVALENCES, calibrationOfSetAtPrevalence, classPriors, outcomesAtPrevalences } from './prevalence';
 import type { EvalReport } from './report';
 import type {
   BinaryTaskSummary, CalibrationAtPrevalence, CalibrationSummary, EvaluationSummary, IntervalEstimate, OperatingPoint,
@@ -126,9 +126,8 @@ function calibrate(set: ScoredSet, decisions: Decisions, opts: Required<Summaris
   const atPrevalence: CalibrationAtPrevalence[] = task && decisions.validationPrevalence.has(task.id)
     ? ASSUMED_PREVALENCES.map((prevalence) => ({
       taskId: task.id, prevalence,
-      ...calibrationAtPrevalence({
-        probs: after, labels: set.labels, sourcePriors: decisions.validationPriors, positiveClasses: task.positiveClasses, prevalence, bins,
-      }),
+      // The same function the Evaluate screen calls for the user's prevalence.
+      ...calibrationOfSetAtPrevalence(set, { temperature, validationPrevalence: decisions.validationPriors }, task.positiveClasses, prevalence, bins)!,
     }))
     : [];
   return {

@@ -6,7 +6,7 @@
  * scored set reweighted to that mix. Pure functions: the worker, the evaluate command and the Evaluate screen
  * call the same ones.
  */
-import { confidenceBin } from './calibration';
+import { applyTemperature, confidenceBin } from './calibration';
 import { argmax } from './metrics';
 import type { PrevalenceOutcome } from './summary';
 
@@ -180,4 +180,25 @@ export function calibrationAtPrevalence(input: CalibrationAtPrevalenceInput): { 
     ece: weightedEce(corrected, input.labels, weights, bins),
     eceUncorrected: weightedEce(input.probs, input.labels, weights, bins),
   };
+}
+
+/**
+ * ECE at a prevalence for a scored set as the studio holds it: raw probabilities (before temperature), the set's
+ * calibration (temperature applied, validation class mix) and the screening question's positive classes. Null
+ * when the calibration does not record the validation mix (an older package) or the mix lacks either kind.
+ */
+export function calibrationOfSetAtPrevalence(
+  set: { probs: readonly (readonly number[])[]; labels: readonly number[] },
+  calibration: { temperature: number; validationPrevalence?: number[] },
+  positiveClasses: readonly number[],
+  prevalence: number,
+  bins = 15,
+): { ece: number; eceUncorrected: number } | null {
+  const sourcePriors = calibration.validationPrevalence;
+  if (!sourcePriors || set.probs.length === 0) return null;
+  const positiveShare = sourcePriors.reduce((s, p, c) => (positiveClasses.includes(c) ? s + p : s), 0);
+  if (!(positiveShare > 0 && positiveShare < 1)) return null;
+  return calibrationAtPrevalence({
+    probs: applyTemperature(set.probs, calibration.temperature), labels: set.labels, sourcePriors, positiveClasses, prevalence, bins,
+  });
 }

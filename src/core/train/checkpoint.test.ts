@@ -73,6 +73,15 @@ describe('checkpoints saved before a setting existed', () => {
       .toThrow(/'headPooling' is "average" in the checkpoint but "gem" here/);
   });
 
+  it("resume with headFit 'sgd' (the epochs they ran), and only with it", () => {
+    const frozen = resolveTrainConfig({ scenario: 'linear-top', epochs: 3 });
+    const { headFit: _none, ...beforeHeadFit } = frozen;
+    const saved = { ...checkpoint, config: beforeHeadFit as TrainConfig };
+    expect(savedConfig(saved).headFit).toBe('sgd');
+    expect(() => checkCheckpointFits(saved, { ...frozen, headFit: 'sgd' }, 2)).not.toThrow();
+    expect(() => checkCheckpointFits(saved, frozen, 2)).toThrow(/'headFit' is "sgd" in the checkpoint but "converged" here/);
+  });
+
   it("keep a saved headPooling over the default", () => {
     const gem = { ...checkpoint, config: resolveTrainConfig({ epochs: 3, headPooling: 'gem' }) };
     expect(() => checkCheckpointFits(gem, config, 2)).toThrow(/headPooling/);

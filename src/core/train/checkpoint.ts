@@ -8,6 +8,7 @@ import type { EvalReport } from '../eval/report';
 import type { TrainConfig } from './config';
 import type { EarlyStoppingState } from './early-stopping';
 import type { EpochSummary } from './events';
+import type { HeadFitSummary } from './head-fit';
 
 /** A tensor's values, copied off the device. */
 export interface SavedTensor {
@@ -41,6 +42,8 @@ export interface TrainingCheckpoint {
   /** Position of the dropout layer's stream of mask seeds (masks drawn so far). */
   dropoutDraws: number;
   pace: { imagesDone: number; trainSeconds: number };
+  /** headFit 'converged': the fit is the run's one step, and this its search summary (absent for SGD runs). */
+  headFit?: HeadFitSummary;
 }
 
 /** A checkpoint that does not fit the run asked to resume from it; `what` names the differing setting or variable. */
@@ -94,7 +97,7 @@ export function withBatchSize(checkpoint: TrainingCheckpoint, batchSize: number)
  * Settings added after checkpoints were first saved, with the value every run had before they existed: a
  * checkpoint without one was saved by a run that used that value.
  */
-export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average' };
+export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average', headFit: 'sgd' };
 
 /** The checkpoint's config with the settings it predates filled in (see SETTINGS_BEFORE_THEY_EXISTED). */
 export function savedConfig(checkpoint: Pick<TrainingCheckpoint, 'config'>): TrainConfig {

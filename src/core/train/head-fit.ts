@@ -94,7 +94,6 @@ function lossAndGradient(problem: HeadFitProblem, weights: Float64Array, lambda:
     for (let c = 0; c < k; c++) z[c] = params[d * k + c];
     for (let j = 0; j < d; j++) {
       const v = x[row + j];
-      if (v === 0) continue;
       const base = j * k;
       for (let c = 0; c < k; c++) z[c] += v * params[base + c];
     }
@@ -107,7 +106,6 @@ function lossAndGradient(problem: HeadFitProblem, weights: Float64Array, lambda:
     for (let c = 0; c < k; c++) z[c] = w * (Math.exp(z[c] - logSum) - (c === labels[i] ? 1 : 0));
     for (let j = 0; j < d; j++) {
       const v = x[row + j];
-      if (v === 0) continue;
       const base = j * k;
       for (let c = 0; c < k; c++) gradient[base + c] += v * z[c];
     }
@@ -140,8 +138,8 @@ export async function fitSoftmaxRegression(
   if (!(total > 0)) throw new RangeError('head fit: every sample weight is 0');
   const normalised = Float64Array.from(weights, (w) => w / total);
   const evaluate = (p: Float64Array) => lossAndGradient(problem, normalised, lambda, p);
-  let x = start ? Float64Array.from(start) : new Float64Array(n);
-  let { loss, gradient: g } = evaluate(x);
+  let x: Float64Array = start ? Float64Array.from(start) : new Float64Array(n);
+  let { loss, gradient: g }: { loss: number; gradient: Float64Array } = evaluate(x);
   const history: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   let iterations = 0;
   while (iterations < options.maxIterations && Math.sqrt(dot(g, g)) > options.gradientTolerance) {
@@ -263,6 +261,22 @@ export function softmaxRow(problem: HeadFitProblem, params: Float64Array, row: n
 }
 
 /**
+ * The problem with each feature's mean over the rows subtracted: the same optimum for the kernel (the bias
+ * absorbs the shift) and the same penalty, but far better conditioned (pooled ReLU features share a large
+ * positive mean, one dominant direction of the Hessian), so L-BFGS needs many fewer iterations.
+ */
+function centred(problem: HeadFitProblem): HeadFitProblem & { mean: Float64Array } {
+  const { features, dimension: d } = problem;
+  const rows = problem.labels.length;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) mean[j] += features[i * d + j];
+  for (let j = 0; j < d; j++) mean[j] /= rows;
+  const out = new Float32Array(features.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) out[i * d + j] = features[i * d + j] - mean[j];
+  return { ...problem, features: out, mean };
+}
+
+/**
  * Chooses lambda by inner K-fold cross-validation (each fold's path fitted from the largest lambda down, each
  * fit warm-started from the previous), then refits on every item with it. Returns the parameters (kernel
  * [d, k] row-major, then bias) and the summary, or null when cancelled through onProgress.
@@ -270,11 +284,13 @@ export function softmaxRow(problem: HeadFitProblem, params: Float64Array, row: n
 export async function fitHeadWithCrossValidation(request: HeadFitRequest): Promise<{ params: Float64Array; summary: HeadFitSummary } | null> {
   const started = performance.now();
   const config = resolveHeadFitConfig(request.config);
-  const { problem, items, rotations } = request;
-  if (problem.features.length !== items.length * rotations * problem.dimension || problem.labels.length !== items.length * rotations) {
-    throw new RangeError(`head fit: ${items.length} items x ${rotations} rotations, but ${problem.features.length / problem.dimension} feature rows and ${problem.labels.length} labels`);
+  const { items, rotations } = request;
+  const given = request.problem;
+  if (given.features.length !== items.length * rotations * given.dimension || given.labels.length !== items.length * rotations) {
+    throw new RangeError(`head fit: ${items.length} items x ${rotations} rotations, but ${given.features.length / given.dimension} feature rows and ${given.labels.length} labels`);
   }
   const lambdas = [...config.lambdas].sort((a, b) => a - b);
+  const problem = centred(request.problem);
   const itemOf = (row: number) => Math.floor(row / rotations);
   const weightsFor = (included: (item: number) => boolean) => (request.classWeighted
     ? balancedSampleWeights(problem.labels, problem.classCount, (row) => included(itemOf(row)))
@@ -294,7 +310,8 @@ export async function fitHeadWithCrossValidation(request: HeadFitRequest): Promi
       const weights = weightsFor((i) => folds.fold[i] !== f);
       let start: Float64Array | undefined;
       for (let j = lambdas.length - 1; j >= 0; j--) {
-        const fit = await fitSoftmaxRegression(problem, weights, lambdas[j], config, start);
+        // A held-out loss needs no more than 4 digits of the optimum: a 10x looser tolerance than the final fit.
+        const fit = await fitSoftmaxRegression(problem, weights, lambdas[j], { ...config, gradientTolerance: config.gradientTolerance * 10 }, start);
         start = fit.params;
         sums[j] += heldOutLoss(problem, fit.params, heldItems, rotations, heldLabels);
         if (await progress()) return null;
@@ -305,8 +322,12 @@ export async function fitHeadWithCrossValidation(request: HeadFitRequest): Promi
   }
   const final = await fitSoftmaxRegression(problem, weightsFor(() => true), chosen, config);
   if (await progress()) return null;
+  // Back from centred features: (x - mean) W + b_c = x W + (b_c - mean W).
+  const { dimension: d, classCount: k } = problem;
+  const params = Float64Array.from(final.params);
+  for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) params[d * k + c] -= problem.mean[j] * params[j * k + c];
   return {
-    params: final.params,
+    params,
     summary: {
       lambdas, cvLoss, folds: folds?.folds ?? 0, chosen, iterations: final.iterations, trainLoss: final.loss,
       gradientNorm: final.gradientNorm, seconds: (performance.now() - started) / 1000,

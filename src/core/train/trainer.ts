@@ -14,9 +14,9 @@ import { mulberry32, type Random, shuffleInPlace } from '../data/random';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
 import { reinitialiseWeights } from '../model/reinitialise';
-import { buildClassifier, disposeNewLayers, type FoveaNet, measureFeatureScale, SeededDropout } from '../model/classifier';
+import { buildClassifier, disposeNewLayers, type FoveaNet, isKernel, measureFeatureScale, SeededDropout } from '../model/classifier';
 import {
-  CHECKPOINT_FORMAT, checkCheckpointFits, checkSavedTensors, savedToTensor, saveTensor, type TrainingCheckpoint,
+  CHECKPOINT_FORMAT, checkCheckpointFits, checkSavedTensors, savedConfig, savedToTensor, saveTensor, type TrainingCheckpoint,
 } from './checkpoint';
 import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
@@ -27,6 +27,7 @@ import type { EpochSummary, TrainerEvent } from './events';
 import {
   type CachePlan, FeatureCache, type FeatureCacheConfig, FeatureRangeError, planFeatureCache, resolveFeatureCacheConfig,
 } from './feature-cache';
+import { fitHeadWithCrossValidation, type HeadFitSummary, softmaxRow } from './head-fit';
 import { CancelledError, RunControl } from './run-control';
 import { TrainingDivergedError, TrainStep } from './train-step';
 
@@ -36,6 +37,8 @@ export { CheckpointMismatchError, type SavedTensor, type TrainingCheckpoint } fr
 export interface TrainingItem {
   id: string;
   classIndex: number;
+  /** Images of one patient stay on one side of the head fit's inner folds. Defaults to the id (one image, one patient). */
+  patientId?: string;
 }
 
 export interface TrainingData {
@@ -97,6 +100,8 @@ export interface TrainOutcome {
   cache: 'gpu' | 'cpu' | 'none';
   /** In what precision they were kept (null: not cached). */
   cachePrecision: 'float32' | 'float16' | null;
+  /** With headFit 'converged': the L2 strengths searched, their cross-validated losses, the winner and the final fit. */
+  headFit?: HeadFitSummary;
 }
 
 export class TrainingDataError extends Error {
@@ -512,7 +517,9 @@ async function resumeRun(net: FoveaNet, step: TrainStep, saved: TrainingCheckpoi
 }
 
 /** The run as plain data after `epoch` (see TrainingCheckpoint); each checkpoint owns its arrays. */
-async function takeTrainingCheckpoint(ctx: RunContext, step: TrainStep, run: RunState, epoch: number): Promise<TrainingCheckpoint> {
+async function takeTrainingCheckpoint(
+  ctx: RunContext, step: TrainStep, run: RunState, epoch: number, headFit?: HeadFitSummary,
+): Promise<TrainingCheckpoint> {
   const variables = trainableVariables(ctx.net);
   const save = (tensors: tf.Tensor[]) => Promise.all(tensors.map((t, i) => saveTensor(variables[i].originalName, t)));
   const { best, pace } = run;
@@ -526,7 +533,63 @@ async function takeTrainingCheckpoint(ctx: RunContext, step: TrainStep, run: Run
     best: best ? { epoch: best.epoch, report: best.report, weights: await save(best.weights) } : null,
     dropoutDraws: dropoutLayer(ctx.net)?.draws ?? 0,
     pace: { imagesDone: pace.imagesDone, trainSeconds: pace.trainSeconds },
+    ...(headFit ? { headFit } : {}),
   };
+}
+
+/**
+ * headFit 'converged': fits the head on the cached training features (every rotation of every training image
+ * a sample) to the optimum of the L2-regularised softmax loss, L2 by inner cross-validation (head-fit.ts), and
+ * validates once, as epoch 0. Dropout plays no part: it regularises stochastic steps; a full-batch fit is
+ * regularised by its L2 strength alone. Null when cancelled.
+ */
+async function fitHeadToConvergence(ctx: RunContext, run: RunState, cache: FeatureCache): Promise<HeadFitSummary | null> {
+  const { config, k, plan, emit, net } = ctx;
+  const started = performance.now();
+  const { offset, rotations, items } = plan.train;
+  const gathered = cache.gather(Array.from({ length: items.length * rotations }, (_, i) => offset + i));
+  const raw = (await gathered.data()) as Float32Array;
+  gathered.dispose();
+  // The cache holds the pooled features before the head's rescaling layer: the head reads them scaled.
+  const features = Float32Array.from(raw, (v) => v * ctx.featureScale);
+  const problem = { features, dimension: cache.featureShape.reduce((a, b) => a * b, 1), labels: items.flatMap((it) => new Array<number>(rotations).fill(it.classIndex)), classCount: k };
+  const message = 'fitting the head (L-BFGS, L2 by cross-validation)';
+  emit({ type: 'phase', phase: 'training', message });
+  const fit = await fitHeadWithCrossValidation({
+    problem, items, rotations, config: { seed: config.seed },
+    // 'sampling' draws classes equally often: in expectation the balanced weights of 'loss'.
+    classWeighted: config.classWeighting !== 'none',
+    onProgress: async (done, total) => {
+      emit({ type: 'phase', phase: 'training', message, progress: { done, total } });
+      return ctx.control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
+    },
+  });
+  if (!fit) return null;
+  const d = problem.dimension;
+  for (const v of net.headVariables) {
+    const values = isKernel(v) ? fit.params.subarray(0, d * k) : fit.params.subarray(d * k);
+    const t = tf.tensor(Float32Array.from(values), v.shape as number[]);
+    v.write(t);
+    t.dispose();
+  }
+  let lossSum = 0;
+  let correct = 0;
+  problem.labels.forEach((c, row) => {
+    const p = softmaxRow(problem, fit.params, row);
+    lossSum -= Math.log(Math.max(p[c], 1e-12));
+    if (p.indexOf(Math.max(...p)) === c) correct++;
+  });
+  emit({ type: 'phase', phase: 'validating' });
+  const report = await evaluateSplit(ctx, plan.val, 0);
+  const summary: EpochSummary = {
+    epoch: 0, trainLoss: lossSum / problem.labels.length, trainAccuracy: correct / problem.labels.length,
+    valLoss: report.loss, valAccuracy: report.accuracy, learningRate: 0, seconds: (performance.now() - started) / 1000,
+  };
+  run.epochs = [summary];
+  run.earlyStopping = earlyStoppingStep(run.earlyStopping, report.loss, 0, config.earlyStopping).state;
+  run.best = takeBest(net, 0, report);
+  emit({ type: 'epoch', summary, report, bestEpoch: 0 });
+  return fit.summary;
 }
 
 /**
@@ -582,7 +645,7 @@ async function trainEpochs(
 
 /** Puts the best epoch's weights back into the net, evaluates the test split with them, and says how the run went. */
 async function finishRun(
-  ctx: RunContext, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null,
+  ctx: RunContext, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null, headFit?: HeadFitSummary,
 ): Promise<TrainOutcome> {
   if (!run.best) throw new CancelledError();
   const kept = run.best;
@@ -596,7 +659,7 @@ async function finishRun(
   ctx.emit({ type: 'phase', phase: 'done' });
   return {
     net: ctx.net, config: ctx.config, epochs: run.epochs, report: kept.report, bestEpoch: kept.epoch, ...(test ? { test } : {}),
-    stoppedBecause, cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null,
+    stoppedBecause, cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null, ...(headFit ? { headFit } : {}),
   };
 }
 
@@ -614,7 +677,9 @@ export async function trainClassifier(
   partialConfig: Partial<TrainConfig>,
   hooks: TrainerHooks = {},
 ): Promise<TrainOutcome> {
-  const config = resolveTrainConfig(partialConfig);
+  // Resuming without saying how the head trains continues as the checkpoint did (one saved before headFit existed: 'sgd').
+  const resumeHeadFit = hooks.resumeFrom && partialConfig.headFit === undefined ? savedConfig(hooks.resumeFrom).headFit : undefined;
+  const config = resolveTrainConfig(resumeHeadFit ? { ...partialConfig, headFit: resumeHeadFit } : partialConfig);
   const emit = hooks.onEvent ?? (() => {});
   const control = hooks.control ?? new RunControl();
   checkTrainingData(data, config);
@@ -644,6 +709,15 @@ export async function trainClassifier(
     const ctx: RunContext = {
       net, config, data, k, plan, emit, control, featureScale, features: featureSource(net, data, plan, config, cache),
     };
+    if (config.headFit === 'converged' && cache) {
+      // One step: a checkpoint taken after it holds the finished fit, so resuming from it just finishes.
+      if (resume) return await finishRun(ctx, run, 'completed', cache, resume.headFit);
+      const headFit = await fitHeadToConvergence(ctx, run, cache);
+      if (!headFit) return await finishRun(ctx, run, 'cancelled', cache);
+      if (hooks.onCheckpoint) await hooks.onCheckpoint(await takeTrainingCheckpoint(ctx, step, run, 0, headFit));
+      return await finishRun(ctx, run, 'completed', cache, headFit);
+    }
+    // 'converged' without a cache (it did not fit the budgets) trains by SGD epochs, as 'sgd'.
     const stoppedBecause = await trainEpochs(ctx, step, run, resume ? resume.epoch + 1 : 0, hooks.onCheckpoint);
     return await finishRun(ctx, run, stoppedBecause, cache);
   } catch (e) {

@@ -1,6 +1,47 @@
+import {
+  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, temperatureDecisionSentence,
+  validationMixSentence,
+} from '../../core/eval/figures';
+import type { EvalReport } from '../../core/eval/report';
 import { formatMetric } from '../../core/eval/report-html';
 import type { ReliabilityBin, SetSummary } from '../../core/eval/summary';
-import { SET_PROVENANCE } from './provenance';
+import { usePrevalenceStore } from '../../state/prevalence';
+import { calibrationAtDeployment } from './prevalence-view';
+import { conditionName, SET_PROVENANCE } from './provenance';
+
+/**
+ * ECE where the first screening question has another prevalence: the summary's 5/10/30% rows, and the user's
+ * prevalence recomputed in the page from the per-image predictions when they are at hand.
+ */
+function CalibrationAtPrevalenceTable({ classNames, set, predictions }: { classNames: readonly string[]; set: SetSummary; predictions: EvalReport | null }) {
+  const deployment = usePrevalenceStore((s) => s.deploymentPrevalence);
+  const rows = set.calibration.atPrevalence ?? [];
+  const task = set.binary[0];
+  if (!task || rows.length === 0) return null;
+  const yours = calibrationAtDeployment(classNames, set, predictions, deployment);
+  return (
+    <div className="table-scroll" data-testid="calibration-at-prevalence">
+      <table className="data-table">
+        <caption className="muted small">ECE where {conditionName(task.title)} has another prevalence</caption>
+        <thead><tr>{CALIBRATION_AT_PREVALENCE_COLUMNS.map((c) => <th key={c} scope="col" className="num">{c}</th>)}</tr></thead>
+        <tbody>
+          {rows.map((a) => calibrationAtPrevalenceRow(a)).map((cells) => (
+            <tr key={cells[0]}>{cells.map((c, j) => (j === 0 ? <th key={j} scope="row" className="num">{c}</th> : <td key={j} className="num">{c}</td>))}</tr>
+          ))}
+          {yours && (
+            <tr data-testid="calibration-at-prevalence-yours">
+              {calibrationAtPrevalenceRow(yours).map((c, j) => (j === 0 ? <th key={j} scope="row" className="num">{c} (yours)</th> : <td key={j} className="num">{c}</td>))}
+            </tr>
+          )}
+        </tbody>
+      </table>
+      <p className="muted small">
+        {CALIBRATION_AT_PREVALENCE_NOTE}
+        {!yours && ` ECE at your prevalence (${formatMetric(deployment, 'percent')}) needs the per-image predictions, which an imported package does not carry.`}
+      </p>
+    </div>
+  );
+}
 
 const SIZE = { width: 320, height: 300 };
 const PAD = { left: 46, right: 12, top: 12, bottom: 42 };
@@ -89,9 +130,14 @@ function BinTable({ set }: { set: SetSummary }) {
   );
 }
 
-/** Temperature scaling (fitted on validation) and what it does to calibration on the shown set. */
-export function CalibrationPanel({ set }: { set: SetSummary }) {
+/**
+ * Temperature scaling (decided on validation by cross-validation) and what it does to calibration on the shown
+ * set, the class mix the probabilities are calibrated for, and ECE at other prevalences.
+ */
+export function CalibrationPanel({ set, classNames, predictions }: { set: SetSummary; classNames: readonly string[]; predictions: EvalReport | null }) {
   const c = set.calibration;
+  const mix = validationMixSentence(classNames, c);
+  const decision = temperatureDecisionSentence(c.temperatureDecision);
   return (
     <section className="panel" aria-labelledby="calibration-title" data-testid="calibration-panel">
       <div className="panel-head">
@@ -103,6 +149,9 @@ export function CalibrationPanel({ set }: { set: SetSummary }) {
         <div><dt>ECE before</dt><dd data-testid="ece-before">{formatMetric(c.eceBefore, 'score')}</dd><dd className="fact-note">NLL {formatMetric(c.nllBefore, 'score')}</dd></div>
         <div><dt>ECE after</dt><dd data-testid="ece-after">{formatMetric(c.eceAfter, 'score')}</dd><dd className="fact-note">NLL {formatMetric(c.nllAfter, 'score')}</dd></div>
       </dl>
+      {(mix || decision) && (
+        <p className="muted small" data-testid="calibration-provenance">{[mix, decision].filter(Boolean).join(' ')}</p>
+      )}
       <figure className="chart-figure">
         <ReliabilityDiagram set={set} />
         <ul className="roc-legend">
@@ -115,6 +164,7 @@ export function CalibrationPanel({ set }: { set: SetSummary }) {
           error over {c.binsBefore.length} bins (lower is better). Scaling never changes which class is predicted.
         </figcaption>
       </figure>
+      <CalibrationAtPrevalenceTable classNames={classNames} set={set} predictions={predictions} />
       <BinTable set={set} />
     </section>
   );

@@ -1,6 +1,55 @@
+import {
+  PREVALENCE_COLUMNS, prevalenceRow, selectionIntervals, selectionSentence, selectionWarning, THRESHOLD_SOURCE_WORDS,
+} from '../../core/eval/figures';
 import { formatEstimate, formatMetric } from '../../core/eval/report-html';
 import type { BinaryTaskSummary, SetSummary } from '../../core/eval/summary';
+import { usePrevalenceStore } from '../../state/prevalence';
+import { Banner } from '../shared/Banner';
+import { PrevalenceField } from './PrevalenceField';
+import { outcomeAtDeployment } from './prevalence-view';
 import { conditionName, operatingPointSentence, SET_PROVENANCE } from './provenance';
+
+/** How the threshold was chosen, its intervals, and the few-cases warning. */
+function ThresholdChoice({ task, confidence }: { task: BinaryTaskSummary; confidence: number }) {
+  const selection = task.operatingPoint.selection;
+  if (!selection) return null;
+  const warning = selectionWarning(selection);
+  return (
+    <div className="op-choice" data-testid="op-selection">
+      <p className="muted small">Threshold {selectionSentence(selection)}.</p>
+      {warning && <Banner tone="warning" testId="op-few-cases">{warning}</Banner>}
+      <dl className="op-facts">
+        {selectionIntervals(selection, confidence).map((r) => <div key={r.label}><dt>{r.label}</dt><dd>{r.value}</dd></div>)}
+      </dl>
+    </div>
+  );
+}
+
+/** PPV, NPV and referrals per 1,000 at 5%, 10%, 30%, the validation prevalence and the user's prevalence. */
+function PrevalenceTable({ task, set }: { task: BinaryTaskSummary; set: SetSummary }) {
+  const deployment = usePrevalenceStore((s) => s.deploymentPrevalence);
+  const rows = task.operatingPoint.atPrevalence ?? [];
+  const yours = prevalenceRow(outcomeAtDeployment(task, deployment));
+  yours[0] = `${yours[0]} (yours)`;
+  return (
+    <div className="table-scroll">
+      <table className="data-table" data-testid="op-prevalence">
+        <caption className="muted small">
+          What this threshold gives where {conditionName(task.title)} is more or less common (by Bayes from the {SET_PROVENANCE[set.set].name.toLowerCase()}’s
+          sensitivity and specificity)
+        </caption>
+        <thead><tr>{PREVALENCE_COLUMNS.map((c) => <th key={c} scope="col" className="num">{c}</th>)}</tr></thead>
+        <tbody>
+          {[...rows.map(prevalenceRow), yours].map((cells, i) => (
+            <tr key={cells[0]} className={i === rows.length ? 'deployment' : undefined} data-testid={i === rows.length ? 'op-prevalence-yours' : undefined}>
+              {cells.map((c, j) => (j === 0 ? <th key={j} scope="row" className="num">{c}</th> : <td key={j} className="num">{c}</td>))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 function OperatingPointCard({ task, set, confidence }: { task: BinaryTaskSummary; set: SetSummary; confidence: number }) {
   const op = task.operatingPoint;
@@ -17,7 +66,7 @@ function OperatingPointCard({ task, set, confidence }: { task: BinaryTaskSummary
       <p className="op-sentence" data-testid="op-sentence">{operatingPointSentence(task)}</p>
       <dl className="op-facts">
         <div><dt>Target sensitivity</dt><dd>{formatMetric(op.targetSensitivity, 'percent')}</dd></div>
-        <div><dt>Threshold</dt><dd>{threshold}{' '}<span className="op-note">chosen on the {op.chosenOn} set</span></dd></div>
+        <div><dt>Threshold</dt><dd>{threshold}{' '}<span className="op-note">chosen on {THRESHOLD_SOURCE_WORDS[op.chosenOn] ?? op.chosenOn}</span></dd></div>
         <div><dt>Sensitivity</dt><dd data-testid="op-sensitivity">{formatEstimate(op.sensitivity, 'percent', confidence)}</dd></div>
         <div><dt>Specificity</dt><dd data-testid="op-specificity">{formatEstimate(op.specificity, 'percent', confidence)}</dd></div>
         <div><dt>PPV</dt><dd>{formatMetric(op.ppv, 'percent')}{' '}<span className="op-note">referred eyes that have {condition}</span></dd></div>
@@ -51,11 +100,13 @@ function OperatingPointCard({ task, set, confidence }: { task: BinaryTaskSummary
         </table>
       </div>
       <p className="muted small">PPV and NPV depend on prevalence: {formatMetric(prevalence, 'percent')} of eyes in this set have {condition}.</p>
+      <PrevalenceTable task={task} set={set} />
+      <ThresholdChoice task={task} confidence={confidence} />
     </article>
   );
 }
 
-/** One card per yes/no screening question: the threshold chosen on validation and what it gives on the shown set. */
+/** One card per yes/no screening question: where its threshold was chosen, what it gives on the shown set and at other prevalences. */
 export function OperatingPointPanel({ set, confidence }: { set: SetSummary; confidence: number }) {
   const setName = SET_PROVENANCE[set.set].name.toLowerCase();
   return (
@@ -69,10 +120,11 @@ export function OperatingPointPanel({ set, confidence }: { set: SetSummary; conf
       ) : (
         <>
           <p className="muted small">
-            Each threshold was chosen on the validation set as the highest that reaches the target sensitivity there; the figures below
-            are what it gives on the {setName}.
+            Each threshold was chosen before the test set was seen, as the highest that reaches the target sensitivity on the images
+            it was chosen from (each card says which); the figures below are what it gives on the {setName}.
             {set.set === 'validation' && ' On the set that chose it, the sensitivity meets the target by construction.'}
           </p>
+          <PrevalenceField condition={conditionName(set.binary[0].title)} />
           <div className="op-cards">{set.binary.map((task) => <OperatingPointCard key={task.id} task={task} set={set} confidence={confidence} />)}</div>
         </>
       )}

@@ -45,7 +45,7 @@ export function ScreeningEvaluation({ summary, set, onSetChange, bestEpoch, pred
             ? <ScreeningRocChart set={shown} confidence={confidence} />
             : <p className="muted">These classes define no yes/no screening question to draw a ROC curve for; see the per-class AUC below.</p>}
         </section>
-        <CalibrationPanel set={shown} />
+        <CalibrationPanel set={shown} classNames={summary.classNames} predictions={gallery} />
       </div>
       <section className="panel" aria-labelledby="confusion-title">
         <div className="panel-head">

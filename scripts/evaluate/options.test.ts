@@ -28,6 +28,11 @@ describe('npm run evaluate: the command line', () => {
     expect(parseEvaluateArgs(['--train', 'x', '--pooling=max'], NOW).training).toEqual({ headPooling: 'max' });
   });
 
+  it('takes how a frozen backbone\'s head trains: fitted to convergence or SGD epochs', () => {
+    expect(parseEvaluateArgs(['--train', 'x', '--scenario', '1', '--head-fit', 'sgd'], NOW).training).toEqual({ scenario: 'linear-top', headFit: 'sgd' });
+    expect(parseEvaluateArgs(['--train', 'x', '--head-fit=converged'], NOW).training).toEqual({ headFit: 'converged' });
+  });
+
   it('takes a custom freeze and head position as scenario "custom"', () => {
     const c = parseEvaluateArgs(['--train', 'x', '--freeze', 'inception_4e', '--head-on', 'pool5'], NOW);
     expect(c.training).toMatchObject({ scenario: 'custom', freezeUpTo: 'inception_4e', headOn: 'pool5' });
@@ -48,6 +53,7 @@ describe('npm run evaluate: the command line', () => {
     [['--train', 'x', '--input', '544'], /--input is 544; expected a multiple of 32 from 64 to 512/],
     [['--train', 'x', '--input', '100'], /--input is 100/],
     [['--train', 'x', '--pooling', 'median'], /--pooling is "median"; expected one of average, max, gem/],
+    [['--train', 'x', '--head-fit', 'newton'], /--head-fit is "newton"; expected one of sgd, converged/],
     [['--train', 'x', '--colour'], /Unexpected argument|Unknown option --colour|needs a value/],
     [['--train', 'x', 'stray'], /Unexpected argument "stray"/],
   ])('rejects %j with a message naming the bad value', (argv, message) => {

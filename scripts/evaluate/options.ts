@@ -4,7 +4,7 @@
  * `resolveTrainConfig`, so the command and the studio share one definition of every knob.
  */
 import type { LabelPresetId } from '../../src/core/data/presets';
-import { HEAD_POOLINGS, INPUT_SIZES, MAX_INPUT_SIZE, SCENARIOS, type TrainConfig } from '../../src/core/train/config';
+import { HEAD_FITS, HEAD_POOLINGS, INPUT_SIZES, MAX_INPUT_SIZE, SCENARIOS, type TrainConfig } from '../../src/core/train/config';
 
 export type EvaluateBackend = 'webgpu' | 'wasm' | 'cpu';
 export type FundusPreprocessing = 'centre' | 'fov' | 'fov-colour';
@@ -57,6 +57,8 @@ export const EVALUATE_USAGE = `npm run evaluate -- --train <folder|labels.csv> [
   --scenario N          1-4 (default 4); or custom: --freeze none|all|BLOCK --head-on pool5|BLOCK
   --input PX            input size, a multiple of 32 from 64 to 512 (default 224; 448 takes ~4x the time)
   --pooling average|max|gem              how the head pools its maps (default average; gem: generalised mean, p=3)
+  --head-fit converged|sgd               a frozen backbone's head: fitted to convergence (L-BFGS, L2 by patient-aware
+                        5-fold cross-validation; the default for scenarios 1 and 3) or SGD epochs (learning curves)
   --epochs N --batch N --lr X --lr-mult X --weight-decay X --optimizer sgd-momentum|adam
   --schedule constant|step|cosine --dropout X --patience N --no-early-stopping --train-seed N
   --class-weighting loss|sampling|none   (default loss)
@@ -90,7 +92,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
     flags.set(name, value);
   }
   if (switches.has('help')) throw new InvalidEvaluateArgsError(EVALUATE_USAGE);
-  const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'pooling', 'epochs', 'batch', 'lr', 'lr-mult',
+  const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'pooling', 'head-fit', 'epochs', 'batch', 'lr', 'lr-mult',
     'weight-decay', 'optimizer', 'schedule', 'dropout', 'patience', 'train-seed', 'class-weighting', 'preprocess',
     'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
   for (const name of flags.keys()) {
@@ -136,6 +138,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
   }
   set('inputSize', inputSize);
   set('headPooling', oneOf('pooling', HEAD_POOLINGS));
+  set('headFit', oneOf('head-fit', HEAD_FITS));
   set('epochs', num('epochs'));
   set('batchSize', num('batch'));
   set('learningRate', num('lr'));

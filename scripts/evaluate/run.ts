@@ -18,6 +18,7 @@ import { describePreprocessing, exportPackage, type FoveaManifest } from '../../
 import { disposeNetwork } from '../../src/core/model/classifier';
 import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/core/train/config';
 import type { TrainerEvent } from '../../src/core/train/events';
+import type { HeadFitSummary } from '../../src/core/train/head-fit';
 import { trainClassifier, type TrainingItem, type TrainOutcome } from '../../src/core/train/trainer';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { classesForTask, diskImages, EvaluateDataError, readLabelledSet, type TaskClasses } from './dataset';
@@ -51,6 +52,13 @@ interface Fold {
 
 const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`
   : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
+
+/** One line: which L2 strength the head fit's inner cross-validation chose, from what, and how the final fit ended. */
+function describeHeadFit(h: HeadFitSummary): string {
+  const losses = h.cvLoss.map((l, i) => `${h.lambdas[i].toPrecision(3)}: ${l.toFixed(4)}`).join(', ');
+  return `head fitted to convergence: L2 ${h.chosen.toPrecision(3)} chosen by ${h.folds}-fold cross-validation (held-out loss per L2: ${losses}); ` +
+    `final fit ${h.iterations} L-BFGS iterations, objective ${h.trainLoss.toFixed(4)}, gradient norm ${h.gradientNorm.toExponential(1)} (${fmtTime(h.seconds)})`;
+}
 
 /** Progress lines with an ETA on stderr, at most one every few seconds (a run has thousands of batches). */
 function progressReporter(log: (line: string) => void, label: string, featuresBy: string): (e: TrainerEvent) => void {
@@ -217,6 +225,7 @@ async function runFolds(
       const computed = store?.stats.computed ?? 0;
       const result = await runFold(ctx, fold, classes, sources);
       results.push(result);
+      if (result.outcome.headFit) log(`${fold.name} ${describeHeadFit(result.outcome.headFit)}`);
       if (store) log(`${fold.name} feature cache on disk: ${store.stats.read - read} samples read, ${store.stats.computed - computed} computed`);
       const shown = result.summary.test ?? result.summary.validation;
       log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
@@ -262,7 +271,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   }
   for (const note of trainSet.notes) log(`note: ${note}`);
 
-  const toItem = (it: SplitItem): TrainingItem => ({ id: it.id, classIndex: it.classIndex });
+  const toItem = (it: SplitItem): TrainingItem => ({ id: it.id, classIndex: it.classIndex, patientId: it.patientId });
   const folds: Fold[] = [];
   if (config.cv >= 2) {
     const foldOf = kFoldSplit(items, config.cv, config.seed);
@@ -324,7 +333,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     commit,
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
-    featureCache: main.outcome.cache, timings,
+    featureCache: main.outcome.cache, timings, headFit: main.outcome.headFit ?? null,
     validation: main.summary.validation, test: main.summary.test ?? null,
     cv: cv ? { ...cv, pooledOutOfFold: pooled } : null,
   };

@@ -25,6 +25,7 @@ export type TrainForm = Pick<
   TrainConfig,
   | 'scenario' | 'freezeUpTo' | 'headOn' | 'headPooling' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
   | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed' | 'classWeighting' | 'testTimeRotations'
+  | 'headFit'
 > & {
   earlyStopping: boolean;
   patience: number;
@@ -173,6 +174,8 @@ export const initialForm: TrainForm = {
   seed: defaults.seed,
   classWeighting: defaults.classWeighting,
   testTimeRotations: defaults.testTimeRotations,
+  // Applies to a frozen backbone only (formToConfig); there the core's default is to fit the head to convergence.
+  headFit: 'converged',
   colourNormalisation: false,
 };
 
@@ -221,6 +224,8 @@ export function formToConfig(form: TrainForm): Partial<TrainConfig> {
     seed: form.seed,
     classWeighting: form.classWeighting,
     testTimeRotations: form.testTimeRotations,
+    // Only a head on a frozen backbone can be fitted to convergence; any other run trains by SGD epochs.
+    ...(form.freezeUpTo === 'all' ? { headFit: form.headFit } : {}),
   };
 }
 

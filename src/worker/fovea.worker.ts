@@ -241,7 +241,7 @@ const api: FoveaWorkerApi = {
       return {
         config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
         ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: infoOf(current!),
-        stoppedBecause: outcome.stoppedBecause,
+        stoppedBecause: outcome.stoppedBecause, ...(outcome.headFit ? { headFit: outcome.headFit } : {}),
       };
     } finally {
       if (base) disposeNetwork(base);

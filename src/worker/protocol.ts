@@ -10,6 +10,7 @@ import type { EvaluationSummary } from '../core/eval/summary';
 import type { FoveaManifest } from '../core/export/package';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import type { TrainConfig } from '../core/train/config';
+import type { HeadFitSummary } from '../core/train/head-fit';
 import type { PreparedPixels, StoredPixels } from '../storage/project-db';
 import type { EpochSummary, TrainerEvent } from '../core/train/events';
 
@@ -129,6 +130,8 @@ export interface TrainResult {
   /** The model the worker now holds (what modelInfo() would answer). */
   model: ModelInfo;
   stoppedBecause: 'completed' | 'early-stopping' | 'cancelled';
+  /** headFit 'converged': the L2 strengths searched by inner cross-validation, their held-out losses, the winner, the final fit. */
+  headFit?: HeadFitSummary;
 }
 
 /** Training events come from core/train/events.ts; the worker adds decoding and device events. */

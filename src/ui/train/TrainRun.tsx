@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import type { TrainPhase } from '../../worker/protocol';
+import type { TrainPhase, TrainResult } from '../../worker/protocol';
 import { useAppStore } from '../../state/app';
 import { useDatasetStore } from '../../state/dataset';
 import { useDerivedDataset } from '../../state/dataset-derive';
@@ -42,11 +42,16 @@ export function TrainRun({ formProblem }: { formProblem: FormProblem | null }) {
   const b = t.lastBatch;
   const shownPhase = t.phase === 'paused' ? t.pausedFrom : t.phase;
   const caching = shownPhase === 'caching-features' && t.phaseProgress && t.phaseProgress.total > 0 ? t.phaseProgress : null;
+  // Fitting the head to convergence counts its fits (each L2 strength on each inner fold, then the final one).
+  const fitting = shownPhase === 'training' && t.phaseProgress && t.phaseProgress.total > 0 ? t.phaseProgress : null;
   let fraction: number | undefined;
   let detail: string | undefined;
   if (caching) {
     fraction = caching.done / caching.total;
     detail = `${caching.done} of ${caching.total}`;
+  } else if (fitting) {
+    fraction = fitting.done / fitting.total;
+    detail = `fit ${fitting.done} of ${fitting.total}`;
   } else if (b) {
     fraction = (b.epoch + b.batch / Math.max(1, b.batches)) / Math.max(1, b.epochs);
     detail = `Epoch ${b.epoch + 1} of ${b.epochs} · batch ${b.batch} of ${b.batches} · ${b.imagesPerSecond < 10 ? b.imagesPerSecond.toFixed(1) : Math.round(b.imagesPerSecond)} images/s · about ${duration(b.etaSeconds)} left`;
@@ -127,7 +132,8 @@ function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onE
   const { finished, bestEpoch, summary } = useTrainingStore(useShallow((s) => ({ finished: s.finished, bestEpoch: s.bestEpoch, summary: s.summary })));
   if (!finished) return null;
   const { result } = finished;
-  const why = result.stoppedBecause === 'completed' ? `Completed ${plural(result.epochs.length, 'epoch')}.`
+  const why = result.headFit ? 'The classifier is fitted to convergence.'
+    : result.stoppedBecause === 'completed' ? `Completed ${plural(result.epochs.length, 'epoch')}.`
     : result.stoppedBecause === 'early-stopping' ? `Stopped early after epoch ${result.epochs.length}: the validation loss stopped improving.`
     : `Cancelled after ${plural(result.epochs.length, 'epoch')}.`;
   const test = summary?.test;
@@ -141,8 +147,10 @@ function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onE
         <button type="button" className="button secondary" onClick={onExport}>Export</button>
       </>}
     >
+      {result.headFit && <HeadFitLine fit={result.headFit} />}
       <p>
-        {bestEpoch !== null ? `Best epoch ${bestEpoch + 1}: validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}. Its weights are kept.`
+        {result.headFit ? `Validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}.`
+          : bestEpoch !== null ? `Best epoch ${bestEpoch + 1}: validation accuracy ${percent(result.report.accuracy)}, loss ${result.report.loss.toFixed(3)}. Its weights are kept.`
           : `Validation accuracy ${percent(result.report.accuracy)}.`}
       </p>
       <p data-testid="train-test-summary">
@@ -152,5 +160,21 @@ function FinishedSummary({ onEvaluate, onExport }: { onEvaluate: () => void; onE
           : 'No test set was held out (Dataset screen, test share): the numbers are from validation, which also chose the epoch and the threshold.'}
       </p>
     </Banner>
+  );
+}
+
+const lambdaText = (x: number) => Number(x.toPrecision(2)).toString();
+
+/** What the head fit searched and what won, from the worker's numbers. */
+function HeadFitLine({ fit }: { fit: NonNullable<TrainResult['headFit']> }) {
+  const searched = `${fit.lambdas.length} values from ${lambdaText(fit.lambdas[0])} to ${lambdaText(fit.lambdas[fit.lambdas.length - 1])}`;
+  const cv = fit.folds > 0
+    ? `L2 chosen by ${fit.folds}-fold cross-validation: λ = ${lambdaText(fit.chosen)} (searched ${searched}; held-out loss ` +
+      `${fit.cvLoss[fit.lambdas.indexOf(fit.chosen)].toFixed(3)} at the winner, ${Math.max(...fit.cvLoss).toFixed(3)} at the worst).`
+    : `Too few patients to cross-validate: λ = ${lambdaText(fit.chosen)}, the middle of ${searched}.`;
+  return (
+    <p data-testid="head-fit-summary">
+      {cv} Final fit: {plural(fit.iterations, 'L-BFGS iteration')}, gradient norm {fit.gradientNorm.toExponential(1)} ({duration(fit.seconds)}).
+    </p>
   );
 }

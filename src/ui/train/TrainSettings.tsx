@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { estimateInputSizeCost, MEMORY_BUDGET_BYTES } from '../../core/model/input-cost';
-import { INPUT_SIZES, NATIVE_INPUT_SIZE, type ClassWeighting, type HeadPooling, type LrSchedule, type OptimizerName } from '../../core/train/config';
+import { INPUT_SIZES, NATIVE_INPUT_SIZE, type ClassWeighting, type HeadFit, type HeadPooling, type LrSchedule, type OptimizerName } from '../../core/train/config';
 import { useDatasetStore } from '../../state/dataset';
 import { useTrainingStore, type FormProblem } from '../../state/training';
 import { NumberField } from '../shared/NumberField';
@@ -24,6 +24,17 @@ const HEAD_POOLING_LABELS: Record<HeadPooling, string> = {
   average: 'Average', max: 'Max', gem: 'Generalised mean (GeM, p=3)',
 };
 
+const HEAD_FIT_LABELS: Record<HeadFit, string> = {
+  converged: 'Fitted to convergence (L-BFGS, L2 by cross-validation)',
+  sgd: 'SGD epochs (shows learning curves)',
+};
+
+const HEAD_FIT_HINTS: Record<HeadFit, string> = {
+  converged: 'The classifier is fitted to its best weights on the kept features, with the L2 strength that 5-fold ' +
+    'cross-validation on the training images chose. Epochs, learning rate and weight decay do not apply.',
+  sgd: 'The classifier learns by small steps, epoch after epoch, as the whole network would: the curves show how.',
+};
+
 const CLASS_WEIGHTING_HINTS: Record<ClassWeighting, string> = {
   loss: 'Rare classes count more in the loss, so the model does not just learn to say the common class.',
   sampling: 'Each epoch draws images so that every class is seen equally often (rare images repeat).',
@@ -33,7 +44,7 @@ const CLASS_WEIGHTING_HINTS: Record<ClassWeighting, string> = {
 /** The training settings; the worker applies the same rules (resolveTrainConfig) that check them here. */
 export function TrainSettings({ disabled, problem }: { disabled: boolean; problem: FormProblem | null }) {
   const ids = {
-    size: useId(), pooling: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId(), weighting: useId(), tta: useId(), colour: useId(),
+    size: useId(), pooling: useId(), headFit: useId(), opt: useId(), sched: useId(), rot: useId(), early: useId(), weighting: useId(), tta: useId(), colour: useId(),
   };
   const { form, setForm } = useTrainingStore(useShallow((s) => ({ form: s.form, setForm: s.setForm })));
   const bad = (field: string) => problem?.field === field;
@@ -68,6 +79,15 @@ export function TrainSettings({ disabled, problem }: { disabled: boolean; proble
           </select>
           <p className="field-hint">Max and GeM keep small strong responses, such as microaneurysms, that an average dilutes at large sizes.</p>
         </div>
+        {headOnly && (
+          <div className="field">
+            <label htmlFor={ids.headFit} className="field-label">Head training</label>
+            <select id={ids.headFit} data-testid="head-fit" value={form.headFit} onChange={(e) => setForm({ headFit: e.target.value as HeadFit })}>
+              {(Object.keys(HEAD_FIT_LABELS) as HeadFit[]).map((h) => <option key={h} value={h}>{HEAD_FIT_LABELS[h]}</option>)}
+            </select>
+            <p className="field-hint">{HEAD_FIT_HINTS[form.headFit]}</p>
+          </div>
+        )}
         <NumberField label="Epochs" testId="epochs" integer min={1} max={500} step={1} value={form.epochs} invalid={bad('epochs')} onChange={(epochs) => setForm({ epochs })} />
         <NumberField
           label="Batch size" testId="batch-size" integer min={1} max={256} step={1} value={form.batchSize} invalid={bad('batchSize')}

@@ -78,3 +78,9 @@ export function calibrationAtPrevalenceRow(a: CalibrationAtPrevalence): string[]
 export const CALIBRATION_AT_PREVALENCE_NOTE =
   'Probabilities prior-corrected from the validation class mix to the target prevalence (the positive and the negative ' +
   'classes keep their shares among themselves); ECE on this set reweighted to that prevalence (importance weights per class).';
+
+/** The screening question whose prevalence the calibration rows move, by its title ('Referable DR (grade 2 or worse)'). */
+export function calibrationTaskTitle(rows: readonly CalibrationAtPrevalence[], tasks: readonly { id: string; title: string }[]): string {
+  const id = rows[0]?.taskId;
+  return tasks.find((t) => t.id === id)?.title ?? id ?? '';
+}

@@ -12,8 +12,8 @@ import type { RocCurve } from './report';
 import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
 import { formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
 import {
-  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, PREVALENCE_COLUMNS, prevalenceRows,
-  selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
+  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
+  prevalenceRows, selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
 } from './figures';
 
 /** Training settings as shown: a TrainConfig as it is, or any record of settings (TrainConfig plus task, preprocessing). */
@@ -356,7 +356,7 @@ function calibrationFacts(set: SetSummary, classNames: string[]): string {
   const sentences = [validationMixSentence(classNames, c), temperatureDecisionSentence(c.temperatureDecision)].filter((x): x is string => x !== null);
   const rows = c.atPrevalence ?? [];
   const table = rows.length === 0 ? '' :
-    `<table class="data calibration-prevalence"><caption>${escapeHtml(`ECE where ${rows[0].taskId} has another prevalence`)}</caption>` +
+    `<table class="data calibration-prevalence"><caption>${escapeHtml(`ECE where ${calibrationTaskTitle(rows, set.binary)} has another prevalence`)}</caption>` +
     `<thead><tr>${CALIBRATION_AT_PREVALENCE_COLUMNS.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>` +
     rows.map((a) => `<tr>${calibrationAtPrevalenceRow(a).map((v, i) => (i === 0 ? `<th scope="row">${escapeHtml(v)}</th>` : `<td>${escapeHtml(v)}</td>`)).join('')}</tr>`).join('') +
     `</tbody></table><p class="note">${escapeHtml(CALIBRATION_AT_PREVALENCE_NOTE)}</p>`;

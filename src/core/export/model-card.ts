@@ -9,8 +9,8 @@ import {
   formatEstimate, formatMetric, formatSetting, keyMetrics, quotedSet, SET_LABELS, type SettingsRecord,
 } from '../eval/report-html';
 import {
-  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, PREVALENCE_COLUMNS, prevalenceRows,
-  selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
+  CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
+  prevalenceRows, selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
 } from '../eval/figures';
 import type { EvaluationSummary, SetSummary } from '../eval/summary';
 import { BLOCKS } from '../train/config';
@@ -262,7 +262,7 @@ function calibration(summary: EvaluationSummary): string {
     .filter((x): x is string => x !== null).map(escapeMarkdown);
   const atPrevalence = c.atPrevalence ?? [];
   const prevalenceTable = atPrevalence.length === 0 ? '' :
-    `\n\nECE on the ${SET_LABELS[quotedSet(summary).set]} where ${escapeMarkdown(atPrevalence[0].taskId)} has another prevalence. ` +
+    `\n\nECE on the ${SET_LABELS[quotedSet(summary).set]} where ${escapeMarkdown(calibrationTaskTitle(atPrevalence, quotedSet(summary).binary))} has another prevalence. ` +
     `${CALIBRATION_AT_PREVALENCE_NOTE}\n\n${table([...CALIBRATION_AT_PREVALENCE_COLUMNS], atPrevalence.map(calibrationAtPrevalenceRow))}`;
   return `## ${S.calibration}
 

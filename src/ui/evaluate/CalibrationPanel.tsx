@@ -145,7 +145,9 @@ export function CalibrationPanel({ set, classNames, predictions }: { set: SetSum
         <p className="panel-source">{SET_PROVENANCE[set.set].name}</p>
       </div>
       <dl className="calibration-facts">
-        <div><dt>Temperature T</dt><dd data-testid="temperature">{c.temperature.toFixed(2)}</dd><dd className="fact-note">fitted on the {c.fittedOn} set</dd></div>
+        <div><dt>Temperature T</dt><dd data-testid="temperature">{c.temperature.toFixed(2)}</dd><dd className="fact-note">{c.temperatureDecision
+          ? c.temperatureDecision.kept ? `fitted on the ${c.fittedOn} set; kept by cross-validation` : `fitted T = ${c.temperatureDecision.fittedTemperature.toFixed(2)} not applied`
+          : `fitted on the ${c.fittedOn} set`}</dd></div>
         <div><dt>ECE before</dt><dd data-testid="ece-before">{formatMetric(c.eceBefore, 'score')}</dd><dd className="fact-note">NLL {formatMetric(c.nllBefore, 'score')}</dd></div>
         <div><dt>ECE after</dt><dd data-testid="ece-after">{formatMetric(c.eceAfter, 'score')}</dd><dd className="fact-note">NLL {formatMetric(c.nllAfter, 'score')}</dd></div>
       </dl>

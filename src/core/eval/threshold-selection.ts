@@ -7,7 +7,7 @@
  */
 import { mulberry32 } from '../data/random';
 import { quantileOfSorted, resolveBootstrapConfig, type BootstrapConfig } from './bootstrap';
-import { binaryAt, OperatingPointError, thresholdForSensitivity } from './operating-point';
+import { OperatingPointError, thresholdForSensitivity } from './operating-point';
 import type { IntervalEstimate, ThresholdSelection, ThresholdSource } from './summary';
 
 /** Below this many positives or negatives a threshold moves by whole steps with a single image. */
@@ -88,10 +88,19 @@ export function chooseThreshold(evidence: ThresholdEvidence, config: ChooseThres
     if (!pickedPositives.some(Boolean)) continue;
     const t = thresholdForSensitivity(picked.map((i) => scores[i]), pickedPositives, target).threshold;
     thresholds.push(t);
-    const left = scores.map((_, i) => i).filter((i) => !inSample[i]);
-    const outcome = binaryAt(left.map((i) => scores[i]), left.map((i) => positives[i]), t);
-    sensitivities.push(outcome.sensitivity);
-    specificities.push(outcome.specificity);
+    // The rule "score >= t" (binaryAt's) on the images this resample left out, counted without copying them.
+    let tp = 0, fn = 0, tn = 0, fp = 0;
+    for (let i = 0; i < scores.length; i++) {
+      if (inSample[i]) continue;
+      const referred = scores[i] >= t;
+      if (positives[i]) {
+        if (referred) tp++;
+        else fn++;
+      } else if (referred) fp++;
+      else tn++;
+    }
+    sensitivities.push(tp + fn === 0 ? NaN : tp / (tp + fn));
+    specificities.push(tn + fp === 0 ? NaN : tn / (tn + fp));
   }
   return {
     source: config.source,

@@ -372,7 +372,8 @@ function comparisonTable(summary: EvaluationSummary, confidence: number): string
     `${estimateCell(m.value, m.scale, confidence)}</tr>`).join('');
   return `<section><h2>Validation and test side by side</h2><table class="data"><thead><tr><th>Metric</th><th>Validation set (${summary.validation.count})</th>` +
     `<th>Test set (${test.count})</th></tr></thead><tbody>${rows}</tbody></table>` +
-    '<p class="note">The validation set chose the best epoch, the thresholds and the temperature, so its numbers are optimistic; quote the test set.</p></section>';
+    '<p class="note">The validation set chose the best epoch, the thresholds (with the training set, where they were chosen out-of-fold) ' +
+    'and the temperature, so its numbers are optimistic; quote the test set.</p></section>';
 }
 
 function dataTable(data: DatasetSummary): string {

@@ -173,10 +173,11 @@ describe.skipIf(!hasDemo())('epoch-end checkpoints and exact resume (Node, CPU b
     600_000,
   );
 
-  // Cheap runs for the remaining checks: a linear head on cached pool5 features, no rotations.
+  // Cheap runs for the remaining checks: a linear head on cached pool5 features, no rotations, trained by SGD
+  // epochs (a converged head fit is one step: trainer-head-fit.test.ts checks its checkpoint).
   const quick: Partial<TrainConfig> = {
     scenario: 'linear-top', inputSize: SIZE, epochs: 2, batchSize: 8, rotations: false, testTimeRotations: false,
-    earlyStopping: { enabled: false, patience: 1, minDelta: 0 },
+    earlyStopping: { enabled: false, patience: 1, minDelta: 0 }, headFit: 'sgd',
   };
 
   it('refuses a checkpoint of another config, class count or variable shape (CheckpointMismatchError), and frees what it built', async () => {

@@ -3,7 +3,6 @@
  * post it and the page can keep it in IndexedDB), the conversions between tensors and saved values, and the
  * checks that a checkpoint fits the run resuming from it. The trainer takes and restores checkpoints.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { EvalReport } from '../eval/report';
 import type { TrainConfig } from './config';
 import type { EarlyStoppingState } from './early-stopping';
@@ -56,15 +55,6 @@ export class CheckpointMismatchError extends Error {
 }
 
 const describe = (v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : JSON.stringify(v) ?? String(v));
-
-/** A copy of a tensor's values (never the backend's own array: a checkpoint may be transferred or stored). */
-export async function saveTensor(name: string, tensor: tf.Tensor): Promise<SavedTensor> {
-  return { name, shape: tensor.shape.slice(), values: new Float32Array(await tensor.data()) };
-}
-
-export function savedToTensor(saved: SavedTensor): tf.Tensor {
-  return tf.tensor(saved.values, saved.shape, 'float32');
-}
 
 /** The first setting in which two resolved configs differ (nested settings as 'earlyStopping.patience'), or null. */
 export function configDifference(saved: object, current: object, prefix = ''): { field: string; saved: unknown; current: unknown } | null {

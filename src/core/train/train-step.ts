@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type FoveaNet, isKernel } from '../model/classifier';
-import { CheckpointMismatchError, checkSavedTensors, type SavedTensor, savedToTensor, saveTensor, type TrainingCheckpoint } from './checkpoint';
+import { CheckpointMismatchError, checkSavedTensors, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
+import { savedToTensor, saveTensor } from './checkpoint-tensors';
 import type { TrainConfig } from './config';
 
 /**

@@ -16,8 +16,9 @@ import type { EvalReport } from '../eval/report';
 import { reinitialiseWeights } from '../model/reinitialise';
 import { buildClassifier, disposeNewLayers, type FoveaNet, isKernel, measureFeatureScale, SeededDropout } from '../model/classifier';
 import {
-  CHECKPOINT_FORMAT, checkCheckpointFits, checkSavedTensors, savedConfig, savedToTensor, saveTensor, type TrainingCheckpoint,
+  CHECKPOINT_FORMAT, checkCheckpointFits, checkSavedTensors, savedConfig, type TrainingCheckpoint,
 } from './checkpoint';
+import { savedToTensor, saveTensor } from './checkpoint-tensors';
 import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import {
@@ -556,7 +557,8 @@ async function fitHeadToConvergence(ctx: RunContext, run: RunState, cache: Featu
   const message = 'fitting the head (L-BFGS, L2 by cross-validation)';
   emit({ type: 'phase', phase: 'training', message });
   const fit = await fitHeadWithCrossValidation({
-    problem, items, rotations, config: { seed: config.seed },
+    // On a GPU (or wasm) the products with the features run as tf ops; the plain CPU backend is no faster than JavaScript.
+    problem, items, rotations, config: { seed: config.seed, products: tf.getBackend() === 'cpu' ? 'js' : 'tensors' },
     // 'sampling' draws classes equally often: in expectation the balanced weights of 'loss'.
     classWeighted: config.classWeighting !== 'none',
     onProgress: async (done, total) => {

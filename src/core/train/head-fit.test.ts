@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../data/random';
 import { balancedSampleWeights, fitHeadWithCrossValidation, fitSoftmaxRegression, innerFolds, resolveHeadFitConfig } from './head-fit';
@@ -139,5 +140,21 @@ describe('fitting the head to convergence (L-BFGS, L2 by cross-validation)', () 
     });
     expect(out!.summary.folds).toBe(4);
     expect(out!.summary.cvLoss.every(Number.isFinite)).toBe(true);
+  }, 20_000);
+
+  it('gives the same choice and nearly the same head with the products as tf ops (float32) as in plain float64', async () => {
+    await tf.setBackend('cpu');
+    const { x, labels } = blobs(200, 8, 3, 3, 9);
+    const items = labels.map((c, i) => ({ id: `i${i}`, classIndex: c }));
+    const fit = (products: 'js' | 'tensors') => fitHeadWithCrossValidation({
+      problem: { features: x, dimension: 8, labels, classCount: 3 }, items, rotations: 1, classWeighted: true,
+      config: { lambdas: [1e-3, 1e-2, 1e-1], products },
+    });
+    const before = tf.memory().numTensors;
+    const [js, tensors] = [await fit('js'), await fit('tensors')];
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tensors!.summary.chosen).toBe(js!.summary.chosen);
+    expect(tensors!.summary.trainLoss).toBeCloseTo(js!.summary.trainLoss, 5);
+    tensors!.params.forEach((v, i) => expect(v).toBeCloseTo(js!.params[i], 2));
   }, 20_000);
 });

@@ -5,8 +5,9 @@
  * (w_i the class weight of sample i; no penalty on the bias, as Caffe's decay_mult 0 for biases) with L-BFGS
  * and an Armijo backtracking line search. The L2 strength is chosen by patient-aware K-fold cross-validation
  * on the training split (unweighted held-out cross-entropy), then the head is refitted on the whole split.
- * Plain float64 arithmetic over the float32 features (see lossAndGradient), the same in the Worker and Node.
+ * The products with the features in plain float64 JavaScript or as tf ops on the active backend (HeadFitProducts).
  */
+import * as tf from '@tensorflow/tfjs';
 import { kFoldSplit } from '../data/split';
 
 /** L2 strengths searched by default: 7 half-decades from 1e-4 to 1e-1 (features scaled to a mean squared norm of 100). */
@@ -25,12 +26,15 @@ export interface HeadFitConfig {
   memory: number;
   /** Seed of the fold assignment. Defaults to 42. */
   seed: number;
+  /** Who computes the products with the features (see HeadFitProducts). Defaults to 'js'. */
+  products: HeadFitProducts;
 }
 
 export function resolveHeadFitConfig(partial: Partial<HeadFitConfig> = {}): HeadFitConfig {
   const c: HeadFitConfig = {
     lambdas: partial.lambdas ?? HEAD_FIT_LAMBDAS, folds: partial.folds ?? 5, maxIterations: partial.maxIterations ?? 500,
     gradientTolerance: partial.gradientTolerance ?? 1e-5, memory: partial.memory ?? 10, seed: partial.seed ?? 42,
+    products: partial.products ?? 'js',
   };
   if (c.lambdas.length === 0 || c.lambdas.some((l) => !(l >= 0 && Number.isFinite(l)))) throw new RangeError(`head-fit lambdas must be finite numbers >= 0, got [${c.lambdas.join(', ')}]`);
   if (!(Number.isInteger(c.folds) && c.folds >= 2)) throw new RangeError(`head-fit folds must be a whole number of at least 2, got ${c.folds}`);
@@ -77,40 +81,100 @@ export interface HeadFitResult {
 }
 
 /**
- * Loss and gradient at `params` of the regularised, weighted softmax cross-entropy over the problem's rows;
- * a row of weight 0 is skipped (an inner fold's held-out rows cost nothing). Plain float64 sums over the
- * float32 features: exact enough to drive the gradient below 1e-5, and with k ~ 5 classes the products are
- * thin (memory-bound), where tf ops would add a readback per evaluation and float32 sums.
+ * The two products with the features that cost O(N d k) per evaluation: the logits X W + b, and X^T R.
+ * 'js': float64 sums in plain JavaScript, rows of weight 0 skipped (exact; what tests and the CPU backend use);
+ * 'tensors': tf matMuls on the active backend (WebGPU in the studio: milliseconds for 100,000 rows; wasm in Node:
+ * about twice the JavaScript speed), float32 sums, so the gradient bottoms out near 1e-5 on large problems.
  */
-function lossAndGradient(problem: HeadFitProblem, weights: Float64Array, lambda: number, params: Float64Array): { loss: number; gradient: Float64Array } {
-  const { features: x, dimension: d, labels, classCount: k } = problem;
+export type HeadFitProducts = 'js' | 'tensors';
+
+interface FeatureProducts {
+  /** [N, k] row-major; rows of weight 0 may be left 0. */
+  logits(params: Float64Array, weights: Float64Array): Promise<Float64Array>;
+  /** X^T r for r [N, k] row-major: [d, k] row-major. */
+  transposedTimes(r: Float64Array, weights: Float64Array): Promise<Float64Array>;
+  dispose(): void;
+}
+
+function jsProducts(problem: HeadFitProblem): FeatureProducts {
+  const { features: x, dimension: d, classCount: k } = problem;
+  const rows = problem.labels.length;
+  return {
+    async logits(params, weights) {
+      const z = new Float64Array(rows * k);
+      for (let i = 0; i < rows; i++) {
+        if (weights[i] === 0) continue;
+        for (let c = 0; c < k; c++) z[i * k + c] = params[d * k + c];
+        for (let j = 0; j < d; j++) {
+          const v = x[i * d + j];
+          for (let c = 0; c < k; c++) z[i * k + c] += v * params[j * k + c];
+        }
+      }
+      return z;
+    },
+    async transposedTimes(r, weights) {
+      const g = new Float64Array(d * k);
+      for (let i = 0; i < rows; i++) {
+        if (weights[i] === 0) continue;
+        for (let j = 0; j < d; j++) {
+          const v = x[i * d + j];
+          for (let c = 0; c < k; c++) g[j * k + c] += v * r[i * k + c];
+        }
+      }
+      return g;
+    },
+    dispose: () => undefined,
+  };
+}
+
+function tensorProducts(problem: HeadFitProblem): FeatureProducts {
+  const { dimension: d, classCount: k } = problem;
+  const rows = problem.labels.length;
+  const x = tf.tensor2d(problem.features, [rows, d]);
+  const read = async (t: tf.Tensor) => {
+    const values = await t.data();
+    t.dispose();
+    return Float64Array.from(values);
+  };
+  return {
+    logits: (params) => read(tf.tidy(() => tf.add(
+      tf.matMul(x, tf.tensor2d(Float32Array.from(params.subarray(0, d * k)), [d, k])),
+      tf.tensor1d(Float32Array.from(params.subarray(d * k))),
+    ))),
+    transposedTimes: (r) => read(tf.tidy(() => tf.matMul(x, tf.tensor2d(Float32Array.from(r), [rows, k]), true, false))),
+    dispose: () => x.dispose(),
+  };
+}
+
+/**
+ * Loss and gradient at `params` of the regularised, weighted softmax cross-entropy over the problem's rows
+ * (weights normalised to sum 1; a row of weight 0 is left out: an inner fold's held-out rows). The softmax,
+ * the loss and the residuals are float64 whatever computes the products.
+ */
+async function lossAndGradient(
+  products: FeatureProducts, problem: HeadFitProblem, weights: Float64Array, lambda: number, params: Float64Array,
+): Promise<{ loss: number; gradient: Float64Array }> {
+  const { dimension: d, labels, classCount: k } = problem;
+  const z = await products.logits(params, weights);
+  const r = new Float64Array(labels.length * k);
   const gradient = new Float64Array(d * k + k);
-  const z = new Float64Array(k);
   let loss = 0;
   for (let i = 0; i < labels.length; i++) {
     const w = weights[i];
     if (w === 0) continue;
-    const row = i * d;
-    for (let c = 0; c < k; c++) z[c] = params[d * k + c];
-    for (let j = 0; j < d; j++) {
-      const v = x[row + j];
-      const base = j * k;
-      for (let c = 0; c < k; c++) z[c] += v * params[base + c];
-    }
     let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, z[c]);
+    for (let c = 0; c < k; c++) max = Math.max(max, z[i * k + c]);
     let sum = 0;
-    for (let c = 0; c < k; c++) sum += Math.exp(z[c] - max);
+    for (let c = 0; c < k; c++) sum += Math.exp(z[i * k + c] - max);
     const logSum = max + Math.log(sum);
-    loss += w * (logSum - z[labels[i]]);
-    for (let c = 0; c < k; c++) z[c] = w * (Math.exp(z[c] - logSum) - (c === labels[i] ? 1 : 0));
-    for (let j = 0; j < d; j++) {
-      const v = x[row + j];
-      const base = j * k;
-      for (let c = 0; c < k; c++) gradient[base + c] += v * z[c];
+    loss += w * (logSum - z[i * k + labels[i]]);
+    for (let c = 0; c < k; c++) {
+      const residual = w * (Math.exp(z[i * k + c] - logSum) - (c === labels[i] ? 1 : 0));
+      r[i * k + c] = residual;
+      gradient[d * k + c] += residual;
     }
-    for (let c = 0; c < k; c++) gradient[d * k + c] += z[c];
   }
+  gradient.set(await products.transposedTimes(r, weights));
   for (let j = 0; j < d * k; j++) {
     loss += (lambda / 2) * params[j] * params[j];
     gradient[j] += lambda * params[j];
@@ -132,14 +196,15 @@ const dot = (a: Float64Array, b: Float64Array) => {
 export async function fitSoftmaxRegression(
   problem: HeadFitProblem, weights: Float32Array, lambda: number,
   options: Pick<HeadFitConfig, 'maxIterations' | 'gradientTolerance' | 'memory'>, start?: Float64Array,
+  products: FeatureProducts = jsProducts(problem),
 ): Promise<HeadFitResult> {
   const n = problem.dimension * problem.classCount + problem.classCount;
   const total = weights.reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new RangeError('head fit: every sample weight is 0');
   const normalised = Float64Array.from(weights, (w) => w / total);
-  const evaluate = (p: Float64Array) => lossAndGradient(problem, normalised, lambda, p);
+  const evaluate = (p: Float64Array) => lossAndGradient(products, problem, normalised, lambda, p);
   let x: Float64Array = start ? Float64Array.from(start) : new Float64Array(n);
-  let { loss, gradient: g }: { loss: number; gradient: Float64Array } = evaluate(x);
+  let { loss, gradient: g }: { loss: number; gradient: Float64Array } = await evaluate(x);
   const history: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   let iterations = 0;
   while (iterations < options.maxIterations && Math.sqrt(dot(g, g)) > options.gradientTolerance) {
@@ -172,7 +237,7 @@ export async function fitSoftmaxRegression(
     let accepted: { x: Float64Array; loss: number; gradient: Float64Array } | null = null;
     for (let tries = 0; tries < 30; tries++) {
       const candidate = x.map((v, i) => v + step * p[i]);
-      const next = evaluate(candidate);
+      const next = await evaluate(candidate);
       if (Number.isFinite(next.loss) && next.loss <= loss + 1e-4 * step * slope) {
         accepted = { x: candidate, ...next };
         break;
@@ -302,26 +367,32 @@ export async function fitHeadWithCrossValidation(request: HeadFitRequest): Promi
 
   const cvLoss: number[] = [];
   let chosen = lambdas[Math.floor((lambdas.length - 1) / 2)];
-  if (folds) {
-    const sums = new Array<number>(lambdas.length).fill(0);
-    for (let f = 0; f < folds.folds; f++) {
-      const heldItems = items.map((_, i) => i).filter((i) => folds.fold[i] === f);
-      const heldLabels = heldItems.map((i) => items[i].classIndex);
-      const weights = weightsFor((i) => folds.fold[i] !== f);
-      let start: Float64Array | undefined;
-      for (let j = lambdas.length - 1; j >= 0; j--) {
-        // A held-out loss needs no more than 4 digits of the optimum: a 10x looser tolerance than the final fit.
-        const fit = await fitSoftmaxRegression(problem, weights, lambdas[j], { ...config, gradientTolerance: config.gradientTolerance * 10 }, start);
-        start = fit.params;
-        sums[j] += heldOutLoss(problem, fit.params, heldItems, rotations, heldLabels);
-        if (await progress()) return null;
+  let final: HeadFitResult;
+  const products = config.products === 'tensors' ? tensorProducts(problem) : jsProducts(problem);
+  try {
+    if (folds) {
+      const sums = new Array<number>(lambdas.length).fill(0);
+      for (let f = 0; f < folds.folds; f++) {
+        const heldItems = items.map((_, i) => i).filter((i) => folds.fold[i] === f);
+        const heldLabels = heldItems.map((i) => items[i].classIndex);
+        const weights = weightsFor((i) => folds.fold[i] !== f);
+        let start: Float64Array | undefined;
+        for (let j = lambdas.length - 1; j >= 0; j--) {
+          // A held-out loss needs no more than 4 digits of the optimum: a 10x looser tolerance than the final fit.
+          const fit = await fitSoftmaxRegression(problem, weights, lambdas[j], { ...config, gradientTolerance: config.gradientTolerance * 10 }, start, products);
+          start = fit.params;
+          sums[j] += heldOutLoss(problem, fit.params, heldItems, rotations, heldLabels);
+          if (await progress()) return null;
+        }
       }
+      sums.forEach((s) => cvLoss.push(s / folds.folds));
+      chosen = lambdas[cvLoss.indexOf(Math.min(...cvLoss))];
     }
-    sums.forEach((s) => cvLoss.push(s / folds.folds));
-    chosen = lambdas[cvLoss.indexOf(Math.min(...cvLoss))];
+    final = await fitSoftmaxRegression(problem, weightsFor(() => true), chosen, config, undefined, products);
+    if (await progress()) return null;
+  } finally {
+    products.dispose();
   }
-  const final = await fitSoftmaxRegression(problem, weightsFor(() => true), chosen, config);
-  if (await progress()) return null;
   // Back from centred features: (x - mean) W + b_c = x W + (b_c - mean W).
   const { dimension: d, classCount: k } = problem;
   const params = Float64Array.from(final.params);

@@ -133,11 +133,11 @@ function imageSizeOf(path) {
 
 /**
  * Writes `images` images into `dir` (emptied first): the source's images cycling, each named
- * `s<index>_<source name>` inside the source's class folder. `format`: 'png'
+ * `<prefix><index>_<source name>` (prefix defaults to 's') inside the source's class folder. `format`: 'png'
  * (re-encoded, at `size` px when given) or 'original' (hard links, else copies). `corrupt` adds that many files
  * of random bytes named like images to the first class folder. Returns { dir, images, format, size, label counts }.
  */
-export function makeImageFolder({ dir, images, source = DEFAULT_SOURCE, format, size, corrupt = 0 }) {
+export function makeImageFolder({ dir, images, source = DEFAULT_SOURCE, format, size, corrupt = 0, prefix = 's' }) {
   const sources = sourceImages(source);
   const first = imageSizeOf(sources[0].path);
   const longest = first ? Math.max(first.width, first.height) : null;
@@ -153,7 +153,7 @@ export function makeImageFolder({ dir, images, source = DEFAULT_SOURCE, format, 
     const from = chosenFormat === 'png' ? pngOf(src.path, size, cacheDir) : src.path;
     const folder = join(dir, src.label);
     if (i < sources.length) mkdirSync(folder, { recursive: true });
-    const name = `s${String(i).padStart(6, '0')}_${basename(from)}`;
+    const name = `${prefix}${String(i).padStart(6, '0')}_${basename(from)}`;
     linkOrCopy(from, join(folder, name));
     counts[src.label] = (counts[src.label] ?? 0) + 1;
   }

@@ -15,12 +15,12 @@ const folderOf = (count: number) => Array.from({ length: count }, (_, i) => ({
 
 const decodeAll = async (files: ImageFileInput[]) => ({
   added: files.map((f) => ({
-    id: f.id, stored: new Blob(['x'.repeat(1000)]), prepared: { crop: 'field-of-view', side: 224 }, thumbnail: new Blob(['thumb']), width: 224, height: 224,
+    id: f.id, stored: new ArrayBuffer(1000), prepared: { crop: 'field-of-view', side: 224 }, thumbnail: new ArrayBuffer(5), width: 224, height: 224,
   })), rejected: [],
 });
 
 /** What putImages was handed, flattened over its calls. */
-const savedImages = () => storage.putImages.mock.calls.flatMap(([saved]) => saved as { meta: { id: string; order: number }; pixels: { id: string; blob: Blob } }[]);
+const savedImages = () => storage.putImages.mock.calls.flatMap(([saved]) => saved as { meta: { id: string; order: number }; pixels: { id: string; data: ArrayBuffer } }[]);
 
 describe('stopping a load', () => {
   beforeEach(() => {
@@ -61,7 +61,7 @@ describe('stopping a load', () => {
     // Saved in order, with the order the list shows (0..total-1).
     expect(savedImages().map((s) => s.meta.order)).toEqual(Array.from({ length: total }, (_, i) => i));
     // Each image's stored copy is saved beside its metadata, under its id: the worker reads it from there.
-    expect(savedImages().every((s) => s.pixels.id === s.meta.id && s.pixels.blob.size === 1000)).toBe(true);
+    expect(savedImages().every((s) => s.pixels.id === s.meta.id && s.pixels.data.byteLength === 1000)).toBe(true);
     expect(worker.holdImages).not.toHaveBeenCalled();
     expect(useDatasetStore.getState().notices).toEqual([]);
   });

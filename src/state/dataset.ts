@@ -322,7 +322,7 @@ function listedImages(
 }
 
 /** Bytes a batch's decoded images take in storage (stored copies and thumbnails). */
-const batchBytes = (decoded: AddImagesResult['added']) => decoded.reduce((sum, d) => sum + d.stored.size + d.thumbnail.size, 0);
+const batchBytes = (decoded: AddImagesResult['added']) => decoded.reduce((sum, d) => sum + d.stored.byteLength + d.thumbnail.byteLength, 0);
 
 const isQuotaError = (e: unknown) => e instanceof Error && (e.name === 'QuotaExceededError' || /quota/i.test(e.message));
 
@@ -338,7 +338,7 @@ async function saveAdded(
   const byId = new Map(decoded.map((d) => [d.id, d] as const));
   const stored: NewStoredImage[] = added.map((image, i) => {
     const d = byId.get(image.id)!;
-    return { meta: { ...image, order: orderBase + i }, pixels: { id: image.id, blob: d.stored, prepared: d.prepared }, thumbnail: d.thumbnail };
+    return { meta: { ...image, order: orderBase + i }, pixels: { id: image.id, data: d.stored, prepared: d.prepared }, thumbnail: d.thumbnail };
   });
   try {
     await datasetStorage().putImages(stored);

@@ -11,13 +11,13 @@ import type { DBSchema, IDBPDatabase } from 'idb';
 import type { ProjectDatasetSettings, ProjectImage } from '../core/project/project-file';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import {
-  DEFAULT_PROJECT_ID, keptFeaturesOf, openProjectDb, projectDatabaseName, type StoredPixels, type StoredThumbnail,
+  DEFAULT_PROJECT_ID, keptFeaturesOf, openProjectDb, projectDatabaseName, type EncodedImage, type StoredPixels, type StoredThumbnail,
 } from '../storage/project-db';
 import type { TrainRequest } from '../worker/protocol';
 import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
 
 export { DEFAULT_PROJECT_ID, projectDatabaseName } from '../storage/project-db';
-export type { StoredPixels } from '../storage/project-db';
+export type { EncodedImage, StoredPixels } from '../storage/project-db';
 
 /** A saved image's metadata, as a project file carries it (core/project), without its pixels. */
 export type StoredImage = Omit<ProjectImage, 'bytes' | 'prepared'>;
@@ -26,7 +26,7 @@ export type StoredImage = Omit<ProjectImage, 'bytes' | 'prepared'>;
 export interface NewStoredImage {
   meta: StoredImage;
   pixels: StoredPixels;
-  thumbnail: Blob;
+  thumbnail: EncodedImage;
 }
 
 /** The dataset settings (preset, split, crop, declared classes), as a project file carries them. */
@@ -95,8 +95,8 @@ export interface DatasetStorage {
   /** Saves images (metadata, pixels, thumbnail) in one transaction: all of them or none. */
   putImages(images: NewStoredImage[]): Promise<void>;
   /** An image's thumbnail, or null when it has none (images saved before thumbnails were). */
-  getThumbnail(id: string): Promise<Blob | null>;
-  putThumbnail(id: string, blob: Blob): Promise<void>;
+  getThumbnail(id: string): Promise<EncodedImage | null>;
+  putThumbnail(id: string, data: EncodedImage): Promise<void>;
   /** An image's stored pixels, or null. */
   getPixels(id: string): Promise<StoredPixels | null>;
   relabel(id: string, label: string): Promise<void>;
@@ -152,18 +152,18 @@ class IndexedDbProjectStorage implements ProjectStorage {
     await Promise.all([
       ...images.flatMap((i) => [
         tx.objectStore('images').put(i.meta), tx.objectStore('pixels').put(i.pixels),
-        tx.objectStore('thumbs').put({ id: i.meta.id, blob: i.thumbnail }),
+        tx.objectStore('thumbs').put({ id: i.meta.id, data: i.thumbnail }),
       ]),
       tx.done,
     ]);
   }
 
-  async getThumbnail(id: string): Promise<Blob | null> {
-    return (await (await this.open()).get('thumbs', id))?.blob ?? null;
+  async getThumbnail(id: string): Promise<EncodedImage | null> {
+    return (await (await this.open()).get('thumbs', id))?.data ?? null;
   }
 
-  async putThumbnail(id: string, blob: Blob): Promise<void> {
-    await (await this.open()).put('thumbs', { id, blob });
+  async putThumbnail(id: string, data: EncodedImage): Promise<void> {
+    await (await this.open()).put('thumbs', { id, data });
   }
 
   async getPixels(id: string): Promise<StoredPixels | null> {

@@ -170,10 +170,10 @@ async function measureProject(id: string): Promise<ProjectUsage> {
     const usage: ProjectUsage = { images: 0, runs: 0, bytes: 0 };
     usage.images = await db.count('images');
     for (let cursor = await db.transaction('pixels').store.openCursor(); cursor; cursor = await cursor.continue()) {
-      usage.bytes += byteSize(cursor.value.blob);
+      usage.bytes += byteSize(cursor.value.data);
     }
     for (let cursor = await db.transaction('thumbs').store.openCursor(); cursor; cursor = await cursor.continue()) {
-      usage.bytes += byteSize(cursor.value.blob);
+      usage.bytes += byteSize(cursor.value.data);
     }
     // One run at a time: a model package held as bytes is tens of MB.
     for (let cursor = await db.transaction('runs').store.openCursor(); cursor; cursor = await cursor.continue()) {
@@ -227,8 +227,9 @@ async function copyProjectDatabase(fromId: string, toId: string): Promise<void> 
   }
 }
 
-async function bytesOf(value: Blob | Uint8Array): Promise<Uint8Array> {
-  return value instanceof Blob ? new Uint8Array(await value.arrayBuffer()) : value;
+async function bytesOf(value: Blob | Uint8Array | ArrayBuffer): Promise<Uint8Array> {
+  if (value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : value;
 }
 
 async function readProjectContents(id: string, name: string): Promise<ProjectContents<FinishedRun>> {
@@ -239,7 +240,7 @@ async function readProjectContents(id: string, name: string): Promise<ProjectCon
     for (const meta of stored) {
       const pixels = await db.get('pixels', meta.id);
       if (!pixels) continue; // an image whose pixels are gone cannot be trained on: it is left out
-      images.push({ ...meta, prepared: pixels.prepared, bytes: await bytesOf(pixels.blob) });
+      images.push({ ...meta, prepared: pixels.prepared, bytes: await bytesOf(pixels.data) });
     }
     const storedRuns = (await db.getAll('runs')).sort((a, b) => a.run.finishedAt - b.run.finishedAt);
     const runs: ProjectRun<FinishedRun>[] = [];
@@ -259,7 +260,9 @@ async function writeProjectContents(id: string, project: ProjectContents): Promi
     const images: StoredImage[] = project.images.map(({ bytes: _bytes, prepared: _prepared, ...meta }) => meta);
     const pixels: StoredPixels[] = project.images.map(({ id: imageId, bytes, prepared }) => ({
       id: imageId, prepared: prepared ?? null,
-      blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: imageTypeOf(bytes) ?? 'image/jpeg' }),
+      // A whole (uncropped) photograph keeps a typed Blob, as version 2 stored it; a prepared square its bytes.
+      data: prepared ? bytes.slice().buffer as ArrayBuffer
+        : new Blob([bytes as Uint8Array<ArrayBuffer>], { type: imageTypeOf(bytes) ?? 'image/jpeg' }),
     }));
     const runs: StoredRun[] = project.runs.map(({ id: runId, run, modelZip }) => ({
       // The file's run was checked for the fields the screens read; its id is the one it is stored under.

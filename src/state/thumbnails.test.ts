@@ -13,7 +13,7 @@ describe('thumbnails, read when shown', () => {
   it('serves a just-added thumbnail from memory, then from storage once it is saved and forgotten', async () => {
     const { storage, getThumbnail } = storageWith({ a: new Blob(['stored']) });
     const thumbs = new Thumbnails(() => storage);
-    thumbs.keep('a', new Blob(['fresh']));
+    thumbs.keep('a', new TextEncoder().encode('fresh').buffer);
     const url = await thumbs.url('a');
     expect(url).toMatch(/^blob:/);
     expect(getThumbnail).not.toHaveBeenCalled();

@@ -4,7 +4,7 @@
  * ones are revoked; an <img> already showing one keeps its picture). Images just added keep their thumbnail in
  * memory until it is known to be saved; images saved before thumbnails were get one made from their stored pixels.
  */
-import { datasetStorage, type DatasetStorage } from './project-storage';
+import { datasetStorage, type DatasetStorage, type EncodedImage } from './project-storage';
 
 const MAX_URLS = 1000;
 const THUMB_SIDE = 96;
@@ -13,13 +13,13 @@ export class Thumbnails {
   private readonly urls = new Map<string, string>();
   private readonly pending = new Map<string, Promise<string | null>>();
   /** Thumbnails not (yet) in storage: just added, or storage failed. */
-  private readonly unsaved = new Map<string, Blob>();
+  private readonly unsaved = new Map<string, EncodedImage>();
 
   constructor(private readonly storage: () => DatasetStorage) {}
 
   /** A thumbnail that is not in storage (yet); `saved()` drops it from memory once it is. */
-  keep(id: string, blob: Blob): void {
-    this.unsaved.set(id, blob);
+  keep(id: string, data: EncodedImage): void {
+    this.unsaved.set(id, data);
   }
 
   saved(ids: string[]): void {
@@ -44,15 +44,15 @@ export class Thumbnails {
   }
 
   private async load(id: string): Promise<string | null> {
-    let blob: Blob | null = this.unsaved.get(id) ?? null;
+    let data: EncodedImage | null = this.unsaved.get(id) ?? null;
     try {
-      blob ??= await this.storage().getThumbnail(id);
-      blob ??= await this.fromPixels(id);
+      data ??= await this.storage().getThumbnail(id);
+      data ??= await this.fromPixels(id);
     } catch {
       return null;
     }
-    if (!blob) return null;
-    const url = URL.createObjectURL(blob);
+    if (!data) return null;
+    const url = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type: 'image/jpeg' }));
     this.urls.set(id, url);
     while (this.urls.size > MAX_URLS) {
       const [oldest, oldUrl] = this.urls.entries().next().value as [string, string];
@@ -66,7 +66,7 @@ export class Thumbnails {
   private async fromPixels(id: string): Promise<Blob | null> {
     const pixels = await this.storage().getPixels(id);
     if (!pixels) return null;
-    const bitmap = await createImageBitmap(pixels.blob);
+    const bitmap = await createImageBitmap(pixels.data instanceof Blob ? pixels.data : new Blob([pixels.data]));
     try {
       const side = Math.min(bitmap.width, bitmap.height);
       const canvas = new OffscreenCanvas(THUMB_SIDE, THUMB_SIDE);

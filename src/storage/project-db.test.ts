@@ -28,7 +28,7 @@ describe('the project database layout', () => {
       { id: 'b', name: 'b.jpg', relativePath: '1/b.jpg', sourceLabel: '1', patientId: 'p2', fromSample: true, order: 1 },
     ]);
     const pixels = (await db.getAll('pixels')) as StoredPixels[];
-    expect(pixels.map((p) => [p.id, p.prepared, Array.from(p.blob as unknown as Uint8Array)])).toEqual([
+    expect(pixels.map((p) => [p.id, p.prepared, Array.from(p.data as unknown as Uint8Array)])).toEqual([
       ['a', null, Array.from(jpeg)], ['b', null, Array.from(jpeg)],
     ]);
     db.close();

@@ -25,11 +25,18 @@ export function projectDatabaseName(projectId: string): string {
 export const PROJECT_DB_VERSION = 3;
 
 
+/**
+ * An encoded image as stored: bytes (what Fovea writes: plain bytes, which IndexedDB keeps without Blob handles, and
+ * which count as the page's own memory so that its garbage collector frees them in time; thousands of Blobs held by
+ * lazily collected wrappers kept their data in the browser process) or a Blob (images saved before version 3).
+ */
+export type EncodedImage = ArrayBuffer | Blob;
+
 /** One image's stored pixels. */
 export interface StoredPixels {
   id: string;
   /** The encoded image (JPEG, or PNG). */
-  blob: Blob;
+  data: EncodedImage;
   /**
    * How it was prepared; null for images saved before version 3: a downscaled copy of the whole original
    * (longest side at most 512 px), cropped when it is read.
@@ -44,8 +51,12 @@ export function keptFeaturesOf(id: string): IDBKeyRange {
 
 export interface StoredThumbnail {
   id: string;
-  blob: Blob;
+  /** A small JPEG. */
+  data: EncodedImage;
 }
+
+/** The byte size of an encoded image. */
+export const encodedSize = (data: EncodedImage): number => (data instanceof Blob ? data.size : data.byteLength);
 
 /**
  * Opens (creating or upgrading) a project's database by name. Untyped: state/project-storage.ts gives it its
@@ -72,7 +83,7 @@ export function openProjectDb(name: string): Promise<IDBPDatabase<unknown>> {
         for (let cursor = await images.openCursor(); cursor; cursor = await cursor.continue()) {
           const { blob, ...meta } = cursor.value as { id: string; blob?: Blob };
           if (blob) {
-            await pixels.put({ id: meta.id, blob, prepared: null } satisfies StoredPixels);
+            await pixels.put({ id: meta.id, data: blob, prepared: null } satisfies StoredPixels);
             await cursor.update(meta);
           }
         }

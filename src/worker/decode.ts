@@ -48,10 +48,11 @@ function readRgb(ctx: OffscreenCanvasRenderingContext2D, size: number): RgbImage
 }
 
 export interface DecodedForStore {
-  /** The stored copy: the square at min(stored side, the square's own side) px, JPEG. */
-  stored: Blob;
+  /** The stored copy: the square at min(stored side, the square's own side) px, JPEG bytes. */
+  stored: ArrayBuffer;
   prepared: PreparedPixels;
-  thumbnail: Blob;
+  /** JPEG bytes. */
+  thumbnail: ArrayBuffer;
   width: number;
   height: number;
 }
@@ -114,8 +115,13 @@ function squareOf(bitmap: ImageBitmap, crop: 'field-of-view' | 'centre-square'):
  */
 export function drawSquare(bitmap: ImageBitmap, size: number, crop: 'field-of-view' | 'centre-square' | null): RgbImage {
   const box = crop ? squareOf(bitmap, crop) : { x: 0, y: 0, size: Math.min(bitmap.width, bitmap.height) };
+  return drawBox(bitmap, box, size);
+}
+
+/** The square `box` of an image source drawn at size x size, as RGB. */
+export function drawBox(source: CanvasImageSource, box: SquareBox, size: number): RgbImage {
   const ctx = context(size);
-  ctx.drawImage(bitmap, box.x, box.y, box.size, box.size, 0, 0, size, size);
+  ctx.drawImage(source, box.x, box.y, box.size, box.size, 0, 0, size, size);
   return readRgb(ctx, size);
 }
 
@@ -133,9 +139,10 @@ export async function decodeForStore(file: Blob, options: DecodeOptions): Promis
     const canvas = ctx.canvas as OffscreenCanvas;
     const thumbCtx = context(THUMB_SIZE);
     thumbCtx.drawImage(canvas, 0, 0, side, side, 0, 0, THUMB_SIZE, THUMB_SIZE);
+    // Bytes, not Blobs: they travel to the page by transfer and are stored as they are (see EncodedImage).
     const [stored, thumbnail] = await Promise.all([
-      canvas.convertToBlob({ type: 'image/jpeg', quality: STORED_QUALITY }),
-      (thumbCtx.canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality: 0.85 }),
+      canvas.convertToBlob({ type: 'image/jpeg', quality: STORED_QUALITY }).then((b) => b.arrayBuffer()),
+      (thumbCtx.canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality: 0.85 }).then((b) => b.arrayBuffer()),
     ]);
     return { stored, prepared: { crop, side }, thumbnail, width, height };
   } finally {

@@ -188,7 +188,7 @@ const api: FoveaWorkerApi = {
     // In the files' order, whatever order the decodes finished in.
     const result: AddImagesResult = { added: [], rejected: [] };
     for (const o of outcomes) ('reason' in o ? result.rejected : result.added).push(o as never);
-    return result;
+    return Comlink.transfer(result, result.added.flatMap((a) => [a.stored, a.thumbnail]));
   }),
 
   holdImages: guarded(async (images) => {

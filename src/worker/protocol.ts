@@ -41,11 +41,11 @@ export interface ImageFileInput {
 
 export interface DecodedImage {
   id: string;
-  /** The stored copy (the square at the project's stored side, JPEG): the page saves it; runs read only it. */
-  stored: Blob;
+  /** The stored copy (the square at the project's stored side, JPEG bytes): the page saves it; runs read only it. */
+  stored: ArrayBuffer;
   prepared: PreparedPixels;
-  /** Small JPEG for the UI's thumbnails. */
-  thumbnail: Blob;
+  /** Small JPEG (bytes) for the UI's thumbnails. */
+  thumbnail: ArrayBuffer;
   width: number;
   height: number;
 }

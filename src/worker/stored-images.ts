@@ -9,7 +9,7 @@ import type { IDBPDatabase } from 'idb';
 import type { ImageSource } from '../core/data/image-source';
 import type { RgbImage } from '../core/data/preprocess';
 import { openProjectDb, type StoredPixels } from '../storage/project-db';
-import { drawSquare, prepareInput, type RunPreprocessing } from './decode';
+import { drawBox, drawSquare, prepareInput, type RunPreprocessing } from './decode';
 import { WorkerError } from './errors';
 
 export class StoredImages {
@@ -91,15 +91,41 @@ export class StoredImages {
 
 /** A stored copy at `size` x `size`: the whole square, or (an old uncropped copy) its crop. */
 async function decodeStored(r: StoredPixels, size: number, crop: 'field-of-view' | 'centre-square'): Promise<RgbImage> {
+  const unreadable = () => new WorkerError('DatasetError', `The stored copy of image ${r.id} cannot be decoded any more; remove it and add it again.`);
+  // Stored bytes of a cropped square decode through WebCodecs' ImageDecoder where there is one: no Blob is made
+  // (each would hold its bytes in the browser process until its wrapper is collected).
+  if (r.prepared && !(r.data instanceof Blob) && typeof ImageDecoder !== 'undefined') {
+    let decoder: ImageDecoder | null = null;
+    let frame: VideoFrame | null = null;
+    try {
+      decoder = new ImageDecoder({ data: r.data, type: sniffImageType(new Uint8Array(r.data, 0, Math.min(8, r.data.byteLength))) });
+      frame = (await decoder.decode()).image;
+    } catch {
+      decoder?.close();
+      throw unreadable();
+    }
+    try {
+      const side = Math.min(frame.displayWidth, frame.displayHeight);
+      return drawBox(frame, { x: 0, y: 0, size: side }, size);
+    } finally {
+      frame.close();
+      decoder.close();
+    }
+  }
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(r.blob);
+    bitmap = await createImageBitmap(r.data instanceof Blob ? r.data : new Blob([r.data]));
   } catch {
-    throw new WorkerError('DatasetError', `The stored copy of image ${r.id} cannot be decoded any more; remove it and add it again.`);
+    throw unreadable();
   }
   try {
     return drawSquare(bitmap, size, r.prepared ? null : crop);
   } finally {
     bitmap.close();
   }
+}
+
+/** The MIME type of encoded image bytes by their signature: PNG, else JPEG (what Fovea stores). */
+function sniffImageType(head: Uint8Array): string {
+  return head[0] === 0x89 && head[1] === 0x50 ? 'image/png' : 'image/jpeg';
 }

@@ -251,10 +251,15 @@ export async function reloadUntilUsable(page, expected, timeout = 600_000) {
  * tab; waits for the end. Returns the seconds of each phase as the Run panel showed it (caching the features,
  * each training epoch, each validation), and the epochs' times from the epoch table (whole seconds).
  */
-export async function trainHeadOnCachedFeatures(page, { inputSize = 64, epochs = 1, batchSize = 32, timeout = 1_800_000 } = {}) {
+/**
+ * Trains scenario 1 at `inputSize` on the dataset; `headFit` 'sgd' (default: the head's epochs, what one epoch on
+ * cached features costs) or 'converged' (the full-batch fit with its inner cross-validation).
+ */
+export async function trainHeadOnCachedFeatures(page, { inputSize = 64, epochs = 1, batchSize = 32, headFit = 'sgd', timeout = 1_800_000 } = {}) {
   await page.getByTestId('tab-train').click();
   await page.getByTestId('scenario-linear-top').click();
   await page.getByTestId('input-size').selectOption(String(inputSize));
+  await page.getByTestId('head-fit').selectOption(headFit);
   await page.getByTestId('epochs').fill(String(epochs));
   await page.getByTestId('batch-size').fill(String(batchSize));
   await page.getByTestId('rotations').uncheck();
@@ -345,7 +350,7 @@ const round = (x, digits = 2) => (x === null || x === undefined ? x : Number(x.t
 // The benchmark
 
 function parseArgs(argv) {
-  const opts = { backend: 'wasm', images: 2889, source: DEFAULT_SOURCE, size: undefined, format: undefined, epochs: 2, inputSize: 64, decodeCount: 512, keep: false };
+  const opts = { backend: 'wasm', images: 2889, source: DEFAULT_SOURCE, size: undefined, format: undefined, epochs: 2, inputSize: 64, decodeCount: 512, keep: false, headFit: 'sgd' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -370,9 +375,12 @@ function parseArgs(argv) {
     else if (a === '--backend') {
       opts.backend = value();
       if (!['wasm', 'webgpu'].includes(opts.backend)) throw new Error(`--backend must be wasm or webgpu, got ${opts.backend}`);
+    } else if (a === '--head-fit') {
+      opts.headFit = value();
+      if (!['sgd', 'converged'].includes(opts.headFit)) throw new Error(`--head-fit must be sgd or converged, got ${opts.headFit}`);
     } else if (a === '--keep') opts.keep = true;
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench:scale -- --images N [--size S] [--source DIR] [--format png|original] [--epochs 2] [--input-size 64] [--decode-count 512] [--backend wasm|webgpu] [--keep]');
+      console.log('npm run bench:scale -- --images N [--size S] [--source DIR] [--format png|original] [--epochs 2] [--input-size 64] [--decode-count 512] [--backend wasm|webgpu] [--head-fit sgd|converged] [--keep]');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (--help lists them)`);
   }
@@ -464,8 +472,8 @@ async function main() {
 
     say(`Training: scenario 1 (linear classifier on pool5, cached features) at ${opts.inputSize} px, ${opts.epochs} epoch(s)…`);
     phase = memory.phase('training');
-    const trained = await trainHeadOnCachedFeatures(page, { inputSize: opts.inputSize, epochs: opts.epochs });
-    figures.training = { inputSize: opts.inputSize, epochs: opts.epochs, ...trained };
+    const trained = await trainHeadOnCachedFeatures(page, { inputSize: opts.inputSize, epochs: opts.epochs, headFit: opts.headFit });
+    figures.training = { inputSize: opts.inputSize, epochs: opts.epochs, headFit: opts.headFit, ...trained };
     say(`  run ${trained.seconds.toFixed(1)} s: preparing ${trained.preparingSeconds} s, caching features ${trained.cachingSeconds} s, ` +
       `one head epoch ${trained.headEpochSeconds} s (epoch table, whole seconds: ${trained.epochTableSeconds.join(', ')} s), validation ${trained.validatingSeconds} s`);
     await endPhase(phase);

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { buildClassifier } from '../../src/core/model/classifier';
-import { resolveTrainConfig, type ScenarioId } from '../../src/core/train/config';
+import { classifierConfigOf, resolveTrainConfig, type ScenarioId } from '../../src/core/train/config';
 import type { FeatureRequest, Sample } from '../../src/core/train/trainer';
 import { demoImages } from '../lib/demo-data';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
@@ -27,9 +27,7 @@ async function main(): Promise<void> {
   const pathOf = (id: string) => paths.get(id)!;
   const samples: Sample[] = chosen.flatMap((d) => [0, 1, 2, 3].map((rotation) => ({ id: d.id, rotation })));
   const config = resolveTrainConfig({ scenario, inputSize });
-  const net = buildClassifier(await loadGoogLeNet(), {
-    numClasses: 2, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
-  });
+  const net = buildClassifier(await loadGoogLeNet(), classifierConfigOf(config, 2));
   const prefix = net.prefix!;
   const featureShape = (prefix.computeOutputShape([1, inputSize, inputSize, 3]) as number[]).slice(1);
   const request: FeatureRequest = { prefix, config, classCount: 2, samples, featureShape, onProgress: async () => false };

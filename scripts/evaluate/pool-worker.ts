@@ -11,7 +11,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { RgbImage } from '../../src/core/data/preprocess';
 import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
 import { reinitialiseWeights } from '../../src/core/model/reinitialise';
-import type { TrainConfig } from '../../src/core/train/config';
+import { classifierConfigOf, type TrainConfig } from '../../src/core/train/config';
 import { inputTensor } from '../../src/core/train/trainer';
 import { loadGoogLeNet } from '../lib/node-model';
 import { installBackend } from './backend';
@@ -57,10 +57,7 @@ async function prefixFor(spec: PrefixSpec): Promise<NonNullable<typeof built>> {
   const base = await (preloaded ?? loadGoogLeNet(modelDir));
   preloaded = null;
   if (spec.config.initialisation === 'random') reinitialiseWeights(base, spec.config.seed);
-  const net = buildClassifier(base, {
-    numClasses: spec.classCount, headOn: spec.config.headOn, freezeUpTo: spec.config.freezeUpTo,
-    dropout: spec.config.dropout, seed: spec.config.seed,
-  });
+  const net = buildClassifier(base, classifierConfigOf(spec.config, spec.classCount));
   if (!net.prefix) throw new Error(`freezing up to ${spec.config.freezeUpTo} leaves no frozen prefix to extract features from`);
   built = { key, base, prefix: net.prefix, fingerprint: await prefixFingerprint(net.prefix) };
   return built;

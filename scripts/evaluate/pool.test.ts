@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
-import { resolveTrainConfig, type TrainConfig } from '../../src/core/train/config';
+import { classifierConfigOf, resolveTrainConfig, type TrainConfig } from '../../src/core/train/config';
 import { type FeatureRequest, inputTensor, type Sample } from '../../src/core/train/trainer';
 import { demoImages, hasDemo } from '../lib/demo-data';
 import { loadGoogLeNet } from '../lib/node-model';
@@ -30,7 +30,7 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
   /** The trainer's prefix and its features computed here, on this thread (as the studio does). */
   async function inProcess(config: TrainConfig) {
     const base = await loadGoogLeNet();
-    const net = buildClassifier(base, { numClasses: 2, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed });
+    const net = buildClassifier(base, classifierConfigOf(config, 2)); // as the trainer builds it
     const images = samples.map((s) => prepareImage(pathOf(s.id), SIZE, 'fov'));
     const x = inputTensor(images, samples, SIZE);
     const f = net.prefix!.predict(x) as tf.Tensor;
@@ -40,9 +40,10 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
     return { base, prefix: net.prefix!, values, featureShape };
   }
 
-  for (const scenario of ['linear-top', 'linear-early'] as const) {
-    it(`gives the in-process features within 1e-5 (${scenario}, 64 px, ${samples.length} samples, 2 threads)`, async () => {
-      const config = resolveTrainConfig({ scenario, inputSize: SIZE });
+  // Scenario 3 with a max-pooled head: a setting of the head that the threads must build as the trainer does.
+  for (const [scenario, headPooling] of [['linear-top', 'average'], ['linear-early', 'max']] as const) {
+    it(`gives the in-process features within 1e-5 (${scenario}, ${headPooling} pooling, 64 px, ${samples.length} samples, 2 threads)`, async () => {
+      const config = resolveTrainConfig({ scenario, inputSize: SIZE, headPooling });
       const here = await inProcess(config);
       const progress: number[] = [];
       const request: FeatureRequest = {

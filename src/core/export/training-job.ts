@@ -15,7 +15,7 @@ import type { SplitSide } from '../data/split';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
 import { buildClassifier, type FoveaNet, measureFeatureScale } from '../model/classifier';
-import { resolveTrainConfig, type TrainConfig } from '../train/config';
+import { classifierConfigOf, resolveTrainConfig, type TrainConfig } from '../train/config';
 import type { EpochSummary } from '../train/events';
 import { inputBatch, type TrainingData, type TrainOutcome } from '../train/trainer';
 import { describePreprocessing, type FoveaManifest } from './package';
@@ -83,10 +83,7 @@ export async function prepareStartingNetwork(
   } finally {
     probe.dispose();
   }
-  return buildClassifier(base, {
-    numClasses: data.classNames.length, headOn: config.headOn, headPooling: config.headPooling, freezeUpTo: config.freezeUpTo,
-    dropout: config.dropout, seed: config.seed, featureScale,
-  });
+  return buildClassifier(base, classifierConfigOf(config, data.classNames.length, featureScale));
 }
 
 /** The job zip: job/{manifest.json, settings.json, start.safetensors, model.py, train.py, README.md}. */

@@ -2,6 +2,7 @@
  * What a training run is: the four classic transfer-learning scenarios as values of one config type,
  * plus every knob the studio exposes. `resolveTrainConfig` fills defaults and validates.
  */
+import type { ClassifierConfig } from '../model/classifier';
 import { assertValidInputSize, GOOGLENET_MIN_INPUT, GOOGLENET_SIZE_STEP, InvalidInputSizeError } from '../model/input-size';
 
 /** GoogLeNet's blocks in forward order; freezing "up to" a block freezes it and everything before it. */
@@ -275,4 +276,16 @@ export function learningRateAt(c: TrainConfig, epoch: number): number {
     case 'cosine':
       return c.learningRate * 0.5 * (1 + Math.cos((Math.PI * epoch) / c.epochs));
   }
+}
+
+/**
+ * The network a run builds from its settings (buildClassifier's config): one place, used by the trainer, the
+ * exported training job, the command's worker threads and the bench, whose features and weights must all be the
+ * trainer's. A setting of the head added here reaches every one of them.
+ */
+export function classifierConfigOf(config: TrainConfig, numClasses: number, featureScale?: number): ClassifierConfig {
+  return {
+    numClasses, headOn: config.headOn, headPooling: config.headPooling, freezeUpTo: config.freezeUpTo,
+    dropout: config.dropout, seed: config.seed, ...(featureScale === undefined ? {} : { featureScale }),
+  };
 }

@@ -20,7 +20,7 @@ import {
 } from './checkpoint';
 import { savedToTensor, saveTensor } from './checkpoint-tensors';
 import { balancedClassWeights, classBalancedDraw, EmptyClassError } from './class-weights';
-import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
+import { classifierConfigOf, learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import {
   type EarlyStoppingDecision, earlyStoppingStep, type EarlyStoppingState, initialEarlyStoppingState,
 } from './early-stopping';
@@ -694,10 +694,7 @@ export async function trainClassifier(
   if (config.initialisation === 'random') reinitialiseWeights(base, config.seed);
   // A resumed run keeps the scale its first epoch trained with.
   const featureScale = resume ? resume.featureScale : await probeFeatureScale(base, data, config);
-  const net = buildClassifier(base, {
-    numClasses: k, headOn: config.headOn, freezeUpTo: config.freezeUpTo, dropout: config.dropout, seed: config.seed,
-    featureScale, headPooling: config.headPooling,
-  });
+  const net = buildClassifier(base, classifierConfigOf(config, k, featureScale));
   const plan = planSamples(data, config);
 
   let cache: FeatureCache | null = null;

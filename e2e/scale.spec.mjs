@@ -33,7 +33,8 @@ test(`scale: ${IMAGES.toLocaleString('en')} images, memory per image bounded ove
   const first = makeImageFolder({ dir: join(ARTIFACTS, 'fixtures', 'scale-a'), images: FIRST, source: DEV, format: 'original', corrupt: 1, prefix: 'a' });
   const rest = makeImageFolder({ dir: join(ARTIFACTS, 'fixtures', 'scale-b'), images: IMAGES - FIRST, source: DEV, format: 'original', prefix: 'b' });
   const memory = startMemoryPoller();
-  const studio = await openStudio({ webgpu: false, webgl: false });
+  // A profile on disk: IndexedDB there, as in a user's browser (an off-the-record context keeps it in memory).
+  const studio = await openStudio({ webgpu: false, webgl: false, persistentProfile: true });
   const { page } = studio;
   try {
     await waitForBackend(page);

@@ -1,7 +1,8 @@
 // Shared steps of the app specs: open the built studio, wait for the model, load the sample data, screenshots.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser } from './browser.mjs';
+import { chromium, launchBrowser, launchOptions } from './browser.mjs';
 import { ROOT, startPreview } from './servers.mjs';
 
 export const ARTIFACTS = join(ROOT, 'e2e', 'artifacts');
@@ -13,10 +14,16 @@ export const SHARED = join(ROOT, '..', 'shared');
  * `webgpu: false` hides WebGPU, and `webgl: false` WebGL too (see launchBrowser). `requests` lists the URL of
  * every request the page and its workers made, from the first.
  */
-export async function openStudio({ webgpu = true, webgl = true } = {}) {
+export async function openStudio({ webgpu = true, webgl = true, persistentProfile = false } = {}) {
   const server = await startPreview();
-  const browser = await launchBrowser({ webgpu, webgl });
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+  const contextOptions = { viewport: { width: 1360, height: 900 }, acceptDownloads: true };
+  // A fresh context is off the record: its IndexedDB lives in the browser's memory. A profile on disk keeps it
+  // on disk, as a user's browser does: what memory measurements of a stored dataset need.
+  const profileDir = persistentProfile ? mkdtempSync(join(tmpdir(), 'fovea-profile-')) : null;
+  const context = profileDir
+    ? await chromium.launchPersistentContext(profileDir, { ...launchOptions({ webgpu, webgl }), ...contextOptions })
+    : await (await launchBrowser({ webgpu, webgl })).newContext(contextOptions);
+  const browser = context.browser();
   const requests = [];
   context.on('request', (r) => requests.push(r.url()));
   const page = await context.newPage();
@@ -29,7 +36,8 @@ export async function openStudio({ webgpu = true, webgl = true } = {}) {
   return {
     page, browser, server, errors, requests,
     close: async () => {
-      await browser.close();
+      await (profileDir ? context.close() : browser?.close());
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       await server.close();
     },
   };

@@ -26,10 +26,17 @@ const NO_WEBGL_ARGS = ['--disable-webgl', '--disable-webgl2', '--disable-3d-apis
  *   GPU process; webgl (only with webgpu: false) then says whether WebGL is offered, on SwiftShader. Defaults: true.
  */
 export async function launchBrowser(opts = {}) {
+  return chromium.launch(launchOptions(opts));
+}
+
+/** What launchBrowser passes to Playwright (also for a persistent profile: chromium.launchPersistentContext). */
+export function launchOptions(opts = {}) {
   if (!CHROMIUM) throw new Error('Chromium not found: run `apt-get install -y chromium` (or set FOVEA_CHROMIUM).');
   const webgpu = opts.webgpu ?? true;
   const webgl = opts.webgl ?? true;
   const args = webgpu ? [...BASE_ARGS, ...WEBGPU_ARGS]
     : [...BASE_ARGS, ...NO_WEBGPU_ARGS, ...(webgl ? WEBGL_ON_CPU_ARGS : NO_WEBGL_ARGS)];
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args, ignoreDefaultArgs: ['--headless'] });
+  return { executablePath: CHROMIUM, headless: true, args, ignoreDefaultArgs: ['--headless'] };
 }
+
+export { chromium };

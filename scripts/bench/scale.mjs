@@ -15,7 +15,7 @@
 // import target is for PNG sources), original for larger photographs (--source ../shared/data/fundus-demo-hd).
 //
 // Also exported: the steps the scale e2e spec shares (make the folder, import, train, reload).
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -401,7 +401,7 @@ async function main() {
     process.exit(2);
   }
   // Imported here so that --help and the checks above need no browser.
-  const { launchBrowser, CHROMIUM } = await import('../../e2e/lib/browser.mjs');
+  const { chromium, launchOptions, CHROMIUM } = await import('../../e2e/lib/browser.mjs');
   const { startPreview } = await import('../../e2e/lib/servers.mjs');
   const { startMemoryPoller, aboveBaseline, collectGarbage } = await import('../../e2e/lib/memory.mjs');
   const say = (line) => console.error(line);
@@ -414,17 +414,23 @@ async function main() {
   const server = await startPreview();
   // wasm: a browser without GPU APIs (the studio trains on WebAssembly). webgpu: the e2e flags, WebGPU on SwiftShader
   // here (it computes GoogLeNet features ~50x slower than WebAssembly on this CPU), a real adapter on a GPU machine.
-  const browser = await launchBrowser(opts.backend === 'webgpu' ? {} : { webgpu: false, webgl: false });
+  // A profile on disk, as a user's browser has: a fresh Playwright context is off the record and keeps IndexedDB
+  // (every stored image) in the browser process's memory, which no user's browser does.
+  const profileDir = mkdtempSync(join(tmpdir(), 'fovea-bench-profile-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    ...launchOptions(opts.backend === 'webgpu' ? {} : { webgpu: false, webgl: false }), viewport: { width: 1360, height: 900 },
+  });
+  const browser = context.browser();
   const memory = startMemoryPoller();
   const figures = {
     images: opts.images, source: opts.source, format: folder.format, pixels: folder.pixels, folderMB: folder.megabytes,
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model, chromium: CHROMIUM, chromiumVersion: browser.version() },
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, chromium: CHROMIUM, chromiumVersion: browser?.version() ?? null },
+    profile: 'on disk (persistent context)',
     date: new Date().toISOString(),
   };
   const errors = [];
   try {
-    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    const page = await context.newPage();
+    const page = context.pages()[0] ?? await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     const blank = await memory.settle();
     await page.goto(server.url);
@@ -511,7 +517,8 @@ async function main() {
     if (errors.length > 0) say(`Page errors: ${errors.join('; ')}`);
   } finally {
     memory.stop();
-    await browser.close();
+    await context.close();
+    rmSync(profileDir, { recursive: true, force: true });
     await server.close();
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }

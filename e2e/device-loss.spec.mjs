@@ -17,6 +17,8 @@ async function destroyGpuDevice(page) {
 
 async function shortRunSettings(page, epochs) {
   await page.getByTestId('scenario-linear-top').click();
+  // SGD epochs: this spec is about per-epoch checkpoints (a head fitted to convergence is one step).
+  await page.getByTestId('head-fit').selectOption('sgd');
   await page.getByTestId('input-size').selectOption('64');
   await page.getByTestId('epochs').fill(String(epochs));
   await page.getByTestId('batch-size').fill('4');

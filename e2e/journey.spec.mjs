@@ -127,8 +127,10 @@ test('journey: class folders -> recipe -> train -> metrics -> screening decision
     assert.equal(imported.result, trained.result, 'the imported package predicts differently');
     await screenshot(page, '07-imported-predict');
 
-    // Pause, resume and cancel a second run: the finished run and the dataset stay.
+    // Pause, resume and cancel a second run (SGD epochs, which have batches to pause between): the finished run
+    // (its head fitted to convergence, the default) and the dataset stay.
     await tab(page, 'train');
+    await page.getByTestId('head-fit').selectOption('sgd');
     await page.getByTestId('start-training').click();
     await page.getByTestId('pause-training').click({ timeout: 120_000 });
     await page.getByTestId('resume-training').waitFor({ timeout: 300_000 });

@@ -60,6 +60,8 @@ test('reload mid-run: Resume continues from the checkpoint with the same curves;
 
     await tab(page, 'train');
     await page.getByTestId('scenario-linear-top').click();
+    // SGD epochs: this spec is about per-epoch checkpoints (a head fitted to convergence is one step).
+    await page.getByTestId('head-fit').selectOption('sgd');
     await page.getByTestId('input-size').selectOption('64');
     await page.getByTestId('epochs').fill('6');
     await page.getByTestId('batch-size').fill('4');

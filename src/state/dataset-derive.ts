@@ -117,7 +117,7 @@ function compute({ images, declaredLabels, presetId, split }: Inputs): DerivedDa
     const side = splitOf.get(x.id);
     if (!side) continue;
     classes[x.classIndex][side] += 1;
-    items.push({ id: x.id, classIndex: x.classIndex, split: side });
+    items.push({ id: x.id, classIndex: x.classIndex, split: side, patientId: x.patientId });
   }
   const trainCount = items.filter((i) => i.split === 'train').length;
   const valCount = items.filter((i) => i.split === 'val').length;

@@ -211,7 +211,7 @@ const api: FoveaWorkerApi = {
     let base: tf.LayersModel | null = null;
     try {
       const side = (split: TrainRequest['items'][number]['split']) =>
-        request.items.filter((i) => i.split === split).map(({ id, classIndex }) => ({ id, classIndex }));
+        request.items.filter((i) => i.split === split).map(({ id, classIndex, patientId }) => ({ id, classIndex, ...(patientId ? { patientId } : {}) }));
       const prep = { fieldOfViewCrop: runCrop(request), colourNormalisation: request.colourNormalisation ?? false };
       emit({ type: 'phase', phase: 'preparing', message: 'Loading the pretrained GoogLeNet' });
       base = await tf.loadLayersModel(modelUrl);

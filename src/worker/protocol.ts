@@ -79,6 +79,8 @@ export interface TrainItem {
   classIndex: number;
   /** 'test': scored once with the final weights, never used to choose anything. */
   split: 'train' | 'val' | 'test';
+  /** The image's patient: the head fit's inner cross-validation keeps a patient's images in one fold. */
+  patientId?: string;
 }
 
 /** What the model card says about the data, beyond the counts the worker takes from the items. */

@@ -262,7 +262,7 @@ async function runOne(
     return { id, status: 'skipped', reason: 'This backend cannot train convolution layers (no WebGPU or WebGL); only scenarios 1 and 3 run here.', inputSize: config.inputSize, epochs: [] };
   }
   const side = (split: TrainRequest['items'][number]['split']) =>
-    request.items.filter((i) => i.split === split).map(({ id: itemId, classIndex }) => ({ id: itemId, classIndex }));
+    request.items.filter((i) => i.split === split).map(({ id: itemId, classIndex, patientId }) => ({ id: itemId, classIndex, ...(patientId ? { patientId } : {}) }));
   const started = performance.now();
   let imagesPerSecond = 0;
   const base = await ctx.loadPretrained();
@@ -277,6 +277,11 @@ async function runOne(
         control,
         ...(extractFeatures ? { extractFeatures } : {}),
         onEvent: (e) => {
+          // A head fitted to convergence has no batches: its one epoch reports the progress.
+          if (e.type === 'epoch') {
+            onEvent({ type: 'run-progress', index, fraction: (e.summary.epoch + 1) / config.epochs, epoch: e.summary.epoch, imagesPerSecond });
+            return;
+          }
           if (e.type !== 'batch') return;
           imagesPerSecond = e.imagesPerSecond;
           onEvent({ type: 'run-progress', index, fraction: (e.epoch + e.batch / e.batches) / e.epochs, epoch: e.epoch, imagesPerSecond });

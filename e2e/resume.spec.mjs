@@ -72,6 +72,9 @@ test('reload mid-run: Resume continues from the checkpoint with the same curves;
     await waitForPageValue(page, checkpointAtLeast, 1, 300_000);
     await page.getByTestId('pause-training').click();
     await page.getByTestId('resume-training').waitFor({ timeout: 120_000 });
+    // Paused at the next batch; the epoch that ended before it may still be being saved: let the saves settle.
+    await page.getByText(/Paused\. Resume to continue/).waitFor({ timeout: 300_000 });
+    await page.waitForTimeout(2000);
     const epochAtReload = await page.evaluate(savedCheckpointEpoch);
     assert.ok(epochAtReload >= 1 && epochAtReload < 5, `checkpoint at epoch ${epochAtReload + 1}`);
     const before = (await epochRows(page)).slice(0, epochAtReload + 1);

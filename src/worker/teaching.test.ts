@@ -8,7 +8,8 @@ import type { FoveaManifest } from '../core/export/package';
 import { disposeNetwork } from '../core/model/classifier';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
-import type { CompareEvent, TrainRequest } from './protocol';
+import { COMPARE_RUN_IDS, type CompareEvent, type TrainRequest } from './protocol';
+import { resolveTrainConfig } from '../core/train/config';
 import {
   ComparedRuns, compareAll, compareRunConfig, computeGradCam, GradCamCache, insideNetwork, makeComparedRunCurrent, type TeachingContext,
 } from './teaching';
@@ -25,6 +26,13 @@ describe('compareRunConfig', () => {
       freezeUpTo: 'none', headOn: 'pool5', initialisation: 'random', pretrainedLrMultiplier: 1, inputSize: 64, epochs: 3, seed: 7,
     });
     expect(compareRunConfig('from-scratch', base).inputSize).toBe(128);
+  });
+
+  it("applies the form's head training to scenarios 1 and 3 only: a fitted head does not reach the runs that train convolutions", () => {
+    const form = { inputSize: 64, headFit: 'converged' as const };
+    for (const id of COMPARE_RUN_IDS) expect(() => resolveTrainConfig(compareRunConfig(id, form))).not.toThrow();
+    expect(resolveTrainConfig(compareRunConfig('finetune-all', form)).headFit).toBe('sgd');
+    expect(resolveTrainConfig(compareRunConfig('linear-top', { ...form, headFit: 'sgd' })).headFit).toBe('sgd');
   });
 });
 

@@ -164,7 +164,10 @@ export async function insideNetwork(ctx: TeachingContext, items: { id: string; c
 }
 
 /** The config of one run of a comparison: the request's settings with the run's freeze, head and start. */
-export function compareRunConfig(id: CompareRunId, base: Partial<TrainConfig>, fromScratchInputSize?: number): Partial<TrainConfig> {
+export function compareRunConfig(id: CompareRunId, withHeadFit: Partial<TrainConfig>, fromScratchInputSize?: number): Partial<TrainConfig> {
+  // The form's head training applies to the runs with a frozen backbone (1 and 3); the others train their layers
+  // by SGD epochs (a fitted head needs a frozen backbone).
+  const { headFit, ...base } = withHeadFit;
   if (id === 'from-scratch') {
     return {
       ...base, scenario: 'custom', freezeUpTo: 'none', headOn: 'pool5', initialisation: 'random', pretrainedLrMultiplier: 1,
@@ -172,7 +175,10 @@ export function compareRunConfig(id: CompareRunId, base: Partial<TrainConfig>, f
     };
   }
   const s = scenarioById(id);
-  return { ...base, scenario: id, freezeUpTo: s.freezeUpTo, headOn: s.headOn, initialisation: 'pretrained' };
+  return {
+    ...base, scenario: id, freezeUpTo: s.freezeUpTo, headOn: s.headOn, initialisation: 'pretrained',
+    ...(headFit && s.freezeUpTo === 'all' ? { headFit } : {}),
+  };
 }
 
 type KeptOutcome = Pick<TrainOutcome, 'config' | 'epochs' | 'report' | 'bestEpoch' | 'test' | 'stoppedBecause'>;

@@ -3,43 +3,19 @@
  * plus every knob the studio exposes. `resolveTrainConfig` fills defaults and validates.
  */
 import type { ClassifierConfig } from '../model/classifier';
-import { assertValidInputSize, GOOGLENET_MIN_INPUT, GOOGLENET_SIZE_STEP, InvalidInputSizeError } from '../model/input-size';
+import {
+  BLOCKS, type FreezeUpTo, type HeadFeatures, type HeadPooling, type HeadPosition, expectedText, type ClassWeighting, type HeadFit,
+  type Initialisation, isAllowed, type LrSchedule, type OptimizerName, type ScenarioId, settingAt, SETTING_NAMES, withDefaults,
+} from './settings';
 
-/** GoogLeNet's blocks in forward order; freezing "up to" a block freezes it and everything before it. */
-export const BLOCKS = [
-  'conv1', 'conv2',
-  'inception_3a', 'inception_3b',
-  'inception_4a', 'inception_4b', 'inception_4c', 'inception_4d', 'inception_4e',
-  'inception_5a', 'inception_5b',
-] as const;
-export type BlockName = (typeof BLOCKS)[number];
-
-/** Where the new classifier head reads its features: the top (pool5, 1024-d) or an inception block's output. */
-export const HEAD_POSITIONS = ['pool5', 'inception_3a', 'inception_3b', 'inception_4a', 'inception_4b', 'inception_4c',
-  'inception_4d', 'inception_4e', 'inception_5a'] as const;
-export type HeadPosition = (typeof HEAD_POSITIONS)[number];
-
-/** 'none': every pretrained layer trains; 'all': the whole backbone is frozen, only the head trains. */
-export type FreezeUpTo = 'none' | BlockName | 'all';
-
-/**
- * How the head pools a block's feature maps into one vector: 'average' (global average, GoogLeNet's own pool5),
- * 'max' (global max) or 'gem' (generalised mean with p = 3, Radenovic et al. 2018: (mean(max(x, eps)^3))^(1/3)).
- * Max and GeM keep small strong responses (a microaneurysm) that an average over a large map dilutes.
- */
-export type HeadPooling = 'average' | 'max' | 'gem';
-export const HEAD_POOLINGS: readonly HeadPooling[] = ['average', 'max', 'gem'];
-
-/** Largest input side a run may use: 512 px (16x16 maps at inception_5b; activation memory grows with size^2). */
-export const MAX_INPUT_SIZE = 512;
-/** Every input side a run may use: multiples of 32 from 64 to MAX_INPUT_SIZE. */
-export const INPUT_SIZES: readonly number[] = Array.from(
-  { length: (MAX_INPUT_SIZE - GOOGLENET_MIN_INPUT) / GOOGLENET_SIZE_STEP + 1 }, (_, i) => GOOGLENET_MIN_INPUT + i * GOOGLENET_SIZE_STEP,
-);
-/** The pretrained weights' own input side. */
-export const NATIVE_INPUT_SIZE = 224;
-
-export type ScenarioId = 'linear-top' | 'finetune-all' | 'linear-early' | 'finetune-pretrained';
+// The values each setting takes live with the table of settings (settings.ts); re-exported for their users.
+export {
+  BLOCKS, CLASS_WEIGHTINGS, FREEZE_CHOICES, HEAD_FEATURES, HEAD_FITS, HEAD_POOLINGS, HEAD_POSITIONS, INITIALISATIONS, INPUT_SIZES,
+  LR_SCHEDULES, MAX_INPUT_SIZE, NATIVE_INPUT_SIZE, OPTIMIZERS, SCENARIO_IDS,
+} from './settings';
+export type {
+  BlockName, ClassWeighting, FreezeUpTo, HeadFeatures, HeadFit, HeadPooling, HeadPosition, Initialisation, LrSchedule, OptimizerName, ScenarioId,
+} from './settings';
 
 export interface Scenario {
   id: ScenarioId;
@@ -98,32 +74,6 @@ export function scenarioById(id: ScenarioId): Scenario {
   return s;
 }
 
-export type OptimizerName = 'sgd-momentum' | 'adam';
-export type LrSchedule = 'constant' | 'step' | 'cosine';
-/**
- * How training makes up for unequal class sizes (screening sets are mostly grade 0):
- * 'none'; 'loss': each example's cross-entropy weighted by n_train / (K x n_c) of its class (sklearn's
- * class_weight='balanced'); 'sampling': each epoch draws its items with probability proportional to 1 / n_c.
- */
-export type ClassWeighting = 'none' | 'loss' | 'sampling';
-export const CLASS_WEIGHTINGS: readonly ClassWeighting[] = ['none', 'loss', 'sampling'];
-
-/**
- * Where the backbone's weights start: 'pretrained' (ImageNet, transfer learning) or 'random' (from scratch:
- * He-normal kernels and zero biases drawn from the seed, the baseline that shows what the pretrained weights
- * are worth). A random start must train every layer (freezeUpTo 'none').
- */
-export type Initialisation = 'pretrained' | 'random';
-export const INITIALISATIONS: readonly Initialisation[] = ['pretrained', 'random'];
-
-/**
- * How a head on a frozen backbone (freezeUpTo 'all') trains: 'converged' fits it to the optimum of the
- * regularised softmax loss on the cached features (L-BFGS, L2 strength by patient-aware cross-validation:
- * head-fit.ts); 'sgd' runs the epochs with learning curves (for teaching). Other runs always use 'sgd'.
- */
-export type HeadFit = 'sgd' | 'converged';
-export const HEAD_FITS: readonly HeadFit[] = ['sgd', 'converged'];
-
 export interface TrainConfig {
   /** Which preset the freeze/head settings came from, or 'custom'. Defaults to 'finetune-pretrained'. */
   scenario: ScenarioId | 'custom';
@@ -134,6 +84,9 @@ export interface TrainConfig {
   /** How the head pools the feature maps it reads (see HeadPooling); with 'average' on pool5 the network's own
    * pool5 is used. Defaults to 'average'. */
   headPooling: HeadPooling;
+  /** What the head reads (see HeadFeatures); other than 'last' only on a frozen backbone (freezeUpTo 'all'), and
+   * 'mean-max' with headPooling 'average' (it pools both ways itself). Defaults to 'last'. */
+  headFeatures: HeadFeatures;
   /** Square input side in px, a multiple of 32 from 64 to 512. Defaults to 224 (the weights' native size). */
   inputSize: number;
   /** Defaults to 10. */
@@ -184,82 +137,32 @@ export class InvalidTrainConfigError extends Error {
   }
 }
 
+/**
+ * The config of a run: every setting `partial` leaves out at its default (settings.ts), each value checked against
+ * what its setting takes, then the rules that tie settings together. Throws InvalidTrainConfigError naming the
+ * first bad setting and its value.
+ */
 export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
   const scenarioId = partial.scenario ?? 'finetune-pretrained';
   const preset = scenarioId === 'custom' ? scenarioById('finetune-pretrained') : scenarioById(scenarioId);
-  const optimizer = partial.optimizer ?? 'sgd-momentum';
-  const initialisation = partial.initialisation ?? 'pretrained';
-  const c: TrainConfig = {
-    scenario: scenarioId,
-    freezeUpTo: partial.freezeUpTo ?? preset.freezeUpTo,
-    headOn: partial.headOn ?? preset.headOn,
-    headPooling: partial.headPooling ?? 'average',
-    inputSize: partial.inputSize ?? NATIVE_INPUT_SIZE,
-    epochs: partial.epochs ?? 10,
-    batchSize: partial.batchSize ?? 16,
-    optimizer,
-    learningRate: partial.learningRate ?? (optimizer === 'adam' ? 1e-3 : 1e-2),
-    momentum: partial.momentum ?? 0.9,
-    pretrainedLrMultiplier: partial.pretrainedLrMultiplier ?? (initialisation === 'random' ? 1 : 0.1),
-    weightDecay: partial.weightDecay ?? 5e-4,
-    lrSchedule: partial.lrSchedule ?? 'cosine',
-    stepEpochs: partial.stepEpochs ?? 4,
-    stepGamma: partial.stepGamma ?? 0.1,
-    rotations: partial.rotations ?? true,
-    earlyStopping: { enabled: true, patience: 3, minDelta: 0, ...partial.earlyStopping },
-    dropout: partial.dropout ?? 0.4,
-    seed: partial.seed ?? 42,
-    classWeighting: partial.classWeighting ?? 'loss',
-    testTimeRotations: partial.testTimeRotations ?? true,
-    initialisation,
-    headFit: 'sgd',
-  };
-  c.headFit = partial.headFit ?? (c.freezeUpTo === 'all' ? 'converged' : 'sgd');
-  const sizes = `a multiple of ${GOOGLENET_SIZE_STEP} from ${GOOGLENET_MIN_INPUT} to ${MAX_INPUT_SIZE} px`;
-  try {
-    assertValidInputSize(c.inputSize);
-  } catch (e) {
-    if (e instanceof InvalidInputSizeError) throw new InvalidTrainConfigError('inputSize', c.inputSize, sizes);
-    throw e;
+  const c = withDefaults(partial, preset);
+  for (const name of SETTING_NAMES) {
+    const value = settingAt(c, name);
+    if (!isAllowed(name, value)) throw new InvalidTrainConfigError(name, value, expectedText(name));
   }
-  if (c.inputSize > MAX_INPUT_SIZE) throw new InvalidTrainConfigError('inputSize', c.inputSize, sizes);
-  const positiveInt = (field: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new InvalidTrainConfigError(field, v, 'a whole number of at least 1');
-  };
-  positiveInt('epochs', c.epochs);
-  positiveInt('batchSize', c.batchSize);
-  positiveInt('stepEpochs', c.stepEpochs);
-  positiveInt('earlyStopping.patience', c.earlyStopping.patience);
-  if (!(c.learningRate > 0 && c.learningRate < 10)) throw new InvalidTrainConfigError('learningRate', c.learningRate, 'a number in (0, 10)');
-  if (!(c.momentum >= 0 && c.momentum < 1)) throw new InvalidTrainConfigError('momentum', c.momentum, 'a number in [0, 1)');
-  if (!(c.pretrainedLrMultiplier >= 0 && c.pretrainedLrMultiplier <= 10)) {
-    throw new InvalidTrainConfigError('pretrainedLrMultiplier', c.pretrainedLrMultiplier, 'a number in [0, 10]');
-  }
-  if (!(c.weightDecay >= 0 && c.weightDecay < 1)) throw new InvalidTrainConfigError('weightDecay', c.weightDecay, 'a number in [0, 1)');
-  if (!(c.stepGamma > 0 && c.stepGamma <= 1)) throw new InvalidTrainConfigError('stepGamma', c.stepGamma, 'a number in (0, 1]');
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new InvalidTrainConfigError('dropout', c.dropout, 'a number in [0, 1)');
-  if (!['sgd-momentum', 'adam'].includes(c.optimizer)) throw new InvalidTrainConfigError('optimizer', c.optimizer, "'sgd-momentum' or 'adam'");
-  if (!CLASS_WEIGHTINGS.includes(c.classWeighting)) {
-    throw new InvalidTrainConfigError('classWeighting', c.classWeighting, "'none', 'loss' or 'sampling'");
-  }
-  if (typeof c.testTimeRotations !== 'boolean') throw new InvalidTrainConfigError('testTimeRotations', c.testTimeRotations, 'true or false');
-  if (typeof c.rotations !== 'boolean') throw new InvalidTrainConfigError('rotations', c.rotations, 'true or false');
-  if (!Number.isInteger(c.seed)) throw new InvalidTrainConfigError('seed', c.seed, 'a whole number');
-  if (!(c.earlyStopping.minDelta >= 0)) throw new InvalidTrainConfigError('earlyStopping.minDelta', c.earlyStopping.minDelta, 'a number of at least 0');
-  if (!['constant', 'step', 'cosine'].includes(c.lrSchedule)) throw new InvalidTrainConfigError('lrSchedule', c.lrSchedule, "'constant', 'step' or 'cosine'");
-  if (!INITIALISATIONS.includes(c.initialisation)) throw new InvalidTrainConfigError('initialisation', c.initialisation, "'pretrained' or 'random'");
+  // Rules between settings (each setting's own values were checked above).
   if (c.initialisation === 'random' && c.freezeUpTo !== 'none') {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, "'none' when training from scratch (random initialisation): frozen random layers learn nothing");
   }
-  if (!HEAD_FITS.includes(c.headFit)) throw new InvalidTrainConfigError('headFit', c.headFit, "'sgd' or 'converged'");
   if (c.headFit === 'converged' && c.freezeUpTo !== 'all') {
     throw new InvalidTrainConfigError('headFit', c.headFit, "'sgd' unless the whole backbone is frozen (freezeUpTo 'all'): only a head on fixed features has one optimum to fit");
   }
-  if (c.freezeUpTo !== 'none' && c.freezeUpTo !== 'all' && !BLOCKS.includes(c.freezeUpTo)) {
-    throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `'none', 'all' or a block (${BLOCKS.join(', ')})`);
+  if (c.headFeatures !== 'last' && c.freezeUpTo !== 'all') {
+    throw new InvalidTrainConfigError('headFeatures', c.headFeatures, "'last' unless the whole backbone is frozen (freezeUpTo 'all')");
   }
-  if (!HEAD_POSITIONS.includes(c.headOn)) throw new InvalidTrainConfigError('headOn', c.headOn, HEAD_POSITIONS.join(', '));
-  if (!HEAD_POOLINGS.includes(c.headPooling)) throw new InvalidTrainConfigError('headPooling', c.headPooling, "'average', 'max' or 'gem'");
+  if (c.headFeatures === 'mean-max' && c.headPooling !== 'average') {
+    throw new InvalidTrainConfigError('headPooling', c.headPooling, "'average' with headFeatures 'mean-max' (it pools by average and max itself)");
+  }
   if (c.headOn !== 'pool5' && c.freezeUpTo !== 'all' && c.freezeUpTo !== 'none' && BLOCKS.indexOf(c.freezeUpTo) > BLOCKS.indexOf(c.headOn)) {
     throw new InvalidTrainConfigError('freezeUpTo', c.freezeUpTo, `a block no later than the head's position ${c.headOn}`);
   }
@@ -285,7 +188,7 @@ export function learningRateAt(c: TrainConfig, epoch: number): number {
  */
 export function classifierConfigOf(config: TrainConfig, numClasses: number, featureScale?: number): ClassifierConfig {
   return {
-    numClasses, headOn: config.headOn, headPooling: config.headPooling, freezeUpTo: config.freezeUpTo,
+    numClasses, headOn: config.headOn, headPooling: config.headPooling, headFeatures: config.headFeatures, freezeUpTo: config.freezeUpTo,
     dropout: config.dropout, seed: config.seed, ...(featureScale === undefined ? {} : { featureScale }),
   };
 }

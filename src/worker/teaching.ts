@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type RgbImage, writeCaffeInput } from '../core/data/preprocess';
-import { filterGrid, readFilters, sameFilters } from '../core/eval/filters';
+import { filterGrid, readFilters, sameFilters } from '../core/eval/conv1-filters';
 import { pca2d } from '../core/eval/pca';
 import { type GradCamModel, gradCam, prepareGradCam } from '../core/eval/saliency';
 import { modelArtifacts } from '../core/export/layers-files';

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { blockOutputLayer, type FoveaNet } from '../model/classifier';
-import { scoreTensor, splitAtLayer, type SplitModel } from '../model/split';
+import { scoreTensor, splitAtLayer, type SplitModel } from '../model/cut-model';
 import { BLOCKS } from '../train/config';
 import type { Heatmap } from './heatmap';
 

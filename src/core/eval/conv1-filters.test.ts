@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { loadGoogLeNet, MODEL_DIR } from '../../../scripts/lib/node-model';
 import { disposeNetwork } from '../model/classifier';
-import { type FilterBank, filterGrid, InvalidFilterBankError, readFilters, sameFilters } from './filters';
+import { type FilterBank, filterGrid, InvalidFilterBankError, readFilters, sameFilters } from './conv1-filters';
 
 /** Two 2x2x3 filters: filter 0 ramps 0..11 over (y, x, channel), filter 1 is constant. */
 function tinyBank(): FilterBank {

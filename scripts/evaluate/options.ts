@@ -1,10 +1,13 @@
 /**
  * What one `npm run evaluate` run does: `EvaluateConfig` with documented defaults, `parseEvaluateArgs()` for
- * the command line. The training settings themselves are a `Partial<TrainConfig>` resolved by the core's
- * `resolveTrainConfig`, so the command and the studio share one definition of every knob.
+ * the command line (node:util parseArgs). The training settings' flags, values and usage lines come from the
+ * table of settings (src/core/train/settings.ts); they form a `Partial<TrainConfig>` that the core's
+ * `resolveTrainConfig` completes, so the command and the studio share one definition of every knob.
  */
+import { parseArgs } from 'node:util';
 import type { LabelPresetId } from '../../src/core/data/presets';
-import { HEAD_FITS, HEAD_POOLINGS, INPUT_SIZES, MAX_INPUT_SIZE, SCENARIOS, type TrainConfig } from '../../src/core/train/config';
+import { SCENARIOS, type TrainConfig } from '../../src/core/train/config';
+import { defaultText, expectedText, isAllowed, SETTING_NAMES, settingSpec, type SettingName } from '../../src/core/train/settings';
 
 export type EvaluateBackend = 'webgpu' | 'wasm' | 'cpu';
 export type FundusPreprocessing = 'centre' | 'fov' | 'fov-colour';
@@ -48,22 +51,26 @@ export class InvalidEvaluateArgsError extends Error {
   override name = 'InvalidEvaluateArgsError';
 }
 
+/** The command's own options (not training settings): each takes a value, except the switches. */
+const COMMAND_OPTIONS = ['train', 'eval', 'task', 'preprocess', 'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
+const COMMAND_SWITCHES = ['no-export', 'help'];
+
+/** The usage lines of the training settings, from the table: flag, help, default. */
+function trainingUsage(): string {
+  return SETTING_NAMES.map((name) => {
+    const spec = settingSpec(name);
+    const option = `--${spec.cli.flag}${spec.cli.valueName ? ` ${spec.cli.valueName}` : ''}`;
+    const help = spec.cli.usage ?? `${spec.help} (default ${spec.type.kind === 'boolean' ? 'on' : defaultText(name)})`;
+    return option.length < 22 ? `  ${option.padEnd(22)}${help}` : `  ${option}\n  ${' '.repeat(22)}${help}`;
+  }).join('\n');
+}
+
 export const EVALUATE_USAGE = `npm run evaluate -- --train <folder|labels.csv> [options]
 
   --train PATH          training data: a folder with one sub-folder per class, or a labels CSV
                         (id_code,diagnosis | image,level | filename,label) next to the images
   --eval PATH           an external set to score once at the end (default: a held-out test split)
   --task T              dr-5-grades | referable-dr | any-dr | as-is (default: dr-5-grades when labels are DR grades)
-  --scenario N          1-4 (default 4); or custom: --freeze none|all|BLOCK --head-on pool5|BLOCK
-  --input PX            input size, a multiple of 32 from 64 to 512 (default 224; 448 takes ~4x the time)
-  --pooling average|max|gem              how the head pools its maps (default average; gem: generalised mean, p=3)
-  --head-fit converged|sgd               a frozen backbone's head: fitted to convergence (L-BFGS, L2 by patient-aware
-                        5-fold cross-validation; the default for scenarios 1 and 3) or SGD epochs (learning curves)
-  --epochs N --batch N --lr X --lr-mult X --weight-decay X --optimizer sgd-momentum|adam
-  --schedule constant|step|cosine --dropout X --patience N --no-early-stopping --train-seed N
-  --class-weighting loss|sampling|none   (default loss)
-  --no-rotations        no 0/90/180/270 rotation augmentation
-  --no-tta              no test-time averaging over the 4 rotations
   --preprocess centre|fov|fov-colour     (default fov: crop to the circular field of view)
   --backend wasm|webgpu|cpu              (default wasm)
   --cv K                patient-aware K-fold cross-validation
@@ -71,33 +78,99 @@ export const EVALUATE_USAGE = `npm run evaluate -- --train <folder|labels.csv> [
   --sensitivity F       target sensitivity of the operating point (default 0.9)
   --limit N             use a stratified, patient-aware subset of N images
   --bootstrap N --seed N --out DIR --no-export
-  --model DIR           the converted GoogLeNet (default public/models/googlenet)`;
+  --model DIR           the converted GoogLeNet (default public/models/googlenet)
 
-const SCENARIO_BY_NUMBER = new Map(SCENARIOS.map((s) => [String(s.number), s.id] as const));
+Training settings (src/core/train/settings.ts):
+${trainingUsage()}`;
 
-export function parseEvaluateArgs(argv: readonly string[], now = new Date()): EvaluateConfig {
-  const flags = new Map<string, string>();
-  const switches = new Set<string>();
-  const SWITCHES = ['no-rotations', 'no-tta', 'no-early-stopping', 'no-export', 'help'];
+const SCENARIO_NUMBERS = SCENARIOS.map((s) => String(s.number));
+
+/** `--name -1` as `--name=-1`: parseArgs would take a negative number for an option of its own. */
+function joinNegativeValues(argv: readonly string[], valued: ReadonlySet<string>): string[] {
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new InvalidEvaluateArgsError(`Unexpected argument "${arg}".\n\n${EVALUATE_USAGE}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (SWITCHES.includes(name)) {
-      switches.add(name);
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new InvalidEvaluateArgsError(`--${name} needs a value.\n\n${EVALUATE_USAGE}`);
-    flags.set(name, value);
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && valued.has(arg.slice(2)) && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
   }
-  if (switches.has('help')) throw new InvalidEvaluateArgsError(EVALUATE_USAGE);
-  const known = ['train', 'eval', 'task', 'scenario', 'freeze', 'head-on', 'input', 'pooling', 'head-fit', 'epochs', 'batch', 'lr', 'lr-mult',
-    'weight-decay', 'optimizer', 'schedule', 'dropout', 'patience', 'train-seed', 'class-weighting', 'preprocess',
-    'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
-  for (const name of flags.keys()) {
-    if (!known.includes(name)) throw new InvalidEvaluateArgsError(`Unknown option --${name}.\n\n${EVALUATE_USAGE}`);
+  return out;
+}
+
+/** parseArgs' errors in the command's words, with the usage where they are about the command line's shape. */
+function argsError(e: unknown): InvalidEvaluateArgsError {
+  const { code, message } = e as { code?: string; message: string };
+  const option = /'(--?[^'\s]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new InvalidEvaluateArgsError(`Unknown option ${option}.\n\n${EVALUATE_USAGE}`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return new InvalidEvaluateArgsError(`Unexpected argument "${/'([^']*)'/.exec(message)?.[1]}".\n\n${EVALUATE_USAGE}`);
   }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument missing|ambiguous/.test(message)) {
+    return new InvalidEvaluateArgsError(`${option} needs a value.\n\n${EVALUATE_USAGE}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return new InvalidEvaluateArgsError(`${option} takes no value.\n\n${EVALUATE_USAGE}`);
+  return e instanceof Error ? new InvalidEvaluateArgsError(e.message) : new InvalidEvaluateArgsError(String(e));
+}
+
+/** A training setting's value from its flag's text, checked against the table; undefined when the flag is absent. */
+function settingFromFlag(name: SettingName, given: string | boolean | undefined): unknown {
+  if (given === undefined) return undefined;
+  const spec = settingSpec(name);
+  const flag = `--${spec.cli.flag}`;
+  if (typeof given === 'boolean') return !spec.default; // a switch turns its setting from the default
+  if (name === 'scenario') {
+    if (!SCENARIO_NUMBERS.includes(given)) throw new InvalidEvaluateArgsError(`${flag} is "${given}"; expected 1, 2, 3 or 4.`);
+    return SCENARIOS[Number(given) - 1].id;
+  }
+  const numeric = spec.type.kind === 'number' || (spec.type.kind === 'choice' && typeof spec.type.values[0] === 'number');
+  if (spec.type.kind === 'choice' && !numeric) {
+    if (!isAllowed(name, given)) throw new InvalidEvaluateArgsError(`${flag} is "${given}"; expected one of ${spec.type.values.join(', ')}.`);
+    return given;
+  }
+  const n = Number(given);
+  if (given.trim() === '' || !Number.isFinite(n)) throw new InvalidEvaluateArgsError(`${flag} is "${given}"; expected a number.`);
+  if (!isAllowed(name, n)) throw new InvalidEvaluateArgsError(`${flag} is ${n}; expected ${expectedText(name)}.`);
+  return n;
+}
+
+/** The training settings the flags give (scenario custom when --freeze or --head-on are), nothing else. */
+function trainingFrom(values: Record<string, string | boolean | undefined>): Partial<TrainConfig> {
+  const training: Record<string, unknown> = {};
+  for (const name of SETTING_NAMES) {
+    const value = settingFromFlag(name, values[settingSpec(name).cli.flag]);
+    if (value === undefined) continue;
+    const [group, leaf] = name.split('.');
+    // A nested setting brings its group's other defaults (--patience 5: early stopping on, patience 5, minDelta 0).
+    if (leaf) {
+      training[group] ??= Object.fromEntries(SETTING_NAMES.filter((n) => n.startsWith(`${group}.`))
+        .map((n) => [n.slice(group.length + 1), settingSpec(n).default]));
+      (training[group] as Record<string, unknown>)[leaf] = value;
+    } else training[name] = value;
+  }
+  if (training.freezeUpTo !== undefined || training.headOn !== undefined) {
+    if (training.scenario !== undefined) throw new InvalidEvaluateArgsError('Give either --scenario or --freeze/--head-on, not both.');
+    training.scenario = 'custom';
+  }
+  return training as Partial<TrainConfig>;
+}
+
+export function parseEvaluateArgs(argv: readonly string[], now = new Date()): EvaluateConfig {
+  const options: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const name of COMMAND_OPTIONS) options[name] = { type: 'string' };
+  for (const name of COMMAND_SWITCHES) options[name] = { type: 'boolean' };
+  for (const name of SETTING_NAMES) options[settingSpec(name).cli.flag] = { type: settingSpec(name).type.kind === 'boolean' ? 'boolean' : 'string' };
+  const valued = new Set(Object.keys(options).filter((o) => options[o].type === 'string'));
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: joinNegativeValues(argv, valued), options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw argsError(e);
+  }
+  if (values.help) throw new InvalidEvaluateArgsError(EVALUATE_USAGE);
+  const flags = new Map(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const switches = new Set(Object.entries(values).filter(([, v]) => v === true).map(([k]) => k));
 
   const num = (name: string): number | undefined => {
     const v = flags.get(name);
@@ -115,48 +188,7 @@ export function parseEvaluateArgs(argv: readonly string[], now = new Date()): Ev
 
   const train = flags.get('train');
   if (!train) throw new InvalidEvaluateArgsError(`--train is required.\n\n${EVALUATE_USAGE}`);
-
-  const training: Partial<TrainConfig> = {};
-  const scenario = flags.get('scenario');
-  if (scenario !== undefined) {
-    const id = SCENARIO_BY_NUMBER.get(scenario);
-    if (!id) throw new InvalidEvaluateArgsError(`--scenario is "${scenario}"; expected 1, 2, 3 or 4.`);
-    training.scenario = id;
-  }
-  if (flags.has('freeze') || flags.has('head-on')) {
-    if (scenario !== undefined) throw new InvalidEvaluateArgsError('Give either --scenario or --freeze/--head-on, not both.');
-    training.scenario = 'custom';
-    if (flags.has('freeze')) training.freezeUpTo = flags.get('freeze') as TrainConfig['freezeUpTo'];
-    if (flags.has('head-on')) training.headOn = flags.get('head-on') as TrainConfig['headOn'];
-  }
-  const set = <K extends keyof TrainConfig>(key: K, value: TrainConfig[K] | undefined) => {
-    if (value !== undefined) training[key] = value;
-  };
-  const inputSize = num('input');
-  if (inputSize !== undefined && !INPUT_SIZES.includes(inputSize)) {
-    throw new InvalidEvaluateArgsError(`--input is ${inputSize}; expected a multiple of 32 from 64 to ${MAX_INPUT_SIZE}.`);
-  }
-  set('inputSize', inputSize);
-  set('headPooling', oneOf('pooling', HEAD_POOLINGS));
-  set('headFit', oneOf('head-fit', HEAD_FITS));
-  set('epochs', num('epochs'));
-  set('batchSize', num('batch'));
-  set('learningRate', num('lr'));
-  set('pretrainedLrMultiplier', num('lr-mult'));
-  set('weightDecay', num('weight-decay'));
-  set('optimizer', oneOf('optimizer', ['sgd-momentum', 'adam'] as const));
-  set('lrSchedule', oneOf('schedule', ['constant', 'step', 'cosine'] as const));
-  set('dropout', num('dropout'));
-  set('seed', num('train-seed'));
-  set('classWeighting', oneOf('class-weighting', ['loss', 'sampling', 'none'] as const));
-  if (switches.has('no-rotations')) training.rotations = false;
-  if (switches.has('no-tta')) training.testTimeRotations = false;
-  const patience = num('patience');
-  if (patience !== undefined || switches.has('no-early-stopping')) {
-    training.earlyStopping = {
-      enabled: !switches.has('no-early-stopping'), patience: patience ?? 3, minDelta: 0,
-    };
-  }
+  const training = trainingFrom(values);
 
   const evalSet = flags.get('eval') ?? null;
   const c: EvaluateConfig = {

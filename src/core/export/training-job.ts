@@ -79,7 +79,7 @@ export async function prepareStartingNetwork(
   const probe = await inputBatch(data, data.train.slice(0, 16).map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   let featureScale: number;
   try {
-    featureScale = await measureFeatureScale(base, config.headOn, probe, config.headPooling);
+    featureScale = await measureFeatureScale(base, config.headOn, probe, config.headPooling, config.headFeatures);
   } finally {
     probe.dispose();
   }

@@ -83,6 +83,38 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('head pooling on the
     disposeNewLayers(net);
   });
 
+  it("mean-max on inception_4c: the prefix outputs the block's average then its max (1,024 features), the suffix starts from them", () => {
+    const net = buildClassifier(base, { numClasses: 3, headOn: 'inception_4c', headFeatures: 'mean-max', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    expect(net.prefix!.outputs[0].shape).toEqual([null, 2 * 512]);
+    const cached = tf.tidy(() => (net.prefix!.predict(x) as tf.Tensor).arraySync() as number[][]);
+    const expected = tf.tidy(() => {
+      const mean = byHand('inception_4c_output', (m) => tf.mean(m, [1, 2]));
+      const max = byHand('inception_4c_output', (m) => tf.max(m, [1, 2]));
+      return mean.map((row, i) => [...row, ...max[i]]);
+    });
+    expect(maxDiff(cached, expected)).toBeLessThan(1e-3);
+    const [whole, split] = tf.tidy(() => [
+      tf.log(net.model.predict(x) as tf.Tensor).arraySync() as number[][],
+      tf.logSoftmax(net.suffix.predict(net.prefix!.predict(x) as tf.Tensor) as tf.Tensor).arraySync() as number[][],
+    ]);
+    expect(maxDiff(whole, split)).toBeLessThan(1e-4);
+    disposeNewLayers(net);
+  });
+
+  it('multi-block: inception_4c then inception_5b pooled (512 + 1,024 features), and under pool5 the same two blocks in the other order', () => {
+    const early = buildClassifier(base, { numClasses: 2, headOn: 'inception_4c', headFeatures: 'multi-block', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    expect(early.prefix!.outputs[0].shape).toEqual([null, 512 + 1024]);
+    const cached = tf.tidy(() => (early.prefix!.predict(x) as tf.Tensor).arraySync() as number[][]);
+    const c4 = byHand('inception_4c_output', (m) => tf.mean(m, [1, 2]));
+    const c5 = byHand('inception_5b_output', (m) => tf.mean(m, [1, 2]));
+    expect(maxDiff(cached, c4.map((row, i) => [...row, ...c5[i]]))).toBeLessThan(1e-3);
+    disposeNewLayers(early);
+    const top = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headFeatures: 'multi-block', freezeUpTo: 'all', dropout: 0, seed: 1 });
+    const topCached = tf.tidy(() => (top.prefix!.predict(x) as tf.Tensor).arraySync() as number[][]);
+    expect(maxDiff(topCached, c5.map((row, i) => [...row, ...c4[i]]))).toBeLessThan(1e-3);
+    disposeNewLayers(top);
+  });
+
   it('GeM on inception_4c: the prefix outputs (mean of cubes)^(1/3) of the block, and the suffix starts from it', () => {
     const net = buildClassifier(base, { numClasses: 3, headOn: 'inception_4c', headPooling: 'gem', freezeUpTo: 'all', dropout: 0, seed: 1 });
     expect(net.model.getLayer(HEAD_POOL_LAYERS.gem).getClassName()).toBe('GlobalGeMPooling2D');

@@ -6,16 +6,18 @@
  * suffix (features -> logits). All models share the same layer objects, hence the same weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { modelFromCut } from './split';
+import { modelFromCut } from './cut-model';
 import { GlobalGeMPooling2D } from './pooling';
 import { mulberry32, type Random } from '../data/random';
-import { BLOCKS, type BlockName, type FreezeUpTo, type HeadPooling, type HeadPosition } from '../train/config';
+import { BLOCKS, type BlockName, type FreezeUpTo, type HeadFeatures, type HeadPooling, type HeadPosition } from '../train/config';
 
 export interface ClassifierConfig {
   numClasses: number;
   headOn: HeadPosition;
   /** How the maps the head reads are pooled (see HeadPooling). Defaults to 'average'. */
   headPooling?: HeadPooling;
+  /** What the head reads (see HeadFeatures). Defaults to 'last'. */
+  headFeatures?: HeadFeatures;
   freezeUpTo: FreezeUpTo;
   /** Dropout before the new dense layer. */
   dropout: number;
@@ -146,18 +148,37 @@ export const HEAD_POOL_LAYERS: Record<HeadPooling, string> = { average: 'fovea_g
 /** The block whose maps the head pools: inception_5b for pool5, else the head's own position. */
 export const pooledBlock = (headOn: HeadPosition): BlockName => (headOn === 'pool5' ? 'inception_5b' : headOn);
 
-/**
- * The pooled features the head reads, on `base`'s graph: the stock pool5 for an average on pool5 (so that
- * such a network is unchanged), else a new global average, max or GeM (p = 3) pool of the block's output.
- */
-export function pooledFeatures(base: tf.LayersModel, headOn: HeadPosition, pooling: HeadPooling): tf.SymbolicTensor {
-  if (headOn === 'pool5' && pooling === 'average') return outputOf(base.getLayer(STOCK_POOL5_LAYER));
-  const maps = outputOf(base.getLayer(blockOutputLayer(pooledBlock(headOn))));
-  const name = HEAD_POOL_LAYERS[pooling];
+/** The layer that concatenates the head's features when it reads more than one pooled vector. */
+export const HEAD_FEATURES_LAYER = 'fovea_head_features';
+
+/** The second block a 'multi-block' head pools: inception_5b under a head on an earlier block, else inception_4c. */
+export const secondPooledBlock = (headOn: HeadPosition): BlockName => (pooledBlock(headOn) === 'inception_5b' ? 'inception_4c' : 'inception_5b');
+
+/** One global pool of a block's maps (the stock pool5 for an average of inception_5b's), by a layer named `name`. */
+function poolBlock(base: tf.LayersModel, block: BlockName, pooling: HeadPooling, name: string): tf.SymbolicTensor {
+  if (block === 'inception_5b' && pooling === 'average') return outputOf(base.getLayer(STOCK_POOL5_LAYER));
+  const maps = outputOf(base.getLayer(blockOutputLayer(block)));
   const pool = pooling === 'average' ? tf.layers.globalAveragePooling2d({ name })
     : pooling === 'max' ? tf.layers.globalMaxPooling2d({ name })
     : new GlobalGeMPooling2D({ power: 3, name });
   return pool.apply(maps) as tf.SymbolicTensor;
+}
+
+/**
+ * The pooled features the head reads, on `base`'s graph: the stock pool5 for an average on pool5 (so that
+ * such a network is unchanged), else a new global average, max or GeM (p = 3) pool of the block's output;
+ * with headFeatures 'mean-max' or 'multi-block', two pooled vectors concatenated (HEAD_FEATURES_LAYER).
+ */
+export function pooledFeatures(
+  base: tf.LayersModel, headOn: HeadPosition, pooling: HeadPooling, headFeatures: HeadFeatures = 'last',
+): tf.SymbolicTensor {
+  const block = pooledBlock(headOn);
+  if (headFeatures === 'last') return poolBlock(base, block, pooling, HEAD_POOL_LAYERS[pooling]);
+  const parts = headFeatures === 'mean-max'
+    ? [poolBlock(base, block, 'average', HEAD_POOL_LAYERS.average), poolBlock(base, block, 'max', HEAD_POOL_LAYERS.max)]
+    : [poolBlock(base, block, pooling, HEAD_POOL_LAYERS[pooling]),
+      poolBlock(base, secondPooledBlock(headOn), pooling, `${HEAD_POOL_LAYERS[pooling]}_${secondPooledBlock(headOn)}`)];
+  return tf.layers.concatenate({ axis: -1, name: HEAD_FEATURES_LAYER }).apply(parts) as tf.SymbolicTensor;
 }
 
 /**
@@ -168,7 +189,7 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
   if (!Number.isInteger(config.numClasses) || config.numClasses < 2) {
     throw new Error(`a classifier needs at least 2 classes, got ${config.numClasses}`);
   }
-  const features = pooledFeatures(base, config.headOn, config.headPooling ?? 'average');
+  const features = pooledFeatures(base, config.headOn, config.headPooling ?? 'average', config.headFeatures ?? 'last');
   const scaled = tf.layers
     .rescaling({ scale: config.featureScale ?? 1, offset: 0, name: 'fovea_feature_scale' })
     .apply(features) as tf.SymbolicTensor;
@@ -210,10 +231,10 @@ export function buildClassifier(base: tf.LayersModel, config: ClassifierConfig):
 export const FEATURE_SQUARED_NORM = 100;
 
 export async function measureFeatureScale(
-  base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D, pooling: HeadPooling = 'average',
+  base: tf.LayersModel, headOn: HeadPosition, x: tf.Tensor4D, pooling: HeadPooling = 'average', headFeatures: HeadFeatures = 'last',
 ): Promise<number> {
   // The probe ends in its own pooling layer (if any), on `base`'s graph; it holds no weights of its own.
-  const probe = tf.model({ inputs: base.inputs, outputs: pooledFeatures(base, headOn, pooling) });
+  const probe = tf.model({ inputs: base.inputs, outputs: pooledFeatures(base, headOn, pooling, headFeatures) });
   const measured = tf.tidy(() => {
     const f = probe.predict(x) as tf.Tensor;
     return tf.mean(tf.sum(tf.square(f), 1));

@@ -87,7 +87,7 @@ export function withBatchSize(checkpoint: TrainingCheckpoint, batchSize: number)
  * Settings added after checkpoints were first saved, with the value every run had before they existed: a
  * checkpoint without one was saved by a run that used that value.
  */
-export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average', headFit: 'sgd' };
+export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average', headFit: 'sgd', headFeatures: 'last' };
 
 /** The checkpoint's config with the settings it predates filled in (see SETTINGS_BEFORE_THEY_EXISTED). */
 export function savedConfig(checkpoint: Pick<TrainingCheckpoint, 'config'>): TrainConfig {

@@ -4,7 +4,7 @@ import { INPUT_SIZES, InvalidTrainConfigError, learningRateAt, resolveTrainConfi
 describe('resolveTrainConfig', () => {
   it('fills the documented defaults (scenario 4: fine-tune all but conv1/conv2)', () => {
     expect(resolveTrainConfig()).toEqual({
-      scenario: 'finetune-pretrained', freezeUpTo: 'conv2', headOn: 'pool5', headPooling: 'average', inputSize: 224, epochs: 10, batchSize: 16,
+      scenario: 'finetune-pretrained', freezeUpTo: 'conv2', headOn: 'pool5', headPooling: 'average', headFeatures: 'last', inputSize: 224, epochs: 10, batchSize: 16,
       optimizer: 'sgd-momentum', learningRate: 0.01, momentum: 0.9, pretrainedLrMultiplier: 0.1, weightDecay: 5e-4,
       lrSchedule: 'cosine', stepEpochs: 4, stepGamma: 0.1, rotations: true,
       earlyStopping: { enabled: true, patience: 3, minDelta: 0 }, dropout: 0.4, seed: 42,
@@ -32,6 +32,10 @@ describe('resolveTrainConfig', () => {
     [{ inputSize: 100 }, 'inputSize'],
     [{ inputSize: 544 }, 'inputSize'],
     [{ headPooling: 'median' as never }, 'headPooling'],
+    [{ scenario: 'linear-early', headFeatures: 'all' as never }, 'headFeatures'],
+    // Richer features are for a frozen backbone only; mean-max pools both ways itself.
+    [{ scenario: 'finetune-pretrained', headFeatures: 'mean-max' }, 'headFeatures'],
+    [{ scenario: 'linear-early', headFeatures: 'mean-max', headPooling: 'gem' }, 'headPooling'],
     [{ epochs: 0 }, 'epochs'],
     [{ batchSize: 2.5 }, 'batchSize'],
     [{ stepEpochs: -1 }, 'stepEpochs'],

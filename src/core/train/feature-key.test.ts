@@ -13,6 +13,8 @@ describe('the kept feature cache key', () => {
       { ...base, model: 'googlenet-v3-6998552' },
       { ...base, config: resolveTrainConfig({ scenario: 'linear-early' }) },
       { ...base, config: resolveTrainConfig({ scenario: 'linear-top', headPooling: 'gem' }) },
+      { ...base, config: resolveTrainConfig({ scenario: 'linear-top', headFeatures: 'mean-max' }) },
+      { ...base, config: resolveTrainConfig({ scenario: 'linear-top', headFeatures: 'multi-block' }) },
       { ...base, config: resolveTrainConfig({ scenario: 'linear-top', inputSize: 448 }) },
       { ...base, colourNormalisation: true },
       { ...base, fieldOfViewCrop: false },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEvaluateArgsError, parseEvaluateArgs } from './options';
+import { resolveTrainConfig } from '../../src/core/train/config';
+import { isAllowed, SETTING_NAMES, settingAt, settingSpec } from '../../src/core/train/settings';
+import { EVALUATE_USAGE, InvalidEvaluateArgsError, parseEvaluateArgs } from './options';
 
 const NOW = new Date('2026-11-30T12:34:56Z');
 
@@ -38,6 +40,34 @@ describe('npm run evaluate: the command line', () => {
     expect(c.training).toMatchObject({ scenario: 'custom', freezeUpTo: 'inception_4e', headOn: 'pool5' });
   });
 
+  it('sets every training setting through its flag from the table of settings (and lists it in the usage)', () => {
+    const defaults = resolveTrainConfig();
+    for (const name of SETTING_NAMES.filter((n) => n !== 'scenario')) {
+      const spec = settingSpec(name);
+      const current = settingAt(defaults, name);
+      expect(EVALUATE_USAGE, name).toContain(`--${spec.cli.flag}`);
+      if (spec.type.kind === 'boolean') {
+        expect(settingAt(parseEvaluateArgs(['--train', 'x', `--${spec.cli.flag}`], NOW).training, name), name).toBe(false);
+        continue;
+      }
+      // Some other value the setting takes: another of its choices, or a nearby number.
+      const candidates = spec.type.kind === 'choice' ? spec.type.values : [Number(current) + 1, Number(current) / 2, 0.5, 2];
+      const value = candidates.find((v) => v !== current && isAllowed(name, v));
+      expect(settingAt(parseEvaluateArgs(['--train', 'x', `--${spec.cli.flag}`, String(value)], NOW).training, name), name).toBe(value);
+    }
+    expect(parseEvaluateArgs(['--train', 'x', '--scenario', '2'], NOW).training).toEqual({ scenario: 'finetune-all' });
+  });
+
+  it('takes the settings that had no flag before the table: momentum, step schedule, min delta, initialisation', () => {
+    const c = parseEvaluateArgs(['--train', 'x', '--momentum', '0.8', '--schedule', 'step', '--step-epochs', '2', '--step-gamma=0.5',
+      '--min-delta', '0.01', '--init', 'random', '--scenario', '2', '--train-seed', '-7'], NOW);
+    expect(c.training).toEqual({
+      momentum: 0.8, lrSchedule: 'step', stepEpochs: 2, stepGamma: 0.5, initialisation: 'random', scenario: 'finetune-all', seed: -7,
+      earlyStopping: { enabled: true, patience: 3, minDelta: 0.01 },
+    });
+    expect(resolveTrainConfig(c.training).pretrainedLrMultiplier).toBe(1); // from scratch: every layer at the full rate
+  });
+
   it('holds out no test split when an external --eval set is given', () => {
     expect(parseEvaluateArgs(['--train', 'x', '--eval', 'y'], NOW).testFraction).toBe(0);
   });
@@ -56,6 +86,11 @@ describe('npm run evaluate: the command line', () => {
     [['--train', 'x', '--head-fit', 'newton'], /--head-fit is "newton"; expected one of sgd, converged/],
     [['--train', 'x', '--colour'], /Unexpected argument|Unknown option --colour|needs a value/],
     [['--train', 'x', 'stray'], /Unexpected argument "stray"/],
+    [['--train', 'x', '--epochs'], /--epochs needs a value/],
+    [['--train', 'x', '--epochs', '0'], /--epochs is 0; expected a whole number of at least 1/],
+    [['--train', 'x', '--lr', '10'], /--lr is 10; expected a number in \(0, 10\)/],
+    [['--train', 'x', '--freeze', 'conv3'], /--freeze is "conv3"; expected one of none, conv1/],
+    [['--train', 'x', '--no-tta=yes'], /--no-tta takes no value/],
   ])('rejects %j with a message naming the bad value', (argv, message) => {
     expect(() => parseEvaluateArgs(argv as string[], NOW)).toThrow(InvalidEvaluateArgsError);
     expect(() => parseEvaluateArgs(argv as string[], NOW)).toThrow(message);

@@ -55,13 +55,20 @@ export class InvalidEvaluateArgsError extends Error {
 const COMMAND_OPTIONS = ['train', 'eval', 'task', 'preprocess', 'backend', 'cv', 'val', 'test', 'sensitivity', 'limit', 'bootstrap', 'seed', 'out', 'model'];
 const COMMAND_SWITCHES = ['no-export', 'help'];
 
-/** The usage lines of the training settings, from the table: flag, help, default. */
+/** The usage lines of the training settings, from the table: flag, help, default; wrapped under the help column. */
 function trainingUsage(): string {
+  const column = 24;
+  const wrap = (text: string) => text.split(' ').reduce<string[]>((lines, word) => {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && column + last.length + 1 + word.length <= 118) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+    return lines;
+  }, []).join(`\n${' '.repeat(column)}`);
   return SETTING_NAMES.map((name) => {
     const spec = settingSpec(name);
-    const option = `--${spec.cli.flag}${spec.cli.valueName ? ` ${spec.cli.valueName}` : ''}`;
-    const help = spec.cli.usage ?? `${spec.help} (default ${spec.type.kind === 'boolean' ? 'on' : defaultText(name)})`;
-    return option.length < 22 ? `  ${option.padEnd(22)}${help}` : `  ${option}\n  ${' '.repeat(22)}${help}`;
+    const option = `  --${spec.cli.flag}${spec.cli.valueName ? ` ${spec.cli.valueName}` : ''}`;
+    const help = spec.cli.usage ?? (spec.type.kind === 'boolean' ? `turns off (on by default): ${spec.help}` : `${spec.help} (default ${defaultText(name)})`);
+    return option.length < column ? `${option.padEnd(column)}${wrap(help)}` : `${option}\n${' '.repeat(column)}${wrap(help)}`;
   }).join('\n');
 }
 

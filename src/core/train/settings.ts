@@ -161,8 +161,9 @@ export interface SettingSpec<V> {
   default: V | DerivedDefault<V>;
   /** One line: what the setting does (usage, model card, hints). */
   help: string;
-  /** The `npm run evaluate` option (without the dashes); a boolean's is a switch that sets the opposite of its default. */
-  cli: { flag: string; valueName?: string };
+  /** The `npm run evaluate` option (without the dashes); a boolean's is a switch that sets the opposite of its
+   * default. `usage` replaces the help and default in the command's usage. */
+  cli: { flag: string; valueName?: string; usage?: string };
   form: FormField<V>;
   checkpoint: CheckpointRule<V>;
   job: JobRule;
@@ -180,7 +181,7 @@ export const TRAIN_SETTINGS: { readonly [N in SettingName]: SettingSpec<SettingV
     type: choice<ScenarioId | 'custom'>([...SCENARIO_IDS, 'custom']),
     default: 'finetune-pretrained',
     help: "Which of the four transfer-learning scenarios set freeze and head, or 'custom'",
-    cli: { flag: 'scenario', valueName: 'N' },
+    cli: { flag: 'scenario', valueName: 'N', usage: '1-4 (default 4); or custom: give --freeze and --head-on instead' },
     form: { kind: 'widget', label: 'What to retrain', testId: 'scenario-custom', component: 'ScenarioPicker' },
     checkpoint: { mustMatch: false, why: 'a label: freezeUpTo and headOn hold what it decides' },
     job: { notNeeded: 'a label: freezeUpTo and headOn hold what it decides' },
@@ -449,9 +450,11 @@ export const TRAIN_SETTINGS: { readonly [N in SettingName]: SettingSpec<SettingV
 
 export const SETTING_NAMES = Object.keys(TRAIN_SETTINGS) as SettingName[];
 
-/** The setting's spec, for code that walks the table by name. */
-export function settingSpec(name: SettingName): SettingSpec<unknown> {
-  return TRAIN_SETTINGS[name] as SettingSpec<unknown>;
+/** Any setting's spec, as code that walks the table by name sees it. */
+export type AnySettingSpec = Omit<SettingSpec<unknown>, 'type'> & { type: NumberType | ChoiceType<unknown> | BooleanType };
+
+export function settingSpec(name: SettingName): AnySettingSpec {
+  return TRAIN_SETTINGS[name] as AnySettingSpec;
 }
 
 export function isDerived<V>(d: SettingSpec<V>['default']): d is DerivedDefault<V> {
@@ -509,7 +512,7 @@ const quoted = (values: readonly unknown[]) =>
 
 /** What a setting takes, in words: "a number in (0, 10)", "'average', 'max' or 'gem'". */
 export function expectedText(name: SettingName): string {
-  const type = settingSpec(name).type as NumberType | ChoiceType<unknown> | BooleanType;
+  const type = settingSpec(name).type;
   if (type.kind === 'boolean') return 'true or false';
   if (type.expected) return type.expected;
   if (type.kind === 'choice') return quoted(type.values);
@@ -523,7 +526,7 @@ export function expectedText(name: SettingName): string {
 
 /** Whether `value` is one the setting takes. */
 export function isAllowed(name: SettingName, value: unknown): boolean {
-  const type = settingSpec(name).type as NumberType | ChoiceType<unknown> | BooleanType;
+  const type = settingSpec(name).type;
   if (type.kind === 'boolean') return typeof value === 'boolean';
   if (type.kind === 'choice') return type.values.includes(value);
   if (typeof value !== 'number' || !Number.isFinite(value)) return false;

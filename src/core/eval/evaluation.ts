@@ -18,7 +18,7 @@ import { ASSUMED_PREVALENCES, calibrationOfSetAtPrevalence, classPriors, outcome
 import type { EvalReport } from './report';
 import type {
   BinaryTaskSummary, CalibrationAtPrevalence, CalibrationSummary, EvaluationSummary, IntervalEstimate, OperatingPoint,
-  SetSummary, TemperatureDecision, ThresholdSelection,
+  OutOfFoldMethod, SetSummary, TemperatureDecision, ThresholdSelection,
 } from './summary';
 import { chooseThreshold } from './threshold-selection';
 
@@ -60,6 +60,8 @@ export interface SummariseOptions {
    * operating point is chosen from them instead of from validation alone. Defaults to none.
    */
   outOfFold?: ScoredSet | null;
+  /** How `outOfFold` was made, recorded with each threshold chosen from it. Defaults to none. */
+  outOfFoldMethod?: OutOfFoldMethod | null;
   /** Folds of the temperature-scaling cross-validation on validation. Defaults to 5. */
   temperatureFolds?: number;
 }
@@ -220,7 +222,7 @@ function taskEvidence(set: ScoredSet, task: BinaryTask) {
  */
 export function summariseEvaluation(validation: ScoredSet, test: ScoredSet | null, options: SummariseOptions): EvaluationSummary {
   const opts: Required<SummariseOptions> = {
-    targetSensitivity: 0.9, resamples: 1000, seed: 42, calibrationBins: 15, outOfFold: null, temperatureFolds: 5, ...options,
+    targetSensitivity: 0.9, resamples: 1000, seed: 42, calibrationBins: 15, outOfFold: null, outOfFoldMethod: null, temperatureFolds: 5, ...options,
   };
   const chooser = opts.outOfFold ?? validation;
   const source = opts.outOfFold ? 'out-of-fold train+validation' as const : 'validation' as const;
@@ -239,7 +241,10 @@ export function summariseEvaluation(validation: ScoredSet, test: ScoredSet | nul
     if (!evidence) continue;
     decisions.selections.set(task.id, chooseThreshold(
       { scores: evidence.scores, positives: evidence.positives, ...(chooser.patients ? { patients: chooser.patients } : {}) },
-      { source, targetSensitivity: opts.targetSensitivity, resamples: opts.resamples, seed: opts.seed, confidence: CONFIDENCE },
+      {
+        source, targetSensitivity: opts.targetSensitivity, resamples: opts.resamples, seed: opts.seed, confidence: CONFIDENCE,
+        ...(opts.outOfFold && opts.outOfFoldMethod ? { outOfFold: opts.outOfFoldMethod } : {}),
+      },
     ));
   }
   const result: EvaluationSummary = {

@@ -14,9 +14,16 @@ export const THRESHOLD_SOURCE_WORDS: Record<ThresholdSource, string> = {
   'out-of-fold train+validation': 'out-of-fold predictions pooled over train + validation',
 };
 
-/** 'chosen on the validation set from 149 positives and 217 negatives (bootstrap over images)'. */
+/**
+ * 'chosen on the validation set from 149 positives and 217 negatives (bootstrap over images)', and for out-of-fold
+ * predictions how they were made: 'chosen on out-of-fold predictions pooled over train + validation (5
+ * patient-aware folds, each head fitted at L2 1.00e-4, probabilities averaged over 4 rotations) from ...'.
+ */
 export function selectionSentence(selection: ThresholdSelection): string {
-  return `chosen on ${THRESHOLD_SOURCE_WORDS[selection.source]} from ${selection.positives} positives and ` +
+  const oof = selection.outOfFold;
+  const method = oof ? ` (${oof.folds} patient-aware folds, each head fitted at L2 ${oof.lambda.toExponential(2)}, ` +
+    `${oof.rotationsAveraged > 1 ? `probabilities averaged over ${oof.rotationsAveraged} rotations` : 'no test-time rotations'})` : '';
+  return `chosen on ${THRESHOLD_SOURCE_WORDS[selection.source]}${method} from ${selection.positives} positives and ` +
     `${selection.negatives} negatives (bootstrap over ${selection.resampled})`;
 }
 

@@ -73,6 +73,16 @@ export interface CalibrationSummary {
 /** Where a threshold was chosen: the validation set, or out-of-fold predictions pooled over train + validation. */
 export type ThresholdSource = 'validation' | 'out-of-fold train+validation';
 
+/** How out-of-fold predictions were made (core/train/out-of-fold.ts), for saying where a threshold comes from. */
+export interface OutOfFoldMethod {
+  /** Patient-aware folds over train + validation. */
+  folds: number;
+  /** The L2 strength every fold's head was fitted at (the one the head fit chose). */
+  lambda: number;
+  /** Rotations whose probabilities were averaged per image (as the reported probabilities: 4 with test-time rotations). */
+  rotationsAveraged: number;
+}
+
 /**
  * How a threshold was chosen and how far to trust it (threshold-selection.ts: chooseThreshold). Intervals are
  * percentile-bootstrap over the selection data (patients when ids were given, else images): the threshold
@@ -81,6 +91,8 @@ export type ThresholdSource = 'validation' | 'out-of-fold train+validation';
  */
 export interface ThresholdSelection {
   source: ThresholdSource;
+  /** With source 'out-of-fold train+validation': how the predictions were made. */
+  outOfFold?: OutOfFoldMethod;
   positives: number;
   negatives: number;
   /** What was resampled for the intervals. */

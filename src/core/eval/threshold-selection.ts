@@ -8,7 +8,7 @@
 import { mulberry32 } from '../data/random';
 import { quantileOfSorted, resolveBootstrapConfig, type BootstrapConfig } from './bootstrap';
 import { OperatingPointError, thresholdForSensitivity } from './operating-point';
-import type { IntervalEstimate, ThresholdSelection, ThresholdSource } from './summary';
+import type { IntervalEstimate, OutOfFoldMethod, ThresholdSelection, ThresholdSource } from './summary';
 
 /** Below this many positives or negatives a threshold moves by whole steps with a single image. */
 export const MIN_CASES_FOR_THRESHOLD = 30;
@@ -23,6 +23,8 @@ export interface ThresholdEvidence {
 
 export interface ChooseThresholdConfig extends BootstrapConfig {
   source: ThresholdSource;
+  /** How out-of-fold evidence was made, recorded with the selection. Defaults to none. */
+  outOfFold?: OutOfFoldMethod;
   /** Defaults to 0.9. */
   targetSensitivity?: number;
 }
@@ -104,6 +106,7 @@ export function chooseThreshold(evidence: ThresholdEvidence, config: ChooseThres
   }
   return {
     source: config.source,
+    ...(config.outOfFold ? { outOfFold: config.outOfFold } : {}),
     positives: positiveCount,
     negatives: negativeCount,
     resampled: evidence.patients ? 'patients' : 'images',

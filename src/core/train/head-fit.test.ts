@@ -111,6 +111,39 @@ describe('fitting the head to convergence (L-BFGS, L2 by cross-validation)', () 
     expect(clean.gradientNorm).toBeLessThan(1e-3);
   }, 20_000);
 
+  it('tries smaller L2 strengths only while the smallest searched wins, and says when the choice sits at an edge', async () => {
+    const d = 20;
+    const k = 3;
+    const search = async (n: number, separation: number, lambdas: number[], lambdasBelow: number[]) => {
+      const { x, labels } = blobs(n, d, k, separation, 11);
+      const items = labels.map((c, i) => ({ id: `i${i}`, classIndex: c }));
+      const out = await fitHeadWithCrossValidation({
+        problem: { features: x, dimension: d, labels, classCount: k }, items, rotations: 1, classWeighted: true,
+        config: { lambdas, lambdasBelow, maxIterations: 200 },
+      });
+      return out!.summary;
+    };
+    // Clean, plentiful data wants little regularisation: a grid starting at 0.1 is extended downwards.
+    const clean = await search(600, 6, [1e-1, 1], [1e-2, 1e-3, 1e-4]);
+    const added = clean.lambdas.length - 2;
+    expect(added).toBeGreaterThan(0);
+    expect(clean.lambdas.slice(added)).toEqual([1e-1, 1]);
+    expect(clean.cvLoss).toHaveLength(clean.lambdas.length);
+    // Each smaller strength was tried because the one above it was then the best of those searched.
+    for (let j = 0; j < added; j++) {
+      const rest = clean.cvLoss.slice(j + 1);
+      expect(rest.indexOf(Math.min(...rest)), `before adding ${clean.lambdas[j]}`).toBe(0);
+    }
+    // Either the search found an inside optimum, or it ran out of strengths and says so.
+    if (clean.chosen === clean.lambdas[0]) expect([clean.edge, added]).toEqual(['smallest', 3]);
+    else expect(clean.edge).toBeNull();
+    // Noisy, scarce data: a larger strength wins, nothing is added; a winner at the top end is reported as such.
+    const noisy = await search(30, 1, [1e-4, 1e-3, 1e-2], [1e-5]);
+    expect(noisy.lambdas).toEqual([1e-4, 1e-3, 1e-2]);
+    expect(noisy.chosen).toBe(1e-2);
+    expect(noisy.edge).toBe('largest');
+  }, 30_000);
+
   it('never puts one patient on both sides of an inner fold', () => {
     const items = Array.from({ length: 90 }, (_, i) => ({ id: `img${i}`, patientId: `p${Math.floor(i / 3)}`, classIndex: i % 3 }));
     const folds = innerFolds(items, 5, 3)!;

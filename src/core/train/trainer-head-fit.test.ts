@@ -61,10 +61,12 @@ describe("the trainer's converged head fit (frozen backbone, cached features)", 
     expect(outcome.stoppedBecause).toBe('completed');
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(1);
     const fit = outcome.headFit!;
-    expect(fit.lambdas).toHaveLength(7);
-    expect(fit.cvLoss).toHaveLength(7);
+    // The 7 default strengths, and smaller ones only while the smallest kept winning (head-fit.ts).
+    expect(fit.lambdas.length).toBeGreaterThanOrEqual(7);
+    expect(fit.cvLoss).toHaveLength(fit.lambdas.length);
     expect(fit.folds).toBe(5);
     expect(fit.lambdas).toContain(fit.chosen);
+    expect(fit.edge).toBe(fit.chosen === fit.lambdas[0] ? 'smallest' : fit.chosen === fit.lambdas[fit.lambdas.length - 1] ? 'largest' : null);
     expect(fit.gradientNorm).toBeLessThan(1e-4);
     // Separable-ish classes: well above chance on the validation features drawn the same way.
     expect(outcome.report.accuracy).toBeGreaterThan(0.7);
@@ -82,6 +84,30 @@ describe("the trainer's converged head fit (frozen backbone, cached features)", 
     disposeNetwork(outcome.net.model, base);
   }, 20_000);
 
+  it('scores every training and validation image out of fold, never a test image, whatever the test images are', async () => {
+    // Test images whose features are far off anything seen: were they read, the out-of-fold heads would change.
+    const test = Array.from({ length: 6 }, (_, i) => ({ id: `x${i}`, classIndex: i % 2 }));
+    const poisoned = async (request: FeatureRequest) => {
+      const out = await syntheticFeatures(request);
+      request.samples.forEach((s, i) => { if (s.id.startsWith('x')) out.fill(1e4, i * D, (i + 1) * D); });
+      return out;
+    };
+    const withTest = await trainClassifier(standIn(), { ...data, test }, frozen, { extractFeatures: poisoned });
+    const without = await trainClassifier(standIn(), data, frozen, { extractFeatures: syntheticFeatures });
+    const oof = withTest.outOfFold!;
+    expect(new Set(oof.ids)).toEqual(new Set([...data.train, ...data.val].map((it) => it.id)));
+    expect(oof.ids).toHaveLength(data.train.length + data.val.length);
+    expect(oof.folds).toBe(5);
+    expect(oof.lambda).toBe(withTest.headFit!.chosen);
+    // Rotations on in training and at test time (the defaults): each image's 4 cached rotations averaged.
+    expect(oof.rotationsAveraged).toBe(4);
+    expect(oof.probs.flat().every(Number.isFinite)).toBe(true);
+    expect(without.outOfFold).toEqual(oof);
+    // Images of one patient are scored by the same fold's head: t0 and t1 share patient p0.
+    expect(oof.patients.slice(0, 2)).toEqual(['p0', 'p0']);
+    disposeNetwork(withTest.net.model, without.net.model);
+  }, 20_000);
+
   it("keeps today's SGD epochs with headFit 'sgd', and resumes a checkpoint saved before headFit existed as 'sgd'", async () => {
     const checkpoints: TrainingCheckpoint[] = [];
     const sgd = await trainClassifier(standIn(), data, { ...frozen, headFit: 'sgd', epochs: 2 }, {
@@ -89,6 +115,7 @@ describe("the trainer's converged head fit (frozen backbone, cached features)", 
     });
     expect(sgd.epochs).toHaveLength(2);
     expect(sgd.headFit).toBeUndefined();
+    expect(sgd.outOfFold).toBeUndefined();
     // An older checkpoint has no headFit in its config; resumed without saying, it continues by SGD epochs.
     const { headFit: _absent, ...older } = checkpoints[0].config;
     const old = { ...structuredClone(checkpoints[0]), config: older as TrainConfig };

@@ -29,6 +29,7 @@ import {
   type CachePlan, FeatureCache, type FeatureCacheConfig, FeatureRangeError, planFeatureCache, resolveFeatureCacheConfig,
 } from './feature-cache';
 import { fitHeadWithCrossValidation, type HeadFitSummary, softmaxRow } from './head-fit';
+import { outOfFoldPredictions, type OutOfFoldItem, type OutOfFoldPredictions } from './out-of-fold';
 import { CancelledError, RunControl } from './run-control';
 import { TrainingDivergedError, TrainStep } from './train-step';
 
@@ -103,6 +104,11 @@ export interface TrainOutcome {
   cachePrecision: 'float32' | 'float16' | null;
   /** With headFit 'converged': the L2 strengths searched, their cross-validated losses, the winner and the final fit. */
   headFit?: HeadFitSummary;
+  /**
+   * With headFit 'converged': every training and validation image scored by a head fitted without it (patient-aware
+   * folds at the chosen L2, out-of-fold.ts), for the operating point. Never a test image. Absent otherwise.
+   */
+  outOfFold?: OutOfFoldPredictions;
 }
 
 export class TrainingDataError extends Error {
@@ -481,7 +487,7 @@ async function probeFeatureScale(base: tf.LayersModel, data: TrainingData, confi
   const items = data.train.slice(0, Math.min(16, data.train.length));
   const probe = await inputBatch(data, items.map((it) => ({ id: it.id, rotation: 0 })), config.inputSize);
   try {
-    return await measureFeatureScale(base, config.headOn, probe, config.headPooling);
+    return await measureFeatureScale(base, config.headOn, probe, config.headPooling, config.headFeatures);
   } finally {
     probe.dispose();
   }
@@ -595,6 +601,43 @@ async function fitHeadToConvergence(ctx: RunContext, run: RunState, cache: Featu
 }
 
 /**
+ * Out-of-fold predictions on the training and validation images (out-of-fold.ts) from the cached features, at the
+ * head fit's chosen L2 strength: each image's rows as training and test-time rotation use them. Test rows are
+ * never gathered. Null when there are too few patients, or when cancelled.
+ */
+async function predictOutOfFold(ctx: RunContext, cache: FeatureCache, lambda: number): Promise<OutOfFoldPredictions | null> {
+  const { config, k, plan, emit } = ctx;
+  const splits = [plan.train, plan.val];
+  const gathered = cache.gather(splits.flatMap((s) => Array.from({ length: s.items.length * s.rotations }, (_, i) => s.offset + i)));
+  const raw = (await gathered.data()) as Float32Array;
+  gathered.dispose();
+  const items: OutOfFoldItem[] = [];
+  let row = 0;
+  for (const split of splits) {
+    for (const it of split.items) {
+      const rows = Array.from({ length: split.rotations }, (_, r) => row + r);
+      row += split.rotations;
+      items.push({
+        id: it.id, classIndex: it.classIndex, ...(it.patientId ? { patientId: it.patientId } : {}),
+        fitRows: config.rotations ? rows : rows.slice(0, 1),
+        scoreRows: config.testTimeRotations ? rows : rows.slice(0, 1),
+      });
+    }
+  }
+  const message = 'out-of-fold predictions on train + validation (for the operating point)';
+  emit({ type: 'phase', phase: 'training', message });
+  return outOfFoldPredictions({
+    features: Float32Array.from(raw, (v) => v * ctx.featureScale), dimension: cache.featureShape.reduce((a, b) => a * b, 1),
+    classCount: k, items, lambda, classWeighted: config.classWeighting !== 'none',
+    config: { seed: config.seed, products: tf.getBackend() === 'cpu' ? 'js' : 'tensors' },
+    onProgress: async (done, total) => {
+      emit({ type: 'phase', phase: 'training', message, progress: { done, total } });
+      return ctx.control.checkpoint(() => emit({ type: 'phase', phase: 'paused' }));
+    },
+  });
+}
+
+/**
  * Trains, validates and keeps the best weights of one epoch, updating the run's curves and early stopping;
  * null when cancelled during the epoch.
  */
@@ -648,6 +691,7 @@ async function trainEpochs(
 /** Puts the best epoch's weights back into the net, evaluates the test split with them, and says how the run went. */
 async function finishRun(
   ctx: RunContext, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null, headFit?: HeadFitSummary,
+  outOfFold?: OutOfFoldPredictions | null,
 ): Promise<TrainOutcome> {
   if (!run.best) throw new CancelledError();
   const kept = run.best;
@@ -662,6 +706,7 @@ async function finishRun(
   return {
     net: ctx.net, config: ctx.config, epochs: run.epochs, report: kept.report, bestEpoch: kept.epoch, ...(test ? { test } : {}),
     stoppedBecause, cache: cache?.location ?? 'none', cachePrecision: cache?.precision ?? null, ...(headFit ? { headFit } : {}),
+    ...(outOfFold ? { outOfFold } : {}),
   };
 }
 
@@ -710,11 +755,13 @@ export async function trainClassifier(
     };
     if (config.headFit === 'converged' && cache) {
       // One step: a checkpoint taken after it holds the finished fit, so resuming from it just finishes.
-      if (resume) return await finishRun(ctx, run, 'completed', cache, resume.headFit);
-      const headFit = await fitHeadToConvergence(ctx, run, cache);
-      if (!headFit) return await finishRun(ctx, run, 'cancelled', cache);
-      if (hooks.onCheckpoint) await hooks.onCheckpoint(await takeTrainingCheckpoint(ctx, step, run, 0, headFit));
-      return await finishRun(ctx, run, 'completed', cache, headFit);
+      // The checkpoint keeps the fit, not the out-of-fold predictions: a resumed run recomputes them from the cache.
+      const headFit = resume ? resume.headFit : await fitHeadToConvergence(ctx, run, cache);
+      if (!resume && !headFit) return await finishRun(ctx, run, 'cancelled', cache);
+      if (!resume && hooks.onCheckpoint) await hooks.onCheckpoint(await takeTrainingCheckpoint(ctx, step, run, 0, headFit!));
+      const outOfFold = headFit ? await predictOutOfFold(ctx, cache, headFit.chosen) : null;
+      if (control.cancelled) return await finishRun(ctx, run, 'cancelled', cache, headFit ?? undefined);
+      return await finishRun(ctx, run, 'completed', cache, headFit ?? undefined, outOfFold);
     }
     // 'converged' without a cache (it did not fit the budgets) trains by SGD epochs, as 'sgd'.
     const stoppedBecause = await trainEpochs(ctx, step, run, resume ? resume.epoch + 1 : 0, hooks.onCheckpoint);

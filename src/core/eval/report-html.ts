@@ -11,6 +11,7 @@ import { splitsOf } from './dataset-summary';
 import type { RocCurve } from './report';
 import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
 import { formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
+import { headlineMetrics } from './metric-definitions';
 import {
   CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
   prevalenceRows, selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
@@ -68,20 +69,7 @@ export interface KeyMetric {
 
 /** The headline numbers of one set, in the order reports list them. */
 export function keyMetrics(set: SetSummary): KeyMetric[] {
-  const metrics: KeyMetric[] = [
-    { label: 'Accuracy', value: set.accuracy, scale: 'percent' },
-  ];
-  if (set.quadraticKappa) metrics.push({ label: 'Quadratic-weighted kappa', value: set.quadraticKappa, scale: 'score' });
-  metrics.push({ label: 'Macro AUC (one-vs-rest)', value: set.macroAuc, scale: 'score' });
-  for (const task of set.binary) {
-    const op = task.operatingPoint;
-    metrics.push(
-      { label: `${task.title}: AUC`, value: task.auc, scale: 'score' },
-      { label: `${task.title}: sensitivity at threshold ${op.threshold.toFixed(3)}`, value: op.sensitivity, scale: 'percent' },
-      { label: `${task.title}: specificity at threshold ${op.threshold.toFixed(3)}`, value: op.specificity, scale: 'percent' },
-    );
-  }
-  return metrics;
+  return headlineMetrics(set).map((m) => ({ label: m.longLabel, value: m.value, scale: m.scale }));
 }
 
 export function escapeHtml(text: string): string {

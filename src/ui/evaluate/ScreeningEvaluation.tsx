@@ -33,7 +33,7 @@ export function ScreeningEvaluation({ summary, set, onSetChange, bestEpoch, pred
   return (
     <div className="evaluate-screen screening" data-set={shown.set}>
       <SetProvenance summary={summary} set={shown.set} onSetChange={onSetChange} bestEpoch={bestEpoch} />
-      <HeadlineCards set={shown} classCount={summary.classNames.length} confidence={confidence} />
+      <HeadlineCards set={shown} confidence={confidence} />
       <OperatingPointPanel set={shown} confidence={confidence} />
       <div className="two-even eval-pair">
         <section className="panel" aria-labelledby="roc-title">

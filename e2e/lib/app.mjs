@@ -13,8 +13,13 @@ export const SHARED = join(ROOT, '..', 'shared');
  * Opens the built app in a fresh browser; returns { page, browser, server, errors, close }.
  * `webgpu: false` hides WebGPU, and `webgl: false` WebGL too (see launchBrowser). `requests` lists the URL of
  * every request the page and its workers made, from the first.
+ * `backend` is forced with the address's ?backend= parameter. It defaults to the backend the browser's GPU APIs
+ * gave before the studio chose by evidence (WebGPU, else WebGL, else WebAssembly): on this machine's SwiftShader
+ * the automatic choice is WebAssembly. `backend: 'auto'` sets no parameter: the studio decides (or the project's
+ * saved setting does).
  */
-export async function openStudio({ webgpu = true, webgl = true, persistentProfile = false } = {}) {
+export async function openStudio({ webgpu = true, webgl = true, persistentProfile = false, backend = undefined } = {}) {
+  const forced = backend ?? (webgpu ? 'webgpu' : webgl ? 'webgl' : 'wasm');
   const server = await startPreview();
   const contextOptions = { viewport: { width: 1360, height: 900 }, acceptDownloads: true };
   // A fresh context is off the record: its IndexedDB lives in the browser's memory. A profile on disk keeps it
@@ -32,7 +37,7 @@ export async function openStudio({ webgpu = true, webgl = true, persistentProfil
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') console.log(`[page ${m.type()}] ${m.text().slice(0, 400)}`);
   });
-  await page.goto(server.url);
+  await page.goto(forced === 'auto' ? server.url : `${server.url}?backend=${forced}`);
   return {
     page, browser, server, errors, requests,
     close: async () => {

@@ -3,7 +3,7 @@
  * model is loaded, and a lost GPU device. A plain store: session.ts starts the worker and fills it in.
  */
 import { create } from 'zustand';
-import type { BackendInfo } from '../worker/protocol';
+import type { BackendInfo, BackendPreference, PreferenceSource } from '../worker/protocol';
 import type { UserError } from './errors';
 
 export const TABS = ['learn', 'dataset', 'train', 'evaluate', 'export'] as const;
@@ -21,6 +21,13 @@ export interface AppState {
   deviceLost: string | null;
   /** Whether the worker has started its backend again since the device was lost (no reload needed). */
   backendRestarted: boolean;
+  /** The backend the user asked for ('auto': the evidence decides), and where that came from. */
+  backendPreference: BackendPreference;
+  backendPreferenceSource: PreferenceSource;
+  /** The worker is choosing and starting a backend for a new preference. */
+  backendSwitching: boolean;
+  /** Why the last change of backend failed, in plain words (the previous backend keeps running). */
+  backendSwitchError: UserError | null;
 }
 
 export interface AppActions {
@@ -34,6 +41,14 @@ export interface AppActions {
   setDeviceLost(message: string | null): void;
   /** The worker's backend after a restart that followed a lost device. */
   setBackendRestarted(backend: BackendInfo): void;
+  /** The preference the worker starts (or started) with. */
+  setBackendPreference(preference: BackendPreference, source: PreferenceSource): void;
+  /** The user chose another backend: the worker is switching. */
+  backendSwitchStarted(preference: BackendPreference): void;
+  backendSwitched(backend: BackendInfo): void;
+  backendSwitchFailed(error: UserError): void;
+  /** GoogLeNet images/s measured on the running backend. */
+  backendMeasured(imagesPerSecond: number): void;
   reset(): void;
 }
 
@@ -44,6 +59,10 @@ export const initialAppState: AppState = {
   initError: null,
   deviceLost: null,
   backendRestarted: false,
+  backendPreference: 'auto',
+  backendPreferenceSource: 'settings',
+  backendSwitching: false,
+  backendSwitchError: null,
 };
 
 export const useAppStore = create<AppState & AppActions>()((set) => ({
@@ -54,5 +73,12 @@ export const useAppStore = create<AppState & AppActions>()((set) => ({
   modelFailed: (initError) => set({ modelStatus: 'failed', initError }),
   setDeviceLost: (deviceLost) => set({ deviceLost, backendRestarted: false }),
   setBackendRestarted: (backend) => set({ backend, backendRestarted: true }),
+  setBackendPreference: (backendPreference, backendPreferenceSource) => set({ backendPreference, backendPreferenceSource }),
+  backendSwitchStarted: (backendPreference) => set({
+    backendPreference, backendPreferenceSource: 'settings', backendSwitching: true, backendSwitchError: null,
+  }),
+  backendSwitched: (backend) => set({ backend, backendSwitching: false }),
+  backendSwitchFailed: (backendSwitchError) => set({ backendSwitching: false, backendSwitchError }),
+  backendMeasured: (imagesPerSecond) => set((s) => (s.backend ? { backend: { ...s.backend, imagesPerSecond } } : {})),
   reset: () => set(initialAppState),
 }));

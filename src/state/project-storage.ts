@@ -9,6 +9,7 @@
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
 import type { ProjectDatasetSettings, ProjectImage } from '../core/project/project-file';
+import { isBackendPreference, type BackendPreference } from '../core/backend/choice';
 import type { TrainingCheckpoint } from '../core/train/checkpoint';
 import {
   DEFAULT_PROJECT_ID, keptFeaturesOf, openProjectDb, projectDatabaseName, type EncodedImage, type StoredPixels, type StoredThumbnail,
@@ -60,8 +61,8 @@ interface ProjectDb extends DBSchema {
   thumbs: { key: string; value: StoredThumbnail };
   /** Kept frozen features (worker/kept-features.ts), keyed `<image id>|<feature key>`. */
   features: { key: string; value: unknown };
-  /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form. */
-  settings: { key: string; value: StoredDatasetSettings | TrainForm | ImportInProgress };
+  /** 'dataset': StoredDatasetSettings; 'training': the Train screen's form; 'backend': StoredBackendSetting. */
+  settings: { key: string; value: StoredDatasetSettings | TrainForm | ImportInProgress | StoredBackendSetting };
   runs: { key: string; value: StoredRun };
   checkpoint: { key: string; value: StoredCheckpoint };
 }
@@ -69,6 +70,12 @@ interface ProjectDb extends DBSchema {
 export const SETTINGS_KEY = 'dataset';
 const TRAIN_FORM_KEY = 'training';
 const IMPORT_KEY = 'import-in-progress';
+const BACKEND_KEY = 'backend';
+
+/** The compute backend the user chose for this project ('auto': Fovea decides from the evidence). */
+export interface StoredBackendSetting {
+  preference: BackendPreference;
+}
 const CHECKPOINT_KEY = 'current';
 
 /** An import in progress: kept while it runs, so that a reload part-way says what was not added yet. */
@@ -119,7 +126,14 @@ export interface RunStorage {
   clearCheckpoint(): Promise<void>;
 }
 
-export type ProjectStorage = DatasetStorage & RunStorage;
+/** The project's choice of compute backend. */
+export interface BackendSettingStorage {
+  /** null: never chosen (or unreadable), i.e. 'auto'. */
+  loadBackendPreference(): Promise<BackendPreference | null>;
+  saveBackendPreference(preference: BackendPreference): Promise<void>;
+}
+
+export type ProjectStorage = DatasetStorage & RunStorage & BackendSettingStorage;
 
 /** Opens (creating or upgrading) one project's database. */
 export function openProjectDatabase(projectId: string): Promise<IDBPDatabase<ProjectDb>> {
@@ -203,6 +217,15 @@ class IndexedDbProjectStorage implements ProjectStorage {
     await (await this.open()).put('settings', form, TRAIN_FORM_KEY);
   }
 
+  async loadBackendPreference(): Promise<BackendPreference | null> {
+    const stored = (await (await this.open()).get('settings', BACKEND_KEY)) as StoredBackendSetting | undefined;
+    return isBackendPreference(stored?.preference) ? stored.preference : null;
+  }
+
+  async saveBackendPreference(preference: BackendPreference): Promise<void> {
+    await (await this.open()).put('settings', { preference } satisfies StoredBackendSetting, BACKEND_KEY);
+  }
+
   async listRuns(): Promise<StoredRun[]> {
     const runs = await (await this.open()).getAll('runs');
     return runs.sort((a, b) => a.run.finishedAt - b.run.finishedAt);
@@ -247,6 +270,8 @@ const noStorage: ProjectStorage = {
   saveImportInProgress: async () => undefined,
   loadTrainForm: async () => null,
   saveTrainForm: async () => undefined,
+  loadBackendPreference: async () => null,
+  saveBackendPreference: async () => undefined,
   listRuns: async () => [],
   putRun: async () => undefined,
   deleteRun: async () => undefined,

@@ -38,6 +38,7 @@ function storageWith(value: Saved | null): Storage & { held: () => Saved | null 
     getThumbnail: async () => null, putThumbnail: async () => {}, getPixels: async () => null, saveImportInProgress: async () => {},
     deleteImages: async () => {}, saveSettings: async () => {}, loadTrainForm: async () => null, saveTrainForm: async () => {},
     listRuns: async () => [], putRun: async () => {}, deleteRun: async () => {},
+    loadBackendPreference: async () => null, saveBackendPreference: async () => {},
     getCheckpoint: async () => held, putCheckpoint: async (c) => { held = c; }, clearCheckpoint: async () => { held = null; },
   };
 }

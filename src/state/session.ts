@@ -1,14 +1,56 @@
 /**
  * Start-up wiring above the stores: starts the training worker (backend + pretrained GoogLeNet) and routes
- * its events to the stores that show them. The stores themselves stay plain and never start anything.
+ * its events to the stores that show them; changes the compute backend when the user chooses another one.
+ * The stores themselves stay plain and never start anything.
  */
+import { isBackendPreference, type BackendPreference } from '../core/backend/choice';
 import { eventSink, foveaWorker } from '../worker/client';
+import type { BackendInfo, BackendRequest } from '../worker/protocol';
 import { useAppStore } from './app';
 import { toUserError } from './errors';
+import { datasetStorage, selectProject } from './project-storage';
+import { activeProjectId } from './projects';
 import { handleWorkerEvent } from './worker-events';
 
 /** The pretrained model, served from public/ under the app's base path. */
 export const PRETRAINED_MODEL_URL = `${import.meta.env.BASE_URL}models/googlenet/model.json`;
+
+/**
+ * `?backend=webgpu|webgl|wasm|auto` overrides the project's setting for this page (tests, support); `?threads=n`
+ * sets the WebAssembly backend's thread count (for measurements). Null when the address sets no backend.
+ */
+export function backendRequestFromAddress(search: string): BackendRequest | null {
+  const params = new URLSearchParams(search);
+  const preference = params.get('backend');
+  if (!isBackendPreference(preference)) return null;
+  const threads = Number(params.get('threads'));
+  return { preference, source: 'url', ...(Number.isInteger(threads) && threads >= 1 ? { wasmThreads: threads } : {}) };
+}
+
+/** The address's override, else the project's saved preference, else 'auto'. */
+async function startingBackendRequest(): Promise<BackendRequest> {
+  const fromAddress = backendRequestFromAddress(globalThis.location?.search ?? '');
+  if (fromAddress) return fromAddress;
+  try {
+    selectProject(activeProjectId());
+    return { preference: (await datasetStorage().loadBackendPreference()) ?? 'auto', source: 'settings' };
+  } catch {
+    return { preference: 'auto', source: 'settings' };
+  }
+}
+
+/**
+ * The badge shows a measured speed: a probe's when the choice ran one, else a short timing in the background on
+ * WebAssembly (about a second there). Not on a GPU: compiling its kernels would cost a GPU user seconds at start.
+ */
+function measureInBackground(info: BackendInfo): void {
+  if (info.backend !== 'wasm' || info.imagesPerSecond !== undefined) return;
+  foveaWorker().measureSpeed()
+    .then((imagesPerSecond) => {
+      if (imagesPerSecond !== null && useAppStore.getState().backend?.backend === info.backend) useAppStore.getState().backendMeasured(imagesPerSecond);
+    })
+    .catch(() => undefined);
+}
 
 /** Starts the worker, picks the backend and loads the pretrained GoogLeNet. Safe to call more than once. */
 export async function startWorker(): Promise<void> {
@@ -16,10 +58,33 @@ export async function startWorker(): Promise<void> {
   if (app.modelStatus === 'loading' || app.modelStatus === 'ready') return;
   app.modelLoading();
   try {
+    const request = await startingBackendRequest();
+    useAppStore.getState().setBackendPreference(request.preference, request.source);
     // The worker resolves relative URLs against its own script; give it an absolute one.
     const modelUrl = new URL(PRETRAINED_MODEL_URL, window.location.href).href;
-    useAppStore.getState().modelReady(await foveaWorker().init(eventSink(handleWorkerEvent), modelUrl));
+    const info = await foveaWorker().init(eventSink(handleWorkerEvent), modelUrl, request);
+    useAppStore.getState().modelReady(info);
+    measureInBackground(info);
   } catch (e) {
     useAppStore.getState().modelFailed(toUserError(e));
+  }
+}
+
+/**
+ * The user chose another backend: saved in the project's settings, and the worker switches now (the current
+ * model's weights move with it; the dataset and finished runs are untouched).
+ */
+export async function changeBackendPreference(preference: BackendPreference): Promise<void> {
+  const app = useAppStore.getState();
+  if (app.backendSwitching || app.modelStatus !== 'ready') return;
+  app.backendSwitchStarted(preference);
+  // Saving may fail (private mode, quota): the switch still applies to this session.
+  await datasetStorage().saveBackendPreference(preference).catch(() => undefined);
+  try {
+    const info = await foveaWorker().setBackendPreference({ preference, source: 'settings' });
+    useAppStore.getState().backendSwitched(info);
+    measureInBackground(info);
+  } catch (e) {
+    useAppStore.getState().backendSwitchFailed(toUserError(e));
   }
 }

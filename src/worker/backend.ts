@@ -1,11 +1,16 @@
 /**
- * Choosing the tfjs backend in the worker: WebGPU, else WebGL, else WebAssembly on the CPU, else tfjs's plain
- * CPU backend. Each fallback says plainly why the better one was not used and what the chosen one can do.
+ * Starting the tfjs backend in the worker: gathers the facts (the WebGPU adapter's info, WebGL's renderer), lets
+ * core/backend/choice.ts decide, runs a short probe only when it asks for one (a hardware GPU starts at once), and
+ * starts the chosen backend, falling back to the next choice when one fails to start. The notice says plainly why
+ * the studio is not on a GPU and what the chosen backend can do.
  */
 import * as tf from '@tensorflow/tfjs';
+import { decideBackend, type BackendFacts, type GpuAdapterFacts, type ProbeTiming } from '../core/backend/choice';
 import { registerFoveaKernels } from '../core/kernels';
+import { registerFoveaWasmKernels } from '../core/kernels/wasm';
 import { backendTrainsConvolutions } from './capabilities';
-import type { BackendInfo, BackendName } from './protocol';
+import { timeGoogLeNet } from './probe';
+import type { BackendInfo, BackendName, BackendRequest } from './protocol';
 // The WebAssembly binaries are bundled assets of the app's own origin (no CDN): the studio works offline.
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -17,68 +22,171 @@ export class NoBackendError extends Error {
 }
 
 const WASM_START_TIMEOUT_MS = 60_000;
+/** Decisions tried at most: each failed start removes one backend, and the probe runs once. */
+const MAX_ATTEMPTS = 8;
 
 const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
 
 const GPU_ADVICE = 'For full speed use a recent Chrome or Edge with hardware acceleration on.';
 
-/** Picks and starts the best backend; `onDeviceLost` is told when a WebGPU device is lost later. */
-export async function pickBackend(onDeviceLost: (message: string) => void): Promise<BackendInfo> {
-  const webgpu = await tryWebGpu(onDeviceLost);
-  if (webgpu.info) return webgpu.info;
-  const noWebGpu = `WebGPU is not available: ${webgpu.reason}.`;
+/** The request when the page says nothing: let the evidence decide. */
+export const AUTO_BACKEND: BackendRequest = { preference: 'auto', source: 'settings' };
 
-  const webgl = await tryBackend('webgl');
-  if (webgl === null) {
-    return {
-      backend: 'webgl', trainsConvolutions: backendTrainsConvolutions('webgl'),
-      notice: `${noWebGpu} Training runs on WebGL instead, which is slower. ${GPU_ADVICE}`,
+/**
+ * Chooses and starts a backend for `request`; `modelUrl` is the pretrained GoogLeNet a probe times, and
+ * `onDeviceLost` is told when a WebGPU device in use is lost later.
+ */
+export async function pickBackend(
+  onDeviceLost: (message: string) => void, modelUrl: string, request: BackendRequest = AUTO_BACKEND,
+): Promise<BackendInfo> {
+  const facts = await gatherFacts();
+  let probes: ProbeTiming[] | undefined;
+  let probeSeconds = 0;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const decision = decideBackend({ facts, preference: request.preference, preferenceSource: request.source, probes });
+    if (decision.kind === 'probe') {
+      const started = performance.now();
+      probes = await runProbes(decision.candidates, facts, modelUrl, request);
+      probeSeconds = (performance.now() - started) / 1000;
+      continue;
+    }
+    const { backend } = decision;
+    if (facts.failed?.[backend]) break;
+    const started = await startBackend(backend, request, onDeviceLost);
+    if ('failed' in started) {
+      facts.failed = { ...facts.failed, [backend]: started.failed };
+      continue;
+    }
+    const measured = probes?.find((p) => p.backend === backend)?.imagesPerSecond;
+    const info: BackendInfo = {
+      ...started.info,
+      choice: { preference: request.preference, source: request.source, reason: decision.reason, facts, probeSeconds, ...(probes ? { probes } : {}) },
+      ...(measured ? { imagesPerSecond: measured } : {}),
     };
+    const notice = noticeFor(info, decision.reason, request);
+    return notice ? { ...info, notice } : info;
   }
-
-  const wasm = await tryWasm();
-  if ('info' in wasm) {
-    return { ...wasm.info, notice: `${noWebGpu} WebGL is not available either (${webgl}). ${cpuMeaning(wasm.info)} ${GPU_ADVICE}` };
-  }
-
-  const cpu = await tryBackend('cpu');
-  if (cpu === null) {
-    return {
-      backend: 'cpu', trainsConvolutions: backendTrainsConvolutions('cpu'),
-      notice: `${noWebGpu} WebGL is not available either (${webgl}), and WebAssembly failed to start (${wasm.reason}). ` +
-        'Fovea runs on tfjs’s plain CPU backend: very slow, usable for predictions and small head-only runs. ' + GPU_ADVICE,
-    };
-  }
+  const failures = Object.entries(facts.failed ?? {}).map(([name, why]) => `${name}: ${why}`).join('; ');
   throw new NoBackendError(
-    `No compute backend could start in this browser (${webgpu.reason}; WebGL: ${webgl}; WebAssembly: ${wasm.reason}; ` +
-      `CPU: ${cpu}). Open Fovea in a recent Chrome, Edge or Safari.`,
+    `No compute backend could start in this browser (WebGPU: ${facts.webgpuMissing ?? 'adapter found'}; WebGL: ` +
+      `${facts.webglMissing ?? 'context created'}; ${failures}). Open Fovea in a recent Chrome, Edge or Safari.`,
   );
 }
 
-/** What running on the CPU means for the user, in plain words. */
-function cpuMeaning(info: BackendInfo): string {
-  return 'Fovea runs on the CPU with WebAssembly instead: slower, but fine for predictions and for scenarios 1 ' +
-    'and 3, which train only the new classifier on a frozen backbone (its features are computed once and cached). ' +
-    `Scenarios 2 and 4 train convolution layers and need a GPU.${info.wasm && info.wasm.threads <= 1 ? ' It runs on one thread here.' : ''}`;
+/** The banner under the header when Fovea is not on WebGPU: why (the decision's reason) and what it means. */
+function noticeFor(info: BackendInfo, reason: string, request: BackendRequest): string | undefined {
+  // Advice to get a GPU only helps when the user did not choose the backend themselves.
+  const advice = request.preference === 'auto' ? ` ${GPU_ADVICE}` : '';
+  switch (info.backend) {
+    case 'webgpu': return undefined;
+    case 'webgl': return `${reason} Training runs on WebGL instead, which is slower than WebGPU on a GPU.${advice}`;
+    case 'wasm': return `${reason} ${cpuMeaning(info)}${advice}`;
+    case 'cpu': return `${reason} Fovea runs on tfjs’s plain CPU backend: very slow, usable for predictions and small head-only runs.${advice}`;
+  }
 }
 
-async function tryWebGpu(onDeviceLost: (message: string) => void): Promise<{ info: BackendInfo } | { info?: undefined; reason: string }> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return { reason: 'this browser has no WebGPU' };
+/** What running on the CPU with WebAssembly means for the user, in plain words (from what the backend can train). */
+function cpuMeaning(info: BackendInfo): string {
+  const threads = info.wasm ? ` It runs on ${info.wasm.threads === 1 ? 'one thread' : `${info.wasm.threads} threads`} here.` : '';
+  if (info.trainsConvolutions) {
+    return 'Fovea runs on the CPU with WebAssembly: slower than a GPU, but every scenario trains; scenarios 2 and 4, ' +
+      `which train convolution layers, take much longer than 1 and 3.${threads}`;
+  }
+  return 'Fovea runs on the CPU with WebAssembly instead: slower, but fine for predictions and for scenarios 1 ' +
+    'and 3, which train only the new classifier on a frozen backbone (its features are computed once and cached). ' +
+    `Scenarios 2 and 4 train convolution layers and need a GPU.${threads}`;
+}
+
+type NavigatorWithGpu = Navigator & { gpu?: { requestAdapter(): Promise<AdapterWithInfo | null> } };
+
+interface AdapterWithInfo {
+  info?: Partial<GpuAdapterFacts>;
+  isFallbackAdapter?: boolean;
+  requestAdapterInfo?: () => Promise<Partial<GpuAdapterFacts>>;
+}
+
+/** What the browser says about its GPU APIs, without starting a tfjs backend. */
+export async function gatherFacts(): Promise<BackendFacts> {
+  return { ...(await webGpuFacts()), ...webGlFacts() };
+}
+
+async function webGpuFacts(): Promise<Pick<BackendFacts, 'webgpu' | 'webgpuMissing'>> {
+  const gpu = (navigator as NavigatorWithGpu).gpu;
+  if (!gpu) return { webgpu: null, webgpuMissing: 'this browser has no WebGPU' };
   try {
     const adapter = await gpu.requestAdapter();
-    if (adapter) {
-      await import('@tensorflow/tfjs-backend-webgpu');
-      if (await tf.setBackend('webgpu')) {
-        await tf.ready();
-        registerFoveaKernels();
-        watchDevice(onDeviceLost);
-        return { info: { backend: 'webgpu', trainsConvolutions: backendTrainsConvolutions('webgpu') } };
-      }
-    }
-    return { reason: 'no WebGPU adapter was found (GPU blocked or unsupported)' };
+    if (!adapter) return { webgpu: null, webgpuMissing: 'no WebGPU adapter was found (GPU blocked or unsupported)' };
+    // adapter.info since Chrome 127; requestAdapterInfo() before it; isFallbackAdapter moved into info.
+    const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
+    return {
+      webgpu: {
+        vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '',
+        isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+      },
+    };
   } catch (e) {
-    return { reason: `WebGPU failed to start (${(e as Error).message})` };
+    return { webgpu: null, webgpuMissing: `WebGPU failed to start (${(e as Error).message})` };
+  }
+}
+
+function webGlFacts(): Pick<BackendFacts, 'webglRenderer' | 'webglMissing'> {
+  if (typeof OffscreenCanvas === 'undefined') return { webglRenderer: null, webglMissing: 'this browser offers no OffscreenCanvas to workers' };
+  try {
+    const canvas = new OffscreenCanvas(1, 1);
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+    if (!gl) return { webglRenderer: null, webglMissing: 'no WebGL context could be created' };
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = debug ? String(gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) ?? '') : '';
+    // Give the context back at once: tfjs's WebGL backend makes its own if it is chosen.
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return { webglRenderer: renderer };
+  } catch (e) {
+    return { webglRenderer: null, webglMissing: `WebGL failed (${(e as Error).message})` };
+  }
+}
+
+/**
+ * Times GoogLeNet on each candidate (worker/probe.ts). A candidate that does not start is recorded in
+ * `facts.failed`, so the decision that follows does not pick it.
+ */
+async function runProbes(candidates: BackendName[], facts: BackendFacts, modelUrl: string, request: BackendRequest): Promise<ProbeTiming[]> {
+  const timings: ProbeTiming[] = [];
+  for (const backend of candidates) {
+    const started = await startBackend(backend, request, null);
+    if ('failed' in started) {
+      facts.failed = { ...facts.failed, [backend]: started.failed };
+      timings.push({ backend, imagesPerSecond: null, error: started.failed });
+      continue;
+    }
+    try {
+      timings.push({ backend, imagesPerSecond: await timeGoogLeNet(modelUrl) });
+    } catch (e) {
+      timings.push({ backend, imagesPerSecond: null, error: (e as Error).message });
+    }
+  }
+  return timings;
+}
+
+type Started = { info: BackendInfo } | { failed: string };
+
+/** Starts one backend; `onDeviceLost` null for a probe (a device the studio does not keep using is not watched). */
+async function startBackend(backend: BackendName, request: BackendRequest, onDeviceLost: ((message: string) => void) | null): Promise<Started> {
+  if (backend === 'wasm') return tryWasm(request.wasmThreads);
+  if (backend === 'webgpu') return tryWebGpu(onDeviceLost);
+  const failed = await tryBackend(backend);
+  return failed === null ? { info: { backend, trainsConvolutions: backendTrainsConvolutions(backend) } } : { failed };
+}
+
+async function tryWebGpu(onDeviceLost: ((message: string) => void) | null): Promise<Started> {
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const failed = await tryBackend('webgpu');
+    if (failed !== null) return { failed };
+    registerFoveaKernels();
+    if (onDeviceLost) watchDevice(onDeviceLost);
+    return { info: { backend: 'webgpu', trainsConvolutions: backendTrainsConvolutions('webgpu') } };
+  } catch (e) {
+    return { failed: (e as Error).message };
   }
 }
 
@@ -95,10 +203,16 @@ async function tryBackend(name: BackendName): Promise<string | null> {
   }
 }
 
-async function tryWasm(): Promise<{ info: BackendInfo } | { reason: string }> {
+/**
+ * Starts the WebAssembly backend on `threads` threads (default: every logical core when the page is cross-origin
+ * isolated, which threads need for SharedArrayBuffer; else one). tfjs's own default is half the cores, at most 8.
+ */
+async function tryWasm(threadsWanted?: number): Promise<Started> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     await keepThreadedFactorySource();
+    // Read by tfjs only when the backend first starts; a later call (a restart) changes nothing.
+    wasm.setThreadsCount(threadsWanted ?? (self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1));
     const here = (url: string) => new URL(url, self.location.href).href;
     wasm.setWasmPaths({
       'tfjs-backend-wasm.wasm': here(wasmPlainUrl),
@@ -107,14 +221,13 @@ async function tryWasm(): Promise<{ info: BackendInfo } | { reason: string }> {
     });
     // A thread that cannot start leaves tfjs waiting for ever: give up after a while and fall back.
     const failed = await Promise.race([tryBackend('wasm'), delay(WASM_START_TIMEOUT_MS, 'did not start within a minute')]);
-    if (failed !== null) return { reason: failed };
-    // Threads need SharedArrayBuffer, i.e. a cross-origin isolated page (COOP/COEP headers, see README); tfjs
-    // then uses half the logical cores (hyper-threads), at most 8, and cannot be asked for more.
+    if (failed !== null) return { failed };
+    registerFoveaWasmKernels(); // tfjs-backend-wasm has no Conv2DBackpropFilter: without it no convolution trains
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     const threads = Math.max(1, wasm.getThreadsCount());
     return { info: { backend: 'wasm', trainsConvolutions: backendTrainsConvolutions('wasm'), wasm: { simd, threads } } };
   } catch (e) {
-    return { reason: (e as Error).message };
+    return { failed: (e as Error).message };
   }
 }
 
@@ -147,10 +260,16 @@ interface WatchedDevice {
 /** Devices Fovea itself let go of when it restarted the backend: their loss is no news. */
 const retiredDevices = new WeakSet<WatchedDevice>();
 
+/** Devices already watched: a switch back to WebGPU starts the same backend again. */
+const watchedDevices = new WeakSet<WatchedDevice>();
+
 function watchDevice(onDeviceLost: (message: string) => void): void {
   const device = (tf.backend() as unknown as { device?: WatchedDevice }).device;
-  device?.lost.then((info) => {
-    if (retiredDevices.has(device)) return;
+  if (!device || watchedDevices.has(device)) return;
+  watchedDevices.add(device);
+  device.lost.then((info) => {
+    // A device the studio switched away from (the user chose another backend) is no longer in use.
+    if (retiredDevices.has(device) || tf.getBackend() !== 'webgpu') return;
     onDeviceLost(info.message || (info.reason === 'destroyed' ? 'the GPU device was destroyed' : 'device lost'));
   });
 }
@@ -160,7 +279,9 @@ function watchDevice(onDeviceLost: (message: string) => void): void {
  * again, so a new WebGPU device is requested (or the next best backend is used) without reloading the page.
  * The caller disposes its models first. Everything kept as plain arrays (the decoded images) is unaffected.
  */
-export async function restartBackend(onDeviceLost: (message: string) => void): Promise<BackendInfo> {
+export async function restartBackend(
+  onDeviceLost: (message: string) => void, modelUrl: string, request: BackendRequest = AUTO_BACKEND,
+): Promise<BackendInfo> {
   if (tf.getBackend() === 'webgpu') {
     const device = (tf.backend() as unknown as { device?: WatchedDevice }).device;
     if (device) retiredDevices.add(device);
@@ -171,7 +292,7 @@ export async function restartBackend(onDeviceLost: (message: string) => void): P
     }
     await registerWebGpuBackend();
   }
-  return pickBackend(onDeviceLost);
+  return pickBackend(onDeviceLost, modelUrl, request);
 }
 
 /**

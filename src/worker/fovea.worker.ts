@@ -17,7 +17,9 @@ import type { ImageSource } from '../core/data/image-source';
 import { keptFeatures } from './kept-features';
 import { RunControl } from '../core/train/run-control';
 import { trainClassifier, type TrainerHooks } from '../core/train/trainer';
-import { pickBackend, restartBackend } from './backend';
+import { AUTO_BACKEND, pickBackend, restartBackend } from './backend';
+import { holdWeights, restoreWeights } from './held-weights';
+import { timeGoogLeNet, type ProbeConfig } from './probe';
 import { backendRefusal } from './capabilities';
 import { decodeAtSize, decodeForStore, ImageRejected, prepareInput } from './decode';
 import { StoredImages } from './stored-images';
@@ -25,7 +27,7 @@ import { BatchReader } from '../core/data/image-source';
 import { isDeviceLostMessage, toWorkerError, WorkerError } from './errors';
 import { predictionRotations, readPrediction } from './prediction';
 import type {
-  AddImagesResult, BackendInfo, DecodeOptions, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo,
+  AddImagesResult, BackendInfo, BackendRequest, DecodeOptions, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo,
   TrainRequest, TrainResult, WorkerErrorName, WorkerEvent,
 } from './protocol';
 import { recordTrainedModel } from './trained-model';
@@ -44,6 +46,8 @@ let modelUrl = '';
 let provenance: Record<string, unknown> = {};
 let deviceLost: string | null = null;
 let backend: BackendInfo | null = null;
+/** What the page asked of the backend choice (its preference); a restart after a lost device asks the same. */
+let backendRequest: BackendRequest = AUTO_BACKEND;
 /** The project's images: read from IndexedDB batch by batch, never held decoded. */
 const storedImages = new StoredImages();
 /** Files decoded at once while adding images: createImageBitmap and JPEG encoding run off this thread. */
@@ -86,7 +90,7 @@ async function recoverFromDeviceLoss(): Promise<void> {
     // Its buffers went with the device.
   }
   try {
-    backend = await restartBackend(onDeviceLost);
+    backend = await restartBackend(onDeviceLost, modelUrl, backendRequest);
     deviceLost = null;
     emit({ type: 'backend-restarted', backend });
   } catch {
@@ -150,10 +154,11 @@ function setCurrent(next: typeof current): void {
 }
 
 const api: FoveaWorkerApi = {
-  init: guarded(async (onEvent, url) => {
+  init: guarded(async (onEvent, url, request) => {
     emit = onEvent;
     modelUrl = url;
-    const info = await pickBackend(onDeviceLost);
+    backendRequest = request ?? AUTO_BACKEND;
+    const info = await pickBackend(onDeviceLost, modelUrl, backendRequest);
     backend = info;
     try {
       provenance = await (await fetch(new URL('provenance.json', new URL(url, self.location.href)))).json();
@@ -161,6 +166,24 @@ const api: FoveaWorkerApi = {
       provenance = {};
     }
     return info;
+  }),
+
+  setBackendPreference: guarded(async (request) => {
+    if (run) throw workerError('BusyError', 'Wait for the training run to finish before changing the compute backend.');
+    await backendAfterRecovery();
+    // The current model's weights move to the new backend: nothing the page shows has to be loaded again.
+    const held = current ? await holdWeights(current.model, current.base) : null;
+    backend = await pickBackend(onDeviceLost, modelUrl, request);
+    backendRequest = request;
+    if (held) restoreWeights(held);
+    return backend;
+  }),
+
+  measureSpeed: guarded(async () => {
+    if (run || !backend) return null;
+    const imagesPerSecond = await timeGoogLeNet(modelUrl);
+    backend = { ...backend, imagesPerSecond };
+    return imagesPerSecond;
   }),
 
   openProject: guarded(async (databaseName) => {
@@ -420,5 +443,12 @@ async function teachingCall<R>(fn: () => Promise<R>): Promise<R> {
     for (let b = 0; b < batches.length; b++) await reader.batch(b);
     return { images: order.length, seconds: (performance.now() - started) / 1000 };
   };
+
+/**
+ * TEST ONLY (measurements, e.g. WebAssembly on 1 vs 2 threads with ?backend=wasm&threads=n): times GoogLeNet inference on the current backend as the backend
+ * probe does, at the size and batch given. Not part of the API; nothing in the app calls it.
+ */
+(self as unknown as { __foveaTestOnlyTimeGoogLeNet: (config: ProbeConfig) => Promise<number> })
+  .__foveaTestOnlyTimeGoogLeNet = (config) => timeGoogLeNet(modelUrl, config);
 
 Comlink.expose(api);

@@ -4,6 +4,7 @@
  * Errors: every method rejects with a `WorkerError` (name + plain-words message); `name` is one of
  * WorkerErrorName so the UI can say what to do next.
  */
+import type { BackendFacts, BackendName, BackendPreference, PreferenceSource, ProbeTiming } from '../core/backend/choice';
 import type { LabelPresetId } from '../core/data/presets';
 import type { EvalReport } from '../core/eval/report';
 import type { EvaluationSummary } from '../core/eval/summary';
@@ -17,8 +18,31 @@ import type { EpochSummary, TrainerEvent } from '../core/train/events';
 export type { FoveaManifest } from '../core/export/package';
 export type { BatchProgress, EpochSummary, TrainPhase, TrainerEvent } from '../core/train/events';
 
-/** In the order the worker tries them: WebGPU, WebGL, WebAssembly on the CPU, tfjs's plain CPU backend. */
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** WebGPU, WebGL, WebAssembly on the CPU, tfjs's plain CPU backend: chosen by core/backend/choice.ts. */
+export type { BackendName, BackendPreference, PreferenceSource } from '../core/backend/choice';
+
+/** Why the worker runs on its backend: what was asked for, what it saw, what it measured, and the verdict. */
+export interface BackendChoice {
+  preference: BackendPreference;
+  /** Where a preference other than 'auto' came from. */
+  source: PreferenceSource;
+  /** The decision in plain words (core/backend/choice.ts). */
+  reason: string;
+  /** The WebGPU adapter and WebGL renderer as the browser described them, and what failed to start. */
+  facts: BackendFacts;
+  /** Probe timings, when the facts did not settle it (none for a hardware GPU or a clear software one). */
+  probes?: ProbeTiming[];
+  /** Seconds the probes took, loading included (0 without probes). */
+  probeSeconds: number;
+}
+
+/** What the page asks of the backend choice: the user's preference, and (for measurements) a wasm thread count. */
+export interface BackendRequest {
+  preference: BackendPreference;
+  source: PreferenceSource;
+  /** Threads of the WebAssembly backend; defaults to every logical core when the page is cross-origin isolated, else 1. */
+  wasmThreads?: number;
+}
 
 export interface BackendInfo {
   backend: BackendName;
@@ -30,6 +54,10 @@ export interface BackendInfo {
   trainsConvolutions: boolean;
   /** How the WebAssembly backend runs, when it is the one: SIMD, and its thread count (1 without cross-origin isolation). */
   wasm?: { simd: boolean; threads: number };
+  /** Why this backend (the evidence behind the choice). */
+  choice?: BackendChoice;
+  /** GoogLeNet inference images/s measured on this backend (64 px, batch 2: see worker/probe.ts), when measured. */
+  imagesPerSecond?: number;
 }
 
 export interface ImageFileInput {
@@ -196,10 +224,18 @@ export type WorkerErrorName = (typeof WORKER_ERROR_NAMES)[number];
 
 export interface FoveaWorkerApi {
   /**
-   * Picks WebGPU, else WebGL, else WebAssembly, else tfjs's CPU backend (each fallback with a notice), and
-   * fails with NoBackendError only when none starts.
+   * Chooses the backend from evidence (core/backend/choice.ts: a hardware GPU, else WebAssembly, a probe where the
+   * facts are unclear, the user's preference first), starts it, and fails with NoBackendError only when none starts.
+   * `backend` defaults to { preference: 'auto', source: 'settings' }.
    */
-  init(onEvent: (e: WorkerEvent) => void, modelUrl: string): Promise<BackendInfo>;
+  init(onEvent: (e: WorkerEvent) => void, modelUrl: string, backend?: BackendRequest): Promise<BackendInfo>;
+  /**
+   * Chooses and starts the backend again for a new preference; the current model's weights move to it (nothing
+   * the page holds is lost). Rejects with BusyError while a run is in progress.
+   */
+  setBackendPreference(request: BackendRequest): Promise<BackendInfo>;
+  /** Times GoogLeNet on the current backend (worker/probe.ts) and answers images/s; null while a run is in progress. */
+  measureSpeed(): Promise<number | null>;
   /**
    * Reads the project's stored images from this IndexedDB database (storage/project-db.ts) from now on; null: none.
    * The page calls it once it has opened (and upgraded) the database.

@@ -117,7 +117,7 @@ test('Evaluate screen on the fixture: sets, intervals, operating point, calibrat
     const old = await open(browser, server, 1280, 'view=evaluate&summary=0');
     await old.page.getByTestId('metrics-summary').waitFor({ timeout: 60_000 });
     assert.equal(await old.page.getByTestId('set-provenance').count(), 0);
-    assert.match(await text(old.page.getByTestId('metrics-summary')), /82\.0 %/);
+    assert.match(await text(old.page.getByTestId('metrics-summary')), /82\.0%/);
     assert.deepEqual(await confidenceOverlaps(old.page), []);
     assert.deepEqual(old.errors, []);
     await old.close();

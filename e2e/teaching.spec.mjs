@@ -90,7 +90,7 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
       const mayBeSkipped = !webgpu && r.run !== 'linear-top' && r.run !== 'linear-early';
       if (mayBeSkipped && r.status === 'skipped') continue;
       assert.equal(r.status, 'done', `${r.run}: ${r.text}`);
-      assert.match(r.text, /\d+(\.\d)? %/, `${r.run} shows no accuracy: ${r.text}`);
+      assert.match(r.text, /\d+(\.\d)?%/, `${r.run} shows no accuracy: ${r.text}`);
     }
     await page.getByTestId('compare-chart').waitFor();
     await page.getByTestId('compare-all').screenshot({ path: join(ARTIFACTS, 'teaching-03-compare.png') });

@@ -1,3 +1,4 @@
+import { formatFixed, formatPercent } from './format';
 import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../train/config';
 import {
@@ -73,11 +74,15 @@ describe('number formatting', () => {
     expect(formatEstimate({ estimate: 0.912, low: 0.884, high: 0.937 }, 'score', 0.95)).toBe('0.912 (95% CI 0.884–0.937)');
     expect(formatEstimate({ estimate: 0.875, low: 0.801, high: 0.926 }, 'percent', 0.95)).toBe('87.5% (95% CI 80.1–92.6%)');
     expect(formatMetric(NaN, 'score')).toBe('n/a');
+    expect(formatPercent(0.7241)).toBe('72.4%'); // ui/shared/format.ts's percent() is this function
+    expect(formatFixed(undefined)).toBe('n/a');
     expect(formatInterval({ estimate: 0.5, low: NaN, high: NaN }, 'score', 0.9)).toBe('90% CI not computed');
   });
 
-  it('writes durations for people', () => {
-    expect(formatDuration(41.24)).toBe('41.2 s');
+  it('writes durations for people (one formatter for reports, screens and the command)', () => {
+    expect(formatDuration(4.24)).toBe('4.2 s');
+    expect(formatDuration(41.24)).toBe('41 s');
+    expect(formatDuration(-1)).toBe('n/a');
     expect(formatDuration(612.7)).toBe('10 min 13 s');
     expect(formatDuration(3725)).toBe('1 h 02 min');
   });

@@ -10,7 +10,7 @@ import type { DatasetSummary } from './dataset-summary';
 import { splitsOf } from './dataset-summary';
 import type { RocCurve } from './report';
 import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
-import { formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
+import { formatDuration, formatEstimate, formatInterval, formatMetric, NOT_MEASURED, type MetricScale } from './format';
 import { headlineMetrics } from './metric-definitions';
 import {
   CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
@@ -52,7 +52,7 @@ export interface ReportInput {
 
 // ---- Formatting shared with the model card -------------------------------------------------------------
 
-export { ciLabel, formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
+export { ciLabel, formatDuration, formatEstimate, formatInterval, formatMetric, type MetricScale } from './format';
 
 export const SET_LABELS: Record<SetSummary['set'], string> = { validation: 'validation set', test: 'test set' };
 
@@ -74,15 +74,6 @@ export function keyMetrics(set: SetSummary): KeyMetric[] {
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** Seconds for people: '12.3 s', '3 min 05 s', '1 h 02 min'. */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return 'n/a';
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const s = Math.round(seconds);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
 /** A setting's value for people: objects as compact JSON. */
@@ -356,7 +347,7 @@ function comparisonTable(summary: EvaluationSummary, confidence: number): string
   if (!test) return '';
   const val = keyMetrics(summary.validation);
   const rows = keyMetrics(test).map((m, i) => `<tr><th scope="row">${escapeHtml(m.label)}</th>` +
-    (val[i] ? estimateCell(val[i].value, val[i].scale, confidence) : '<td>n/a</td>') +
+    (val[i] ? estimateCell(val[i].value, val[i].scale, confidence) : `<td>${NOT_MEASURED}</td>`) +
     `${estimateCell(m.value, m.scale, confidence)}</tr>`).join('');
   return `<section><h2>Validation and test side by side</h2><table class="data"><thead><tr><th>Metric</th><th>Validation set (${summary.validation.count})</th>` +
     `<th>Test set (${test.count})</th></tr></thead><tbody>${rows}</tbody></table>` +
@@ -371,7 +362,7 @@ function dataTable(data: DatasetSummary): string {
     splits.map((s) => `<td>${data.counts[s]?.[k] ?? 0}</td>`).join('') + '</tr>').join('');
   const totals = splits.map((s) => `<td>${(data.counts[s] ?? []).reduce((a, b) => a + b, 0)}</td>`).join('');
   const patients = data.patients
-    ? `<tr class="patients"><th scope="row">Patients</th>${splits.map((s) => `<td>${data.patients?.[s] ?? 'n/a'}</td>`).join('')}</tr>` : '';
+    ? `<tr class="patients"><th scope="row">Patients</th>${splits.map((s) => `<td>${data.patients?.[s] ?? NOT_MEASURED}</td>`).join('')}</tr>` : '';
   return `<dl class="facts"><dt>Source</dt><dd>${escapeHtml(data.source)}</dd><dt>Task</dt><dd>${escapeHtml(data.task)}</dd></dl>` +
     `<table class="data"><thead><tr><th>Images per class</th>${head}</tr></thead><tbody>${rows}` +
     `<tr class="total"><th scope="row">Total</th>${totals}</tr>${patients}</tbody></table>`;

@@ -3,7 +3,7 @@ import {
   validationMixSentence,
 } from '../../core/eval/figures';
 import type { EvalReport } from '../../core/eval/report';
-import { formatMetric } from '../../core/eval/report-html';
+import { formatMetric } from '../../core/eval/format';
 import type { ReliabilityBin, SetSummary } from '../../core/eval/summary';
 import { usePrevalenceStore } from '../../state/prevalence';
 import { calibrationAtDeployment } from './prevalence-view';

@@ -1,5 +1,5 @@
 import type { EvalReport } from '../../core/eval/report';
-import { formatMetric } from '../../core/eval/report-html';
+import { formatMetric } from '../../core/eval/format';
 import type { ClassSummary } from '../../core/eval/summary';
 
 interface ConfusionMatrixProps {

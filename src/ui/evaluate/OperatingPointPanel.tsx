@@ -1,7 +1,7 @@
 import {
   PREVALENCE_COLUMNS, prevalenceRow, selectionIntervals, selectionSentence, selectionWarning, THRESHOLD_SOURCE_WORDS,
 } from '../../core/eval/figures';
-import { formatEstimate, formatMetric } from '../../core/eval/report-html';
+import { formatEstimate, formatMetric } from '../../core/eval/format';
 import type { BinaryTaskSummary, SetSummary } from '../../core/eval/summary';
 import { usePrevalenceStore } from '../../state/prevalence';
 import { Banner } from '../shared/Banner';

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { EvalReport, RocCurve } from '../../core/eval/report';
-import { formatEstimate } from '../../core/eval/report-html';
+import { formatEstimate } from '../../core/eval/format';
 import type { SetSummary } from '../../core/eval/summary';
 import { SET_PROVENANCE } from './provenance';
 

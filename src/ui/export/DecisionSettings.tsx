@@ -1,4 +1,4 @@
-import { formatMetric } from '../../core/eval/report-html';
+import { formatMetric } from '../../core/eval/format';
 import type { EvaluationSummary } from '../../core/eval/summary';
 
 /**

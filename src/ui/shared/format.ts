@@ -1,21 +1,9 @@
-/** Number formatting for the screens, in one place so every screen says "72.4 %" the same way. */
-
-export function percent(x: number | undefined, digits = 1): string {
-  return x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)} %`;
-}
-
-export function fixed(x: number | undefined, digits = 3): string {
-  return x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
-}
-
-export function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
+/**
+ * Number formatting for the screens. Figures (percentages, decimals, durations) come from the one formatter of
+ * core (core/eval/format.ts), so a screen, report.html and the model card write them alike; what only screens
+ * need (bytes, plurals, lists) is here.
+ */
+export { formatPercent as percent, formatFixed as fixed, formatDuration as duration } from '../../core/eval/format';
 
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -81,8 +81,8 @@ function ResultRow({ index, result, running, open, onOpen, busy }: {
         <>
           <td data-testid="compare-val-accuracy">{percent(result.valAccuracy)}</td>
           <td>{fixed(result.valAuc, 3)}</td>
-          <td>{result.valKappa === undefined ? '—' : fixed(result.valKappa, 3)}</td>
-          <td>{result.testAccuracy === undefined ? '—' : percent(result.testAccuracy)}</td>
+          <td>{fixed(result.valKappa, 3)}</td>
+          <td>{percent(result.testAccuracy)}</td>
           <td>{duration(result.seconds ?? 0)}</td>
           <td>{(result.imagesPerSecond ?? 0).toFixed(1)}</td>
           <td title={result.trainableParams?.toLocaleString()}>{compactCount(result.trainableParams ?? 0)}</td>
@@ -181,8 +181,9 @@ export function CompareAll() {
       </p>
       {backend && !backend.trainsConvolutions && (
         <p className="small" data-testid="compare-cpu-note">
-          This computer runs Fovea on the CPU, which cannot train convolution layers: scenarios 2 and 4 and from scratch
-          will be shown as skipped. Open Fovea in a browser with WebGPU to run them.
+          Fovea runs here on tfjs’s plain CPU backend (neither a GPU nor WebAssembly started), which cannot train
+          convolution layers: scenarios 2 and 4 and from scratch will be shown as skipped. Open Fovea in a browser with
+          WebGPU to run them.
         </p>
       )}
       <div className="compare-controls">

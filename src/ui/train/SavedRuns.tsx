@@ -48,7 +48,7 @@ export function SavedRuns() {
                 <td className="num">{r.inputSize} px</td>
                 <td className="num">{r.epochs} ({r.bestEpoch + 1})</td>
                 <td className="num">{percent(r.valAccuracy)}</td>
-                <td className="num">{r.valKappa === null ? '—' : fixed(r.valKappa)}</td>
+                <td className="num">{fixed(r.valKappa)}</td>
                 <td className="actions">
                   <button
                     type="button" className="button secondary small" disabled={active || busy !== null || r.id === currentId}

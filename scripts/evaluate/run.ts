@@ -19,6 +19,7 @@ import { disposeNetwork } from '../../src/core/model/classifier';
 import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/core/train/config';
 import type { TrainerEvent } from '../../src/core/train/events';
 import type { HeadFitSummary } from '../../src/core/train/head-fit';
+import type { OutOfFoldPredictions } from '../../src/core/train/out-of-fold';
 import { trainClassifier, type TrainingItem, type TrainOutcome } from '../../src/core/train/trainer';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { classesForTask, diskImages, EvaluateDataError, readLabelledSet, type TaskClasses } from './dataset';
@@ -57,7 +58,8 @@ const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Ma
 function describeHeadFit(h: HeadFitSummary): string {
   const losses = h.cvLoss.map((l, i) => `${h.lambdas[i].toPrecision(3)}: ${l.toFixed(4)}`).join(', ');
   return `head fitted to convergence: L2 ${h.chosen.toPrecision(3)} chosen by ${h.folds}-fold cross-validation (held-out loss per L2: ${losses}); ` +
-    `final fit ${h.iterations} L-BFGS iterations, objective ${h.trainLoss.toFixed(4)}, gradient norm ${h.gradientNorm.toExponential(1)} (${fmtTime(h.seconds)})`;
+    `final fit ${h.iterations} L-BFGS iterations, objective ${h.trainLoss.toFixed(4)}, gradient norm ${h.gradientNorm.toExponential(1)} (${fmtTime(h.seconds)})` +
+    (h.edge ? `; the chosen L2 is the ${h.edge} searched: the optimum may lie beyond it` : '');
 }
 
 /** Progress lines with an ETA on stderr, at most one every few seconds (a run has thousands of batches). */
@@ -124,12 +126,37 @@ interface FoldResult {
   seconds: { total: number };
 }
 
-function summarise(ctx: RunContext, classes: TaskClasses, validation: ScoredSet, test: ScoredSet | null): EvaluationSummary {
+/**
+ * The summary of validation and test; operating points chosen on `outOfFold` when the run has it (a frozen
+ * backbone's fitted head: TrainOutcome.outOfFold), else on validation (the convolution scenarios).
+ */
+function summarise(
+  ctx: RunContext, classes: TaskClasses, validation: ScoredSet, test: ScoredSet | null, outOfFold?: OutOfFoldPredictions[],
+): EvaluationSummary {
+  const method = outOfFold?.[0];
   return summariseEvaluation(validation, test, {
     classNames: classes.classNames, ordinal: classes.ordinal,
     binaryTasks: binaryTasksFor(classes.task, classes.classNames),
     targetSensitivity: ctx.config.targetSensitivity, resamples: ctx.config.bootstrap, seed: ctx.config.seed,
+    ...(outOfFold && method ? {
+      outOfFold: { labels: outOfFold.flatMap((o) => o.labels), probs: outOfFold.flatMap((o) => o.probs), patients: outOfFold.flatMap((o) => o.patients) },
+      outOfFoldMethod: { folds: method.folds, lambda: method.lambda, rotationsAveraged: Math.min(...outOfFold.map((o) => o.rotationsAveraged)) },
+    } : {}),
   });
+}
+
+/** Every fold's out-of-fold predictions, or none when one fold lacks them (then validation chooses). */
+const outOfFoldOf = (outcomes: TrainOutcome[]) => (outcomes.every((o) => o.outOfFold) ? outcomes.map((o) => o.outOfFold!) : undefined);
+
+/** One line: where the operating points were chosen, and why there. */
+function describeOperatingPointSource(summary: EvaluationSummary): string {
+  const selection = summary.validation.binary[0]?.operatingPoint.selection;
+  if (!selection) return 'operating point: none (no screening question with positives and negatives)';
+  if (selection.source === 'validation') {
+    return `operating point chosen on validation (${selection.positives} positives / ${selection.negatives} negatives): ` +
+      'out-of-fold predictions need a frozen backbone with its head fitted to convergence';
+  }
+  return `operating point chosen on out-of-fold train+validation predictions (${selection.positives} positives / ${selection.negatives} negatives)`;
 }
 
 const concat = (sets: ScoredSet[]): ScoredSet => ({ labels: sets.flatMap((x) => [...x.labels]), probs: sets.flatMap((x) => [...x.probs]) });
@@ -152,7 +179,7 @@ async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, source
     disposeNetwork(base);
     throw e;
   }
-  const summary = summarise(ctx, classes, scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null);
+  const summary = summarise(ctx, classes, scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null, outOfFoldOf([outcome]));
   return { fold, outcome, summary, seconds: { total: (performance.now() - start) / 1000 } };
 }
 
@@ -170,7 +197,8 @@ function datasetSummary(classes: TaskClasses, fold: Fold, patients: Map<string, 
 
 /**
  * Every validation and test image's probabilities (averaged over the test-time rotations, before temperature
- * scaling) with its set and true class: what any other figure can be recomputed from.
+ * scaling) with its set and true class, and the out-of-fold ones (set 'out-of-fold'): what any other figure can
+ * be recomputed from.
  */
 function predictionsCsv(outcomes: TrainOutcome[], classes: TaskClasses): string {
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -178,7 +206,13 @@ function predictionsCsv(outcomes: TrainOutcome[], classes: TaskClasses): string 
   const rows = outcomes.flatMap((outcome, f) => [['validation', outcome.report] as const, ['test', outcome.test] as const].flatMap(([set, report]) =>
     (report?.predictions ?? []).map((p) => [String(f + 1), set, p.id, classes.classNames[p.trueClass], classes.classNames[p.predictedClass],
       ...p.probs.map((x) => x.toPrecision(6))])));
-  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+  // The out-of-fold predictions the operating points were chosen on (train + validation images), when there are some.
+  const outOfFold = outcomes.flatMap((outcome, f) => (outcome.outOfFold ? outcome.outOfFold.ids.map((id, i) => {
+    const probs = outcome.outOfFold!.probs[i];
+    return [String(f + 1), 'out-of-fold', id, classes.classNames[outcome.outOfFold!.labels[i]],
+      classes.classNames[probs.indexOf(Math.max(...probs))], ...probs.map((x) => x.toPrecision(6))];
+  }) : []));
+  return [header, ...rows, ...outOfFold].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }
 
 /** The project commit the run's code came from (with '+changes' when the work tree differed), or null outside git. */
@@ -226,6 +260,7 @@ async function runFolds(
       const result = await runFold(ctx, fold, classes, sources);
       results.push(result);
       if (result.outcome.headFit) log(`${fold.name} ${describeHeadFit(result.outcome.headFit)}`);
+      log(`${fold.name} ${describeOperatingPointSource(result.summary)}`);
       if (store) log(`${fold.name} feature cache on disk: ${store.stats.read - read} samples read, ${store.stats.computed - computed} computed`);
       const shown = result.summary.test ?? result.summary.validation;
       log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
@@ -310,7 +345,8 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const main = results[results.length - 1];
   const data = datasetSummary(classes, main.fold, patients, source);
   const pooled = results.length > 1
-    ? summarise(ctx, classes, concat(results.map((r) => scoredSet(r.outcome.report))), concat(results.map((r) => scoredSet(r.outcome.test!))))
+    ? summarise(ctx, classes, concat(results.map((r) => scoredSet(r.outcome.report))), concat(results.map((r) => scoredSet(r.outcome.test!))),
+      outOfFoldOf(results.map((r) => r.outcome)))
     : null;
   const timings = { totalSeconds: (performance.now() - t0) / 1000, perFoldSeconds: results.map((r) => r.seconds.total) };
   let cv: CrossValidationSummary | undefined;
@@ -334,6 +370,11 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
     featureCache: main.outcome.cache, timings, headFit: main.outcome.headFit ?? null,
+    // How the operating points' out-of-fold predictions were made (each task's selection says its counts); null: validation chose.
+    outOfFold: main.outcome.outOfFold ? {
+      images: main.outcome.outOfFold.ids.length, patients: new Set(main.outcome.outOfFold.patients).size, folds: main.outcome.outOfFold.folds,
+      lambda: main.outcome.outOfFold.lambda, rotationsAveraged: main.outcome.outOfFold.rotationsAveraged, sets: 'train+validation',
+    } : null,
     validation: main.summary.validation, test: main.summary.test ?? null,
     cv: cv ? { ...cv, pooledOutOfFold: pooled } : null,
   };
@@ -355,6 +396,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
       resize: 'area average', inputSize: training.inputSize, testTimeRotations: training.testTimeRotations,
     }), data, summary: main.summary,
     weightsProvenance: provenance, ...(config.eval ? { externalValidation: `Test set: ${config.eval}` } : {}),
+    headFit: main.outcome.headFit ?? null,
   });
   writeFileSync(join(config.out, 'MODEL_CARD.md'), card);
   if (config.exportModel) {

@@ -69,6 +69,24 @@ describe('a finished run in the studio', () => {
     expect(p.screening?.[0].score).toBeCloseTo(0.8, 12);
   });
 
+  it("chooses a frozen run's operating points on its out-of-fold predictions and says so in the card; others on validation", () => {
+    expect(record.summary.validation.binary[0].operatingPoint.selection!.source).toBe('validation');
+    // 40 train + validation images scored out of fold (grade i % 5, 0.6 on it), as TrainOutcome.outOfFold brings them.
+    const oofReport = report('o', 40);
+    const outOfFold = {
+      ids: oofReport.predictions.map((p) => p.id), labels: oofReport.predictions.map((p) => p.trueClass),
+      probs: oofReport.predictions.map((p) => p.probs), patients: oofReport.predictions.map((p) => p.id),
+      folds: 5, lambda: 3.16e-5, rotationsAveraged: 4,
+    };
+    const frozen = recordTrainedModel(request, { ...outcome, outOfFold }, { fieldOfViewCrop: true, colourNormalisation: false }, {}, '2026-01-01T00:00:00Z');
+    const selection = frozen.summary.test!.binary[0].operatingPoint.selection!;
+    // Referable DR: grades 2-4 of 40 images, 8 each: 24 positives, 16 negatives.
+    expect([selection.source, selection.positives, selection.negatives]).toEqual(['out-of-fold train+validation', 24, 16]);
+    expect(selection.outOfFold).toEqual({ folds: 5, lambda: 3.16e-5, rotationsAveraged: 4 });
+    expect(frozen.modelCard).toContain('pooled over train + validation (5 patient-aware folds, each head fitted at L2 3.16e-5');
+    expect(frozen.manifest.screening).toBe(frozen.summary);
+  });
+
   it('predicts plainly for a model without a screening summary (an older package)', () => {
     const { screening: _s, ...older } = record.manifest;
     void _s;

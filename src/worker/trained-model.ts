@@ -1,6 +1,7 @@
 /**
  * What a finished run leaves behind besides its weights, built once where it is known (the worker): the
- * screening summary (intervals, operating points and temperature chosen on validation, test reported), the
+ * screening summary (intervals, operating points chosen on out-of-fold train + validation predictions when the run
+ * has them, else on validation, temperature chosen on validation, test reported), the
  * manifest (fovea.json) and the model card (MODEL_CARD.md). Mirrors scripts/evaluate/run.ts. Pure.
  */
 import { LABEL_PRESETS } from '../core/data/presets';
@@ -25,7 +26,7 @@ export interface TrainedModelRecord {
   modelCard: string;
 }
 
-type Outcome = Pick<TrainOutcome, 'config' | 'epochs' | 'report' | 'bestEpoch' | 'test'>;
+type Outcome = Pick<TrainOutcome, 'config' | 'epochs' | 'report' | 'bestEpoch' | 'test' | 'outOfFold' | 'headFit'>;
 
 /** fovea.json's preprocessing record. */
 export function manifestPreprocessing(prep: ImagePreparation): FoveaManifest['preprocessing'] {
@@ -67,9 +68,16 @@ export function recordTrainedModel(
   request: TrainRequest, outcome: Outcome, prep: ImagePreparation, provenance: Record<string, unknown>, createdAt: string,
 ): TrainedModelRecord {
   const { config } = outcome;
+  const oof = outcome.outOfFold;
   const summary = summariseEvaluation(scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null, {
     classNames: request.classNames, ordinal: request.ordinal,
     binaryTasks: binaryTasksFor(request.presetId, request.classNames),
+    // A frozen backbone's fitted head brings out-of-fold predictions on train + validation: the operating point is
+    // chosen on them; other runs choose it on validation (each selection says which).
+    ...(oof ? {
+      outOfFold: { labels: oof.labels, probs: oof.probs, patients: oof.patients },
+      outOfFoldMethod: { folds: oof.folds, lambda: oof.lambda, rotationsAveraged: oof.rotationsAveraged },
+    } : {}),
   });
   const { predictions: _omit, ...validation } = outcome.report;
   void _omit;
@@ -90,7 +98,7 @@ export function recordTrainedModel(
       ...config, task: request.presetId, fieldOfViewCrop: prep.fieldOfViewCrop, colourNormalisation: prep.colourNormalisation,
     },
     preprocessing: preprocessingDescription(prep, config.inputSize, config.testTimeRotations),
-    data: datasetSummary(request), summary, weightsProvenance: provenance,
+    data: datasetSummary(request), summary, weightsProvenance: provenance, headFit: outcome.headFit ?? null,
   });
   return { summary, manifest, modelCard };
 }

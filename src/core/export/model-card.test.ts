@@ -75,6 +75,21 @@ describe('renderModelCard', () => {
     expect(details).toContain('| learningRate | 0.01 |');
   });
 
+  it("lists the training settings in the table's order with what each is, nested ones by path, then the run's other entries", () => {
+    const details = section(renderModelCard(cardInput({
+      settings: { ...resolveTrainConfig({ scenario: 'linear-top', epochs: 12 }), task: 'referable-dr', fieldOfViewCrop: true },
+    })), 'Model details');
+    const rows = details.slice(details.indexOf('### Training settings')).split('\n').filter((l) => l.startsWith('| ')).slice(2);
+    expect(rows[0]).toBe('| scenario | linear-top | Which of the four transfer-learning scenarios set freeze and head, or \'custom\' |');
+    expect(rows).toContain('| epochs | 12 | Passes over the training images |');
+    expect(rows).toContain('| earlyStopping.patience | 3 | Epochs without improvement before early stopping |');
+    expect(rows).toContain('| headFit | converged | A frozen backbone\'s head: fitted to convergence (L-BFGS, L2 by patient-aware 5-fold cross-validation) or SGD epochs |');
+    const names = rows.map((r) => r.split(' | ')[0].slice(2));
+    expect(names.indexOf('freezeUpTo')).toBeLessThan(names.indexOf('learningRate'));
+    expect(names.slice(-2)).toEqual(['task', 'fieldOfViewCrop']);
+    expect(names).not.toContain('earlyStopping');
+  });
+
   it('names colour normalisation when it was used, and a frozen backbone', () => {
     const input = cardInput({ settings: { ...resolveTrainConfig({ scenario: 'linear-top' }) } });
     input.preprocessing.colourNormalisation = 'local average colour subtracted (Graham 2015)';
@@ -123,6 +138,38 @@ describe('renderModelCard', () => {
     // Test set: sensitivity 133/149, specificity 191/217, PPV 133/159, NPV 191/207.
     expect(op).toContain('| Referable DR (grade 2 or worse) | test set | 90.0% | 0.312 | 89.3% (95% CI 83.9–94.0%) | 88.0% (95% CI 83.4–92.2%) | 83.6% | 92.3% |');
     expect(op).toContain('| Any DR (grade 1 or worse) | validation set | 90.0% | 0.418 |');
+  });
+
+  it('says where the operating point was chosen (out-of-fold: folds, L2, rotations, counts), how the head was fitted, and what it reads', () => {
+    const summary = makeSummaryFixture({ withTest: true });
+    // As summariseEvaluation records a threshold chosen on a frozen run's out-of-fold predictions (out-of-fold.test.ts).
+    for (const set of [summary.validation, summary.test!]) {
+      for (const task of set.binary) {
+        task.operatingPoint.chosenOn = 'out-of-fold train+validation';
+        task.operatingPoint.selection = {
+          ...task.operatingPoint.selection!, source: 'out-of-fold train+validation', positives: 612, negatives: 1180,
+          outOfFold: { folds: 5, lambda: 1e-4, rotationsAveraged: 4 },
+        };
+      }
+    }
+    const headFit = {
+      lambdas: [1e-6, 3.16e-6, 1e-5], cvLoss: [0.51, 0.52, 0.53], folds: 5, chosen: 1e-6, edge: 'smallest' as const,
+      iterations: 312, trainLoss: 0.61, gradientNorm: 4.3e-5, seconds: 120,
+    };
+    const settings = { ...resolveTrainConfig({ scenario: 'linear-early', headFeatures: 'mean-max' }) };
+    const card = renderModelCard(cardInput({ summary, headFit, settings }));
+    expect(section(card, 'Operating point')).toContain(
+      'chosen on out-of-fold predictions pooled over train + validation (5 patient-aware folds, each head fitted at L2 1.00e-4, ' +
+      'probabilities averaged over 4 rotations) from 612 positives and 1180 negatives');
+    const details = section(card, 'Model details');
+    expect(details).toContain('**Head fit:** fitted to convergence (full-batch L-BFGS, 312 iterations, gradient norm 4.3e-5); ' +
+      'L2 strength 1.00e-6 chosen by 5-fold patient-aware cross-validation on the training split over 3 strengths from 1.00e-6 to 1.00e-5; ' +
+      'it is the smallest strength searched, so the best one may lie beyond it.');
+    expect(details).toContain('reading the global average and the global max pools of its block, concatenated');
+    // An SGD-trained head (no fit) and a run chosen on validation say neither.
+    const plain = renderModelCard(cardInput());
+    expect(plain).not.toContain('Head fit');
+    expect(plain).not.toContain('patient-aware folds, each head fitted');
   });
 
   it('reports calibration: the temperature and ECE before and after', () => {

@@ -14,6 +14,8 @@ import {
 } from '../eval/figures';
 import type { EvaluationSummary, SetSummary } from '../eval/summary';
 import { BLOCKS } from '../train/config';
+import type { HeadFitSummary } from '../train/head-fit';
+import { SETTING_NAMES, settingAt, settingSpec } from '../train/settings';
 
 export interface PreprocessingDescription {
   /** Square input side in px. */
@@ -70,6 +72,8 @@ export interface ModelCardInput {
   weightsProvenance: Record<string, unknown>;
   /** Evaluation on data from another source (site, camera, population), described; absent when none was done. */
   externalValidation?: string;
+  /** A frozen backbone's head fitted to convergence: the L2 search and the final fit. Absent for SGD-trained heads. */
+  headFit?: HeadFitSummary | null;
 }
 
 export const MODEL_CARD_FILE = 'MODEL_CARD.md';
@@ -123,6 +127,22 @@ function describeHead(headOn: unknown, headPooling: unknown, dropout: unknown): 
   return `a new linear softmax classifier on ${where}${drop}, replacing GoogLeNet's 1000-class ImageNet classifier`;
 }
 
+/** '', or what a head reading more than its block's pooled output reads (TrainConfig.headFeatures). */
+function describeHeadFeatures(headFeatures: unknown): string {
+  if (headFeatures === 'mean-max') return ', reading the global average and the global max pools of its block, concatenated';
+  if (headFeatures === 'multi-block') return ', reading its block and a second one (inception_5b, or inception_4c under pool5), each pooled, concatenated';
+  return '';
+}
+
+/** The L2 search and the final fit of a head fitted to convergence, in a sentence. */
+function describeHeadFit(h: HeadFitSummary): string {
+  const grid = h.lambdas.length ? `${h.lambdas.length} strengths from ${h.lambdas[0].toExponential(2)} to ${h.lambdas[h.lambdas.length - 1].toExponential(2)}` : 'no grid';
+  const edge = h.edge ? `; it is the ${h.edge} strength searched, so the best one may lie beyond it` : '';
+  return `fitted to convergence (full-batch L-BFGS, ${h.iterations} iterations, gradient norm ${h.gradientNorm.toExponential(1)}); ` +
+    (h.folds > 0 ? `L2 strength ${h.chosen.toExponential(2)} chosen by ${h.folds}-fold patient-aware cross-validation on the training split over ${grid}${edge}`
+      : `L2 strength ${h.chosen.toExponential(2)} (too few patients to cross-validate)`);
+}
+
 function modelDetails(input: ModelCardInput): string {
   const s = input.settings;
   const p = input.preprocessing;
@@ -132,7 +152,8 @@ function modelDetails(input: ModelCardInput): string {
       `${input.ordinal ? ', ordered grades' : ''}; task: ${escapeMarkdown(input.task)}.`,
     `- **Transfer-learning scenario ${input.scenario.number}:** ${escapeMarkdown(input.scenario.title)}.`,
     `- **Frozen:** ${describeFrozen(s.freezeUpTo)}.`,
-    `- **Head:** ${describeHead(s.headOn, s.headPooling, s.dropout)}.`,
+    `- **Head:** ${describeHead(s.headOn, s.headPooling, s.dropout)}${describeHeadFeatures(s.headFeatures)}.`,
+    ...(input.headFit ? [`- **Head fit:** ${describeHeadFit(input.headFit)}.`] : []),
     `- **Input:** ${p.inputSize} × ${p.inputSize} px colour fundus photograph.`,
     `- **Preprocessing:** ${p.steps.map(escapeMarkdown).join('; ')}.`,
     `- **Field-of-view crop:** ${p.fieldOfViewCrop ? 'yes, the dark border around the retina is cropped away before resizing' : 'no'}.`,
@@ -144,8 +165,20 @@ function modelDetails(input: ModelCardInput): string {
     `- **Weights provenance:** ${Object.keys(input.weightsProvenance).length === 0 ? 'not recorded' :
       Object.entries(input.weightsProvenance).map(([k, v]) => `${escapeMarkdown(k)}: ${escapeMarkdown(formatSetting(v))}`).join('; ')}.`,
   ];
-  const settings = table(['Setting', 'Value'], Object.entries(s).map(([k, v]) => [escapeMarkdown(k), escapeMarkdown(formatSetting(v))]));
-  return `## ${S.details}\n\n${lines.join('\n')}\n\n### Training settings\n\n${settings}`;
+  return `## ${S.details}\n\n${lines.join('\n')}\n\n### Training settings\n\n${settingsTable(s)}`;
+}
+
+/**
+ * Every training setting the record holds, in the table's order (src/core/train/settings.ts) with its help, nested
+ * ones by their path; then the record's other entries (the task, the image preparation) as they come.
+ */
+function settingsTable(s: SettingsRecord): string {
+  const known = SETTING_NAMES.filter((name) => settingAt(s, name) !== undefined)
+    .map((name) => [escapeMarkdown(name), escapeMarkdown(formatSetting(settingAt(s, name))), escapeMarkdown(settingSpec(name).help)]);
+  const groups = new Set(SETTING_NAMES.map((name) => name.split('.')[0]));
+  const others = Object.entries(s).filter(([k]) => !groups.has(k))
+    .map(([k, v]) => [escapeMarkdown(k), escapeMarkdown(formatSetting(v)), '']);
+  return table(['Setting', 'Value', 'What it is'], [...known, ...others]);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -7,6 +7,7 @@ import {
   checkCheckpointFits, CheckpointMismatchError, configDifference, type SavedTensor, savedConfig, type TrainingCheckpoint, withBatchSize,
 } from './checkpoint';
 import { resolveTrainConfig, type TrainConfig } from './config';
+import { isAllowed, SETTING_NAMES, settingAt, settingSpec } from './settings';
 import type { EpochSummary } from './events';
 import { RunControl } from './run-control';
 import { trainClassifier, type TrainerHooks, type TrainingData } from './trainer';
@@ -80,6 +81,56 @@ describe('checkpoints saved before a setting existed', () => {
     expect(savedConfig(saved).headFit).toBe('sgd');
     expect(() => checkCheckpointFits(saved, { ...frozen, headFit: 'sgd' }, 2)).not.toThrow();
     expect(() => checkCheckpointFits(saved, frozen, 2)).toThrow(/'headFit' is "sgd" in the checkpoint but "converged" here/);
+  });
+
+  /** The config without one setting, as a checkpoint saved before the setting existed holds it. */
+  const without = (c: TrainConfig, name: string): TrainConfig => {
+    const copy = structuredClone(c) as unknown as Record<string, Record<string, unknown>>;
+    const [group, leaf] = name.split('.');
+    if (leaf) delete copy[group][leaf];
+    else delete copy[group];
+    return copy as unknown as TrainConfig;
+  };
+  const withValue = (c: TrainConfig, name: string, value: unknown): TrainConfig => {
+    const copy = structuredClone(c) as unknown as Record<string, unknown>;
+    const [group, leaf] = name.split('.');
+    if (leaf) copy[group] = { ...(copy[group] as object), [leaf]: value };
+    else copy[name] = value;
+    return copy as unknown as TrainConfig;
+  };
+
+  it('resume, for every setting the table says checkpoints may predate, with the value runs had then, and only with it', () => {
+    const later = SETTING_NAMES.filter((n) => { const r = settingSpec(n).checkpoint; return r.mustMatch && r.before !== undefined; });
+    expect(later).toEqual(expect.arrayContaining(['headPooling', 'headFit', 'headFeatures']));
+    for (const name of later) {
+      const rule = settingSpec(name).checkpoint as { before: unknown };
+      const saved = { ...checkpoint, config: without(config, name) };
+      expect(() => checkCheckpointFits(saved, withValue(config, name, rule.before), 2), name).not.toThrow();
+      const type = settingSpec(name).type;
+      const other = type.kind === 'choice' ? type.values.find((v) => v !== rule.before) : !rule.before;
+      expect(isAllowed(name, other), name).toBe(true);
+      expect(() => checkCheckpointFits(saved, withValue(config, name, other), 2), name)
+        .toThrow(`the training setting '${name}' is ${JSON.stringify(rule.before)} in the checkpoint but ${JSON.stringify(other)} here`);
+    }
+  });
+
+  it('are refused plainly when they lack a setting checkpoints have always held', () => {
+    const saved = { ...checkpoint, config: without(config, 'earlyStopping.patience') };
+    expect(() => checkCheckpointFits(saved, config, 2)).toThrow("the training setting 'earlyStopping.patience' is absent in the checkpoint but 3 here");
+    expect(() => checkCheckpointFits({ ...checkpoint, config: without(config, 'dropout') }, config, 2)).toThrow(/'dropout' is absent/);
+  });
+
+  it('are refused when saved by a version with a setting this one does not know', () => {
+    const newer = { ...checkpoint, config: { ...config, headDepth: 2 } as TrainConfig };
+    expect(() => checkCheckpointFits(newer, config, 2)).toThrow("the training setting 'headDepth' is 2 in the checkpoint but absent here");
+  });
+
+  it('resume under another scenario label when freeze and head are the same (the table: scenario may differ)', () => {
+    const linearTop = resolveTrainConfig({ scenario: 'linear-top', epochs: 3 });
+    const custom = resolveTrainConfig({ scenario: 'custom', freezeUpTo: 'all', headOn: 'pool5', epochs: 3 });
+    expect(settingAt(custom, 'scenario')).toBe('custom');
+    expect(() => checkCheckpointFits({ ...checkpoint, config: linearTop }, custom, 2)).not.toThrow();
+    expect(() => checkCheckpointFits({ ...checkpoint, config: linearTop }, { ...custom, headOn: 'inception_4c' }, 2)).toThrow(/'headOn'/);
   });
 
   it("keep a saved headPooling over the default", () => {

@@ -5,6 +5,7 @@
  */
 import type { EvalReport } from '../eval/report';
 import type { TrainConfig } from './config';
+import { SETTING_NAMES, settingAt, settingSpec, type SettingName } from './settings';
 import type { EarlyStoppingState } from './early-stopping';
 import type { EpochSummary } from './events';
 import type { HeadFitSummary } from './head-fit';
@@ -54,7 +55,7 @@ export class CheckpointMismatchError extends Error {
   }
 }
 
-const describe = (v: unknown): string => (Array.isArray(v) ? `[${v.join(', ')}]` : JSON.stringify(v) ?? String(v));
+const describe = (v: unknown): string => (v === undefined ? 'absent' : Array.isArray(v) ? `[${v.join(', ')}]` : JSON.stringify(v) ?? String(v));
 
 /** The first setting in which two resolved configs differ (nested settings as 'earlyStopping.patience'), or null. */
 export function configDifference(saved: object, current: object, prefix = ''): { field: string; saved: unknown; current: unknown } | null {
@@ -84,21 +85,53 @@ export function withBatchSize(checkpoint: TrainingCheckpoint, batchSize: number)
 }
 
 /**
- * Settings added after checkpoints were first saved, with the value every run had before they existed: a
- * checkpoint without one was saved by a run that used that value.
+ * Settings added after checkpoints were first saved, with the value every run had before they existed (the
+ * table's checkpoint.before): a checkpoint without one was saved by a run that used that value.
  */
-export const SETTINGS_BEFORE_THEY_EXISTED: Partial<TrainConfig> = { headPooling: 'average', headFit: 'sgd', headFeatures: 'last' };
+export const SETTINGS_BEFORE_THEY_EXISTED: Readonly<Partial<Record<SettingName, unknown>>> = Object.fromEntries(
+  SETTING_NAMES.flatMap((name) => {
+    const rule = settingSpec(name).checkpoint;
+    return rule.mustMatch && rule.before !== undefined ? [[name, rule.before]] : [];
+  }),
+);
 
 /** The checkpoint's config with the settings it predates filled in (see SETTINGS_BEFORE_THEY_EXISTED). */
 export function savedConfig(checkpoint: Pick<TrainingCheckpoint, 'config'>): TrainConfig {
-  return { ...SETTINGS_BEFORE_THEY_EXISTED, ...checkpoint.config };
+  const config = structuredClone(checkpoint.config) as unknown as Record<string, unknown>;
+  for (const [name, before] of Object.entries(SETTINGS_BEFORE_THEY_EXISTED)) {
+    if (settingAt(config, name) !== undefined) continue;
+    const [group, leaf] = name.split('.');
+    if (leaf) config[group] = { ...(config[group] as object), [leaf]: before };
+    else config[name] = before;
+  }
+  return config as unknown as TrainConfig;
+}
+
+/**
+ * The first setting the run may not resume with: one that must match and differs (a setting the checkpoint
+ * predates counts at the value runs had then), or one the checkpoint holds that this version does not know.
+ */
+export function settingMismatch(checkpoint: Pick<TrainingCheckpoint, 'config'>, config: TrainConfig): { field: string; saved: unknown; current: unknown } | null {
+  const saved = savedConfig(checkpoint);
+  for (const name of SETTING_NAMES) {
+    if (!settingSpec(name).checkpoint.mustMatch) continue;
+    const [a, b] = [settingAt(saved, name), settingAt(config, name)];
+    if (!Object.is(a, b)) return { field: name, saved: a, current: b };
+  }
+  const unknown = leafNames(saved).find((name) => !(SETTING_NAMES as string[]).includes(name));
+  return unknown ? { field: unknown, saved: settingAt(saved, unknown), current: undefined } : null;
+}
+
+/** Every setting of a config-shaped object by its path ('earlyStopping.patience'). */
+function leafNames(o: object, prefix = ''): string[] {
+  return Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? leafNames(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
 /** Throws CheckpointMismatchError unless the checkpoint is ours and was saved by a run with this config and class count. */
 export function checkCheckpointFits(checkpoint: TrainingCheckpoint, config: TrainConfig, classCount: number): void {
   if (checkpoint.format !== CHECKPOINT_FORMAT) throw new CheckpointMismatchError('the format', checkpoint.format, CHECKPOINT_FORMAT);
   if (checkpoint.version !== 1) throw new CheckpointMismatchError('the format version', checkpoint.version, 1);
-  const diff = configDifference(savedConfig(checkpoint), config);
+  const diff = settingMismatch(checkpoint, config);
   if (diff) throw new CheckpointMismatchError(`the training setting '${diff.field}'`, diff.saved, diff.current);
   if (checkpoint.classCount !== classCount) throw new CheckpointMismatchError('the number of classes', checkpoint.classCount, classCount);
   if (!(Number.isInteger(checkpoint.epoch) && checkpoint.epoch >= 0 && checkpoint.epoch < config.epochs)) {

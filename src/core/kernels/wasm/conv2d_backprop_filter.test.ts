@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_DIR } from '../../../../scripts/lib/node-model';
+import { buildFromCaffe } from '../../model/googlenet';
+import { caffeLayers, parsePrototxt } from '../../model/prototxt';
+import { foveaWasmKernelsRegistered, registerFoveaWasmKernels, UnsupportedWasmConvolutionError } from './index';
+
+interface ConvCase {
+  layers: string[];
+  xShape: number[];
+  filterShape: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid';
+}
+
+/**
+ * Every distinct convolution of GoogLeNet (BVLC deploy.prototxt) with the input it sees at 32 px, batch 2:
+ * conv1's 7x7/2 on its zero-padded 38x38 input, conv2 at 8x8, inception 3 at 4x4, 4 at 2x2, 5 at 1x1 (where
+ * a 3x3 or 5x5 'same' window is larger than the image). Small, because tfjs's cpu backend, the reference,
+ * computes filter gradients at a few million products a second (conv2/3x3 at 16x16 took 18 s).
+ */
+async function googLeNetConvolutions(): Promise<ConvCase[]> {
+  const layers = caffeLayers(parsePrototxt(readFileSync(join(SHARED_DIR, 'models', 'bvlc_googlenet', 'deploy.prototxt'), 'utf8')));
+  const model = buildFromCaffe(layers);
+  const convs = model.layers.filter((l) => l.getClassName() === 'Conv2D');
+  // Several convolutions read the same tensor (an inception module's 1x1 branches): each is asked for once.
+  const distinct = [...new Set(convs.map((l) => l.input as tf.SymbolicTensor))];
+  const probe = tf.model({ inputs: model.inputs, outputs: distinct });
+  const outputs = tf.tidy(() => probe.predict(tf.zeros([2, 32, 32, 3])) as tf.Tensor[]);
+  const inputs = convs.map((l) => outputs[distinct.indexOf(l.input as tf.SymbolicTensor)]);
+  const cases = new Map<string, ConvCase>();
+  convs.forEach((layer, i) => {
+    const c = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; filters: number };
+    const xShape = inputs[i].shape;
+    const filterShape: ConvCase['filterShape'] = [c.kernelSize[0], c.kernelSize[1], xShape[3], c.filters];
+    const key = JSON.stringify([xShape, filterShape, c.strides[0], c.padding]);
+    const known = cases.get(key);
+    if (known) known.layers.push(layer.name);
+    else cases.set(key, { layers: [layer.name], xShape, filterShape, strides: c.strides[0], pad: c.padding });
+  });
+  tf.dispose(outputs);
+  model.dispose();
+  return [...cases.values()];
+}
+
+/** dL/dW for L = sum(conv2d(x, W) * dy), i.e. conv2DBackpropFilter(x, dy), by tf.grad on the given backend. */
+async function filterGradient(backend: string, c: ConvCase, x: Float32Array, dy: Float32Array, dyShape: number[]): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, c.xShape as [number, number, number, number]);
+    const dyt = tf.tensor(dy, dyShape);
+    const loss = (w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, w as tf.Tensor4D, c.strides, c.pad), dyt));
+    return tf.grad(loss)(tf.zeros(c.filterShape)).dataSync() as Float32Array;
+  });
+}
+
+const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
+
+describe("Fovea's wasm Conv2DBackpropFilter", () => {
+  let cases: ConvCase[];
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerFoveaWasmKernels();
+    cases = await googLeNetConvolutions();
+  });
+
+  it('is registered once, for wasm only, and registering again changes nothing', () => {
+    const ours = tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc;
+    expect(ours).toBeDefined();
+    expect(foveaWasmKernelsRegistered()).toBe(true);
+    registerFoveaWasmKernels();
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(ours);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(ours);
+  });
+
+  it('covers all of GoogLeNet: 1x1, 3x3 and 5x5 same, and conv1 7x7/2', () => {
+    // 57 convolutions: conv1, conv2/3x3_reduce, conv2/3x3 and 6 in each of the 9 inception modules.
+    expect(cases.flatMap((c) => c.layers)).toHaveLength(57);
+    const kinds = new Set(cases.map((c) => `${c.filterShape[0]}/${c.strides} ${c.pad}`));
+    expect([...kinds].sort()).toEqual(['1/1 same', '3/1 same', '5/1 same', '7/2 valid']);
+  });
+
+  it("matches tfjs's cpu backend for every convolution shape of GoogLeNet at 32 px, batch 2", async () => {
+    let worst = 0;
+    for (const [i, c] of cases.entries()) {
+      await tf.setBackend('wasm');
+      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.xShape as [number, number, number, number]), tf.zeros(c.filterShape), c.strides, c.pad).shape);
+      const x = seeded(c.xShape, 2 * i + 1);
+      const dy = seeded(dyShape, 2 * i + 2);
+      const before = tf.engine().backend.numDataIds();
+      const ours = await filterGradient('wasm', c, x, dy, dyShape);
+      // Every intermediate of the kernel is freed (the backend's own count, which tensors do not see).
+      expect(tf.engine().backend.numDataIds(), c.layers[0]).toBe(before);
+      const reference = await filterGradient('cpu', c, x, dy, dyShape);
+      const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const diff = reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0);
+      // float32 sums of up to 2x16x16 = 512 products in another order: measured at most ~2e-7 of the largest
+      // entry; a wrong offset, phase or padding gives errors of the order of the entries themselves.
+      expect(diff / scale, `${c.layers.join(', ')} x ${c.xShape} W ${c.filterShape}`).toBeLessThan(1e-5);
+      worst = Math.max(worst, diff / scale);
+    }
+    expect(worst).toBeGreaterThan(0); // the two backends really computed separately
+  }, 120_000);
+
+  it('handles odd shapes: 3x3/2 same on odd sizes, a strided 1x1, a 5x5 window on a 1x1 image; refuses NCHW by name', async () => {
+    const odd: ConvCase[] = [
+      { layers: ['3x3/2 same'], xShape: [2, 9, 9, 13], filterShape: [3, 3, 13, 7], strides: 2, pad: 'same' },
+      { layers: ['1x1/2 valid'], xShape: [1, 8, 8, 5], filterShape: [1, 1, 5, 6], strides: 2, pad: 'valid' },
+      { layers: ['5x5 same 1x1'], xShape: [3, 1, 1, 4], filterShape: [5, 5, 4, 3], strides: 1, pad: 'same' },
+    ];
+    for (const [i, c] of odd.entries()) {
+      await tf.setBackend('wasm');
+      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.xShape as [number, number, number, number]), tf.zeros(c.filterShape), c.strides, c.pad).shape);
+      const x = seeded(c.xShape, 100 + i);
+      const dy = seeded(dyShape, 200 + i);
+      const ours = await filterGradient('wasm', c, x, dy, dyShape);
+      const reference = await filterGradient('cpu', c, x, dy, dyShape);
+      const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      reference.forEach((v, k) => expect(Math.abs(v - ours[k]), c.layers[0]).toBeLessThan(1e-5 * scale));
+    }
+    await tf.setBackend('wasm');
+    const x = tf.ones([1, 6, 6, 2]);
+    const dy = tf.ones([1, 4, 4, 3]);
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'valid', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] }))
+      .toThrow(UnsupportedWasmConvolutionError);
+    tf.dispose([x, dy]);
+  });
+});

@@ -4,7 +4,7 @@ import type { ImageFileInput } from '../worker/protocol';
 const worker = vi.hoisted(() => ({ addImages: vi.fn(), removeImages: vi.fn(), holdImages: vi.fn() }));
 const storage = vi.hoisted(() => ({ putImages: vi.fn(), saveImportInProgress: vi.fn(async (_marker: { source: string; total: number; imagesBefore: number } | null) => undefined) }));
 vi.mock('../worker/client', () => ({ foveaWorker: () => worker }));
-vi.mock('./project-storage', () => ({ datasetStorage: () => storage }));
+vi.mock('./project-storage', () => ({ projectStorage: () => storage }));
 
 const { useDatasetStore, WORKER_BATCH_SIZE } = await import('./dataset');
 

@@ -12,7 +12,7 @@ import { type LabelPresetId, suggestPreset } from '../core/data/presets';
 import type { AddImagesResult, ImageFileInput, RejectedFile } from '../worker/protocol';
 import { foveaWorker } from '../worker/client';
 import { toUserError } from './errors';
-import { datasetStorage, type NewStoredImage, type SavedDataset } from './project-storage';
+import { projectStorage, type NewStoredImage, type SavedDataset } from './project-storage';
 import { thumbnails } from './thumbnails';
 
 export interface DatasetImage {
@@ -178,13 +178,11 @@ export const initialDatasetState: DatasetState = {
   sampleAttribution: null,
 };
 
-let nextId = 1;
-let nextNoticeId = 1;
-
+/** 64 random bits as hex: ids unique without a counter kept beside the store (getRandomValues works on plain http too). */
+const randomTag = () => Array.from(crypto.getRandomValues(new Uint32Array(2)), (x) => x.toString(16).padStart(8, '0')).join('');
 // Unique across reloads: restored images keep the ids they were saved with.
-const sessionTag = Date.now().toString(36);
-const newImageId = () => `img-${sessionTag}-${nextId++}`;
-const notice = (kind: DatasetNoticeKind): DatasetNotice => ({ ...kind, id: `n${nextNoticeId++}` });
+const newImageId = () => `img-${Date.now().toString(36)}-${randomTag()}`;
+const notice = (kind: DatasetNoticeKind): DatasetNotice => ({ ...kind, id: `n-${randomTag()}` });
 const isCsvProblem = (n: DatasetNotice) => (CSV_PROBLEM_KINDS as readonly string[]).includes(n.kind);
 
 /** Declared-but-empty class folders: empty folders that sit beside the class folders of this drop. */
@@ -227,7 +225,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
   set({ progress: progressAt(0), stopRequested: false });
   // Kept while the load runs: a reload part-way says what was not added (adding the folder again adds the rest).
   const marker = { source: options.sourceName, total: fresh.length, imagesBefore: get().images.length, startedAt: Date.now() };
-  void datasetStorage().saveImportInProgress(marker).catch(() => undefined);
+  void projectStorage().saveImportInProgress(marker).catch(() => undefined);
   // A batch is saved to IndexedDB while the worker decodes the next one; one save at a time, in order. Saved images
   // are listed LISTED_EVERY at a time (each listing re-derives classes and split), so whatever is listed is saved.
   let saving: Promise<void> = Promise.resolve();
@@ -298,7 +296,7 @@ async function ingest(incoming: IncomingFile[], options: AddFilesOptions): Promi
     // The load ends when what it decoded is saved and listed: a reload right after keeps all of it.
     await saving.catch(() => undefined);
     listSaved();
-    await datasetStorage().saveImportInProgress(null).catch(() => undefined);
+    await projectStorage().saveImportInProgress(null).catch(() => undefined);
     set({ progress: null, stopRequested: false });
   }
 }
@@ -341,7 +339,7 @@ async function saveAdded(
     return { meta: { ...image, order: orderBase + i }, pixels: { id: image.id, data: d.stored, prepared: d.prepared }, thumbnail: d.thumbnail };
   });
   try {
-    await datasetStorage().putImages(stored);
+    await projectStorage().putImages(stored);
     thumbnails().saved(added.map((i) => i.id));
     return { full: false, savedBytes: batchBytes(decoded) };
   } catch (e) {
@@ -372,7 +370,7 @@ async function restore({ images, settings, interruptedImport }: SavedDataset): P
   if (interruptedImport) {
     const added = Math.max(0, Math.min(interruptedImport.total, images.length - interruptedImport.imagesBefore));
     set((s) => ({ notices: [...s.notices, notice({ kind: 'import-interrupted', source: interruptedImport.source, added, total: interruptedImport.total })] }));
-    void datasetStorage().saveImportInProgress(null).catch(() => undefined);
+    void projectStorage().saveImportInProgress(null).catch(() => undefined);
   }
   if (images.length === 0) return;
   const restored: DatasetImage[] = images.map(({ id, name, relativePath, sourceLabel, patientId, fromSample }) => ({

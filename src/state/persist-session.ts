@@ -3,7 +3,7 @@
  * changes (settings, labels, removals; added images are saved as they are decoded, with their pixels).
  */
 import { foveaWorker } from '../worker/client';
-import { datasetStorage, projectDatabaseName, selectProject, type StoredDatasetSettings } from './project-storage';
+import { projectStorage, projectDatabaseName, selectProject, type StoredDatasetSettings } from './project-storage';
 import { activeProjectId, useProjectsStore } from './projects';
 import { startRunPersistence } from './saved-runs';
 import { useDatasetStore, type DatasetState } from './dataset';
@@ -24,7 +24,7 @@ function reportStorageFailure(e: unknown): void {
 export async function startDatasetPersistence(): Promise<void> {
   const projectId = activeProjectId();
   selectProject(projectId);
-  const storage = datasetStorage();
+  const storage = projectStorage();
   // The worker reads the images' stored copies from the same database when a run needs them.
   void foveaWorker().openProject(typeof indexedDB === 'undefined' ? null : projectDatabaseName(projectId)).catch(() => undefined);
   // Finished runs and an interrupted run's checkpoint come back once the worker has its model.

@@ -15,7 +15,7 @@ import {
   DEFAULT_PROJECT_ID, keptFeaturesOf, openProjectDb, projectDatabaseName, type EncodedImage, type StoredPixels, type StoredThumbnail,
 } from '../storage/project-db';
 import type { TrainRequest } from '../worker/protocol';
-import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './training';
+import type { BatchPoint, FinishedRun, RunInfo, TrainForm } from './run-types';
 
 export { DEFAULT_PROJECT_ID, projectDatabaseName } from '../storage/project-db';
 export type { EncodedImage, StoredPixels } from '../storage/project-db';
@@ -283,7 +283,7 @@ const noStorage: ProjectStorage = {
 let storage: ProjectStorage | null = null;
 let openProjectId = DEFAULT_PROJECT_ID;
 
-/** Which project this page shows; set once at start-up, before the first datasetStorage() call. */
+/** Which project this page shows; set once at start-up, before the first projectStorage() call. */
 export function selectProject(projectId: string): void {
   if (storage && projectId !== openProjectId) throw new Error(`project ${openProjectId} is already open`);
   openProjectId = projectId;
@@ -294,7 +294,7 @@ export function currentProjectId(): string {
 }
 
 /** The storage of this page's project, opened on first use (as foveaWorker() is for the worker). */
-export function datasetStorage(): ProjectStorage {
+export function projectStorage(): ProjectStorage {
   storage ??= typeof indexedDB === 'undefined' ? noStorage : new IndexedDbProjectStorage(openProjectId);
   return storage;
 }

@@ -8,7 +8,7 @@ import { foveaWorker } from '../worker/client';
 import { withBatchSize, type TrainingCheckpoint } from '../core/train/checkpoint';
 import { useAppStore } from './app';
 import { useDatasetStore } from './dataset';
-import { datasetStorage, type ProjectStorage, type StoredRun } from './project-storage';
+import { projectStorage, type ProjectStorage, type StoredRun } from './project-storage';
 import { useProjectsStore } from './projects';
 import { isActive, summariseRun, useTrainingStore, type FinishedRun } from './training';
 
@@ -19,7 +19,7 @@ function reportStorageFailure(what: string, e: unknown): void {
 }
 
 /** Saves the run in progress at an epoch's end, with the curves so far; called for the worker's checkpoint events. */
-export async function saveCheckpoint(checkpoint: TrainingCheckpoint, storage: ProjectStorage = datasetStorage()): Promise<void> {
+export async function saveCheckpoint(checkpoint: TrainingCheckpoint, storage: ProjectStorage = projectStorage()): Promise<void> {
   const { request, run, batches } = useTrainingStore.getState();
   if (!request || !run) return;
   const epochEnd = checkpoint.epoch + 1;
@@ -71,7 +71,7 @@ function workerReady(): Promise<boolean> {
 }
 
 /** Makes a saved run the current model and shows it. */
-export async function openSavedRun(id: string, storage: ProjectStorage = datasetStorage()): Promise<void> {
+export async function openSavedRun(id: string, storage: ProjectStorage = projectStorage()): Promise<void> {
   const stored = (await storage.listRuns()).find((r) => r.id === id);
   if (!stored) throw new Error('That run is no longer saved in this project.');
   const bytes = new Uint8Array(await stored.modelZip.arrayBuffer());
@@ -79,7 +79,7 @@ export async function openSavedRun(id: string, storage: ProjectStorage = dataset
   useTrainingStore.getState().showSavedRun(stored.run);
 }
 
-export async function deleteSavedRun(id: string, storage: ProjectStorage = datasetStorage()): Promise<void> {
+export async function deleteSavedRun(id: string, storage: ProjectStorage = projectStorage()): Promise<void> {
   await storage.deleteRun(id);
   useTrainingStore.setState((s) => ({ savedRuns: s.savedRuns.filter((r) => r.id !== id) }));
 }
@@ -99,7 +99,7 @@ export function resumeBlocker(itemIds: readonly string[]): string | null {
  * Continues the interrupted run from its last checkpoint; with `batchSize`, at that batch size (after the GPU
  * ran out of memory: the same samples in the same order, in smaller steps).
  */
-export async function resumeInterrupted(storage: ProjectStorage = datasetStorage(), batchSize?: number): Promise<void> {
+export async function resumeInterrupted(storage: ProjectStorage = projectStorage(), batchSize?: number): Promise<void> {
   // The error that interrupted the run is answered by resuming it.
   useTrainingStore.getState().dismissError();
   const saved = await storage.getCheckpoint();
@@ -122,7 +122,7 @@ export async function resumeInterrupted(storage: ProjectStorage = datasetStorage
   await training.resumeRun(saved.request, saved.info, saved.batches, saved.checkpoint);
 }
 
-export async function discardInterrupted(storage: ProjectStorage = datasetStorage()): Promise<void> {
+export async function discardInterrupted(storage: ProjectStorage = projectStorage()): Promise<void> {
   useTrainingStore.getState().setInterrupted(null);
   await storage.clearCheckpoint();
 }
@@ -131,7 +131,7 @@ export async function discardInterrupted(storage: ProjectStorage = datasetStorag
  * Start-up: lists the saved runs, brings the latest back as the current model, offers to resume an interrupted
  * run, then saves every run that finishes from now on.
  */
-export async function startRunPersistence(storage: ProjectStorage = datasetStorage()): Promise<void> {
+export async function startRunPersistence(storage: ProjectStorage = projectStorage()): Promise<void> {
   try {
     // Saved settings over today's defaults: a field added since keeps its default.
     const form = await storage.loadTrainForm();

@@ -8,7 +8,7 @@ import { eventSink, foveaWorker } from '../worker/client';
 import type { BackendInfo, BackendRequest } from '../worker/protocol';
 import { useAppStore } from './app';
 import { toUserError } from './errors';
-import { datasetStorage, selectProject } from './project-storage';
+import { projectStorage, selectProject } from './project-storage';
 import { activeProjectId } from './projects';
 import { handleWorkerEvent } from './worker-events';
 
@@ -33,7 +33,7 @@ async function startingBackendRequest(): Promise<BackendRequest> {
   if (fromAddress) return fromAddress;
   try {
     selectProject(activeProjectId());
-    return { preference: (await datasetStorage().loadBackendPreference()) ?? 'auto', source: 'settings' };
+    return { preference: (await projectStorage().loadBackendPreference()) ?? 'auto', source: 'settings' };
   } catch {
     return { preference: 'auto', source: 'settings' };
   }
@@ -79,7 +79,7 @@ export async function changeBackendPreference(preference: BackendPreference): Pr
   if (app.backendSwitching || app.modelStatus !== 'ready') return;
   app.backendSwitchStarted(preference);
   // Saving may fail (private mode, quota): the switch still applies to this session.
-  await datasetStorage().saveBackendPreference(preference).catch(() => undefined);
+  await projectStorage().saveBackendPreference(preference).catch(() => undefined);
   try {
     const info = await foveaWorker().setBackendPreference({ preference, source: 'settings' });
     useAppStore.getState().backendSwitched(info);

@@ -4,7 +4,7 @@
  * ones are revoked; an <img> already showing one keeps its picture). Images just added keep their thumbnail in
  * memory until it is known to be saved; images saved before thumbnails were get one made from their stored pixels.
  */
-import { datasetStorage, type DatasetStorage, type EncodedImage } from './project-storage';
+import { projectStorage, type DatasetStorage, type EncodedImage } from './project-storage';
 
 const MAX_URLS = 1000;
 const THUMB_SIDE = 96;
@@ -100,8 +100,8 @@ export class Thumbnails {
 
 let shared: Thumbnails | null = null;
 
-/** The page's thumbnails, over this page's project storage (created on first use, as datasetStorage() is). */
+/** The page's thumbnails, over this page's project storage (created on first use, as projectStorage() is). */
 export function thumbnails(): Thumbnails {
-  shared ??= new Thumbnails(datasetStorage);
+  shared ??= new Thumbnails(projectStorage);
   return shared;
 }

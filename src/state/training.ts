@@ -20,77 +20,9 @@ import { deriveDataset } from './dataset-derive';
 import { useDatasetStore, type DatasetImage } from './dataset';
 import { useModelStore } from './model';
 
-/** The settings form, as the user sees it (a subset of TrainConfig; the rest keeps its defaults). */
-export type TrainForm = Pick<
-  TrainConfig,
-  | 'scenario' | 'freezeUpTo' | 'headOn' | 'headPooling' | 'inputSize' | 'epochs' | 'batchSize' | 'optimizer' | 'learningRate'
-  | 'pretrainedLrMultiplier' | 'weightDecay' | 'lrSchedule' | 'rotations' | 'seed' | 'classWeighting' | 'testTimeRotations'
-  | 'headFit'
-> & {
-  earlyStopping: boolean;
-  patience: number;
-  /** Local-average colour subtraction (Ben Graham) on this run's images; recorded in the model. Default off. */
-  colourNormalisation: boolean;
-};
+import type { TrainForm, TrainStatus, BatchEvent, BatchPoint, RunInfo, FinishedRun, InterruptedRun, SavedRunSummary } from './run-types';
 
-export type TrainStatus = 'idle' | 'starting' | 'running' | 'pausing' | 'paused' | 'cancelling' | 'done' | 'failed';
-
-export type BatchEvent = Extract<WorkerEvent, { type: 'batch' }>;
-
-/** One training batch on the chart: x is in epochs (2.5 = halfway through the third epoch). */
-export interface BatchPoint {
-  x: number;
-  loss: number;
-  accuracy: number;
-}
-
-/** What a run was asked to do, for labels and the evaluate screen. */
-export interface RunInfo {
-  classNames: string[];
-  ordinal: boolean;
-  trainCount: number;
-  valCount: number;
-  /** Images held out as the test set (0: none). */
-  testCount: number;
-  startedAt: number;
-}
-
-export interface FinishedRun {
-  /** `run-<startedAt>`: the run's key among the project's saved runs. */
-  id: string;
-  info: RunInfo;
-  result: TrainResult;
-  batches: BatchPoint[];
-  finishedAt: number;
-}
-
-/** A run that stopped before its end (page reloaded, tab crashed, GPU lost) and can resume from a checkpoint. */
-export interface InterruptedRun {
-  info: RunInfo;
-  /** Epochs completed (the checkpoint's epoch + 1), of `epochs` planned. */
-  epochsDone: number;
-  epochs: number;
-  /** The run's batch size (a lost GPU may have run out of memory at it: Resume can halve it). */
-  batchSize: number;
-  savedAt: number;
-  /** Why it stopped, for the banner. */
-  reason: 'reload' | 'device-lost' | 'failed';
-}
-
-/** One finished run kept in the project, as the runs list shows it (its model stays in storage). */
-export interface SavedRunSummary {
-  id: string;
-  startedAt: number;
-  finishedAt: number;
-  scenario: TrainConfig['scenario'];
-  inputSize: number;
-  classNames: string[];
-  epochs: number;
-  bestEpoch: number;
-  valAccuracy: number;
-  valKappa: number | null;
-  stoppedBecause: TrainResult['stoppedBecause'];
-}
+export type { TrainForm, TrainStatus, BatchEvent, BatchPoint, RunInfo, FinishedRun, InterruptedRun, SavedRunSummary } from './run-types';
 
 export interface TrainingState {
   form: TrainForm;
@@ -129,6 +61,8 @@ export interface TrainingState {
   error: UserError | null;
   /** Saving a run or a checkpoint failed (quota, private mode), in plain words; training itself goes on. */
   storageProblem: string | null;
+  /** Counts start()s, so a late answer of an earlier run never overwrites a newer one. */
+  runToken: number;
 }
 
 export interface TrainingActions {
@@ -202,6 +136,7 @@ export const initialTrainingState: TrainingState = {
   testReport: null,
   error: null,
   storageProblem: null,
+  runToken: 0,
 };
 
 /** The form as the worker's partial TrainConfig. */
@@ -296,9 +231,6 @@ function statusAfterPhase(status: TrainStatus, phase: TrainPhase): TrainStatus {
   return 'running';
 }
 
-/** Which start() a settling train() belongs to, so a late answer never overwrites a newer run. */
-let runToken = 0;
-
 export const runIdOf = (info: RunInfo): string => `run-${info.startedAt}`;
 
 /** The runs list's line for a finished run. */
@@ -324,13 +256,14 @@ async function launch(request: TrainRequest, info: RunInfo, batches: BatchPoint[
     bestEpoch: request.resumeFrom?.best?.epoch ?? null,
     checkpointEpoch: request.resumeFrom?.epoch ?? null, endedAt: null, lastBatch: null, batches, epochs, liveReport: null, error: null,
   });
-  const token = ++runToken;
+  const token = get().runToken + 1;
+  set({ runToken: token });
   try {
     const result = await foveaWorker().train(request);
-    if (token !== runToken) return;
+    if (token !== get().runToken) return;
     get().finishRun(info, result);
   } catch (e) {
-    if (token !== runToken) return;
+    if (token !== get().runToken) return;
     const error = toUserError(e);
     if (error.name === 'CancelledError') {
       set({ status: 'idle', phase: null, phaseMessage: null, pausedFrom: null, endedAt: Date.now() });
@@ -493,7 +426,7 @@ export const useTrainingStore = create<TrainingState & TrainingActions>()((set, 
   },
 
   dismissError: () => set({ error: null }),
-  reset: () => set(initialTrainingState),
+  reset: () => set({ ...initialTrainingState, runToken: get().runToken }), // a run settling after a reset still knows it is stale
 }));
 
 /** X position (in epochs) at which an epoch's summary is drawn: the end of that (0-based) epoch. */

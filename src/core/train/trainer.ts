@@ -252,8 +252,8 @@ function checkTrainingData(data: TrainingData, config: TrainConfig): void {
   }
 }
 
-/** What the steps of one run share. */
-interface RunContext {
+/** What the steps of one training run share (the evaluate command's RunContext is its run's options). */
+interface TrainingRun {
   net: FoveaNet;
   config: TrainConfig;
   data: TrainingData;
@@ -363,7 +363,7 @@ interface Pace {
 }
 
 /** One pass over the training split (or a class-balanced draw of it); throws TrainingDivergedError on a non-finite loss. */
-async function runEpoch(ctx: RunContext, step: TrainStep, epoch: number, pace: Pace): Promise<EpochTotals> {
+async function runEpoch(ctx: TrainingRun, step: TrainStep, epoch: number, pace: Pace): Promise<EpochTotals> {
   const { config, data, k, plan, emit } = ctx;
   const trainClasses = data.train.map((it) => it.classIndex);
   const { items: batchItems, samples: batchIndices } = epochBatches(trainClasses, k, plan.train, config, epoch);
@@ -409,7 +409,7 @@ async function runEpoch(ctx: RunContext, step: TrainStep, epoch: number, pace: P
 }
 
 /** Class probabilities of a split's items: the softmax, averaged over the split's rotations of each item. */
-async function predictSplit(ctx: RunContext, split: SplitLayout): Promise<number[][]> {
+async function predictSplit(ctx: TrainingRun, split: SplitLayout): Promise<number[][]> {
   const { k, config, net } = ctx;
   const { offset, rotations, items } = split;
   const itemsPerBatch = Math.max(1, Math.floor(config.batchSize / rotations));
@@ -439,7 +439,7 @@ async function predictSplit(ctx: RunContext, split: SplitLayout): Promise<number
 }
 
 /** The evaluation report of a split with the net's current weights (unweighted loss, test-time rotations as configured). */
-async function evaluateSplit(ctx: RunContext, split: SplitLayout, epoch: number): Promise<EvalReport> {
+async function evaluateSplit(ctx: TrainingRun, split: SplitLayout, epoch: number): Promise<EvalReport> {
   const probs = await predictSplit(ctx, split);
   if (probs.some((row) => row.some((p) => !Number.isFinite(p)))) {
     throw new TrainingDivergedError(epoch, Math.ceil(ctx.plan.train.items.length / ctx.config.batchSize), NaN, ctx.config);
@@ -525,7 +525,7 @@ async function resumeRun(net: FoveaNet, step: TrainStep, saved: TrainingCheckpoi
 
 /** The run as plain data after `epoch` (see TrainingCheckpoint); each checkpoint owns its arrays. */
 async function takeTrainingCheckpoint(
-  ctx: RunContext, step: TrainStep, run: RunState, epoch: number, headFit?: HeadFitSummary,
+  ctx: TrainingRun, step: TrainStep, run: RunState, epoch: number, headFit?: HeadFitSummary,
 ): Promise<TrainingCheckpoint> {
   const variables = trainableVariables(ctx.net);
   const save = (tensors: tf.Tensor[]) => Promise.all(tensors.map((t, i) => saveTensor(variables[i].originalName, t)));
@@ -550,7 +550,7 @@ async function takeTrainingCheckpoint(
  * validates once, as epoch 0. Dropout plays no part: it regularises stochastic steps; a full-batch fit is
  * regularised by its L2 strength alone. Null when cancelled.
  */
-async function fitHeadToConvergence(ctx: RunContext, run: RunState, cache: FeatureCache): Promise<HeadFitSummary | null> {
+async function fitHeadToConvergence(ctx: TrainingRun, run: RunState, cache: FeatureCache): Promise<HeadFitSummary | null> {
   const { config, k, plan, emit, net } = ctx;
   const started = performance.now();
   const { offset, rotations, items } = plan.train;
@@ -605,7 +605,7 @@ async function fitHeadToConvergence(ctx: RunContext, run: RunState, cache: Featu
  * head fit's chosen L2 strength: each image's rows as training and test-time rotation use them. Test rows are
  * never gathered. Null when there are too few patients, or when cancelled.
  */
-async function predictOutOfFold(ctx: RunContext, cache: FeatureCache, lambda: number): Promise<OutOfFoldPredictions | null> {
+async function predictOutOfFold(ctx: TrainingRun, cache: FeatureCache, lambda: number): Promise<OutOfFoldPredictions | null> {
   const { config, k, plan, emit } = ctx;
   const splits = [plan.train, plan.val];
   const gathered = cache.gather(splits.flatMap((s) => Array.from({ length: s.items.length * s.rotations }, (_, i) => s.offset + i)));
@@ -641,7 +641,7 @@ async function predictOutOfFold(ctx: RunContext, cache: FeatureCache, lambda: nu
  * Trains, validates and keeps the best weights of one epoch, updating the run's curves and early stopping;
  * null when cancelled during the epoch.
  */
-async function trainAndValidateEpoch(ctx: RunContext, step: TrainStep, run: RunState, epoch: number): Promise<EarlyStoppingDecision | null> {
+async function trainAndValidateEpoch(ctx: TrainingRun, step: TrainStep, run: RunState, epoch: number): Promise<EarlyStoppingDecision | null> {
   const { config, emit } = ctx;
   const epochStart = performance.now();
   const lr = learningRateAt(config, epoch);
@@ -672,7 +672,7 @@ async function trainAndValidateEpoch(ctx: RunContext, step: TrainStep, run: RunS
 
 /** The epoch loop from `firstEpoch` on, with a checkpoint after each epoch; says why it ended. */
 async function trainEpochs(
-  ctx: RunContext, step: TrainStep, run: RunState, firstEpoch: number, onCheckpoint: TrainerHooks['onCheckpoint'],
+  ctx: TrainingRun, step: TrainStep, run: RunState, firstEpoch: number, onCheckpoint: TrainerHooks['onCheckpoint'],
 ): Promise<TrainOutcome['stoppedBecause']> {
   const { config } = ctx;
   // A resumed run whose early stopping had already decided (earlyStoppingStep stops at wait >= patience) just finishes.
@@ -690,7 +690,7 @@ async function trainEpochs(
 
 /** Puts the best epoch's weights back into the net, evaluates the test split with them, and says how the run went. */
 async function finishRun(
-  ctx: RunContext, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null, headFit?: HeadFitSummary,
+  ctx: TrainingRun, run: RunState, stoppedBecause: TrainOutcome['stoppedBecause'], cache: FeatureCache | null, headFit?: HeadFitSummary,
   outOfFold?: OutOfFoldPredictions | null,
 ): Promise<TrainOutcome> {
   if (!run.best) throw new CancelledError();
@@ -750,7 +750,7 @@ export async function trainClassifier(
     run = resume ? await resumeRun(net, step, resume) : startRun();
     cache = await planAndBuildCache(net, data, plan, config, hooks, emit, control);
     if (control.cancelled) throw new CancelledError();
-    const ctx: RunContext = {
+    const ctx: TrainingRun = {
       net, config, data, k, plan, emit, control, featureScale, features: featureSource(net, data, plan, config, cache),
     };
     if (config.headFit === 'converged' && cache) {

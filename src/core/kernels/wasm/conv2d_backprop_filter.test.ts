@@ -10,7 +10,7 @@ import { foveaWasmKernelsRegistered, registerFoveaWasmKernels, UnsupportedWasmCo
 
 interface ConvCase {
   layers: string[];
-  xShape: number[];
+  xShape: [number, number, number, number];
   filterShape: [number, number, number, number];
   strides: number;
   pad: 'same' | 'valid';
@@ -34,8 +34,8 @@ async function googLeNetConvolutions(): Promise<ConvCase[]> {
   const cases = new Map<string, ConvCase>();
   convs.forEach((layer, i) => {
     const c = layer.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; filters: number };
-    const xShape = inputs[i].shape;
-    const filterShape: ConvCase['filterShape'] = [c.kernelSize[0], c.kernelSize[1], xShape[3], c.filters];
+    const xShape = inputs[i].shape as ConvCase['xShape'];
+    const filterShape: ConvCase['filterShape'] = [c.kernelSize[0], c.kernelSize[1], inputs[i].shape[3] as number, c.filters];
     const key = JSON.stringify([xShape, filterShape, c.strides[0], c.padding]);
     const known = cases.get(key);
     if (known) known.layers.push(layer.name);
@@ -56,6 +56,9 @@ async function filterGradient(backend: string, c: ConvCase, x: Float32Array, dy:
     return tf.grad(loss)(tf.zeros(c.filterShape)).dataSync() as Float32Array;
   });
 }
+
+const dyShapeOf = (c: ConvCase) =>
+  tf.tidy(() => tf.conv2d(tf.zeros(c.xShape) as tf.Tensor4D, tf.zeros(c.filterShape) as tf.Tensor4D, c.strides, c.pad).shape);
 
 const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 
@@ -87,7 +90,7 @@ describe("Fovea's wasm Conv2DBackpropFilter", () => {
     let worst = 0;
     for (const [i, c] of cases.entries()) {
       await tf.setBackend('wasm');
-      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.xShape as [number, number, number, number]), tf.zeros(c.filterShape), c.strides, c.pad).shape);
+      const dyShape = dyShapeOf(c);
       const x = seeded(c.xShape, 2 * i + 1);
       const dy = seeded(dyShape, 2 * i + 2);
       const before = tf.engine().backend.numDataIds();
@@ -113,7 +116,7 @@ describe("Fovea's wasm Conv2DBackpropFilter", () => {
     ];
     for (const [i, c] of odd.entries()) {
       await tf.setBackend('wasm');
-      const dyShape = tf.tidy(() => tf.conv2d(tf.zeros(c.xShape as [number, number, number, number]), tf.zeros(c.filterShape), c.strides, c.pad).shape);
+      const dyShape = dyShapeOf(c);
       const x = seeded(c.xShape, 100 + i);
       const dy = seeded(dyShape, 200 + i);
       const ours = await filterGradient('wasm', c, x, dy, dyShape);

@@ -1,4 +1,4 @@
-/** The evaluate command's tfjs backend: wasm (any CPU, SIMD), WebGPU through dawn.node with Fovea's kernels, or cpu. */
+/** The evaluate command's tfjs backend: wasm (any CPU, SIMD, Fovea's filter gradient), WebGPU through dawn.node with Fovea's kernels, or cpu. */
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluateBackend } from './options';
 
@@ -15,6 +15,8 @@ export async function installBackend(backend: EvaluateBackend): Promise<string> 
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (!(await tf.setBackend('wasm'))) throw new Error('The wasm backend did not start.');
     await tf.ready();
+    const { registerFoveaWasmKernels } = await import('../../src/core/kernels/wasm/index');
+    registerFoveaWasmKernels(); // tfjs-backend-wasm has no Conv2DBackpropFilter: Fovea's lets convolutions train
     return `wasm (${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'})`;
   }
   await tf.setBackend('cpu');

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { hasDemo, DEMO_DIR } from '../lib/demo-data';
+import { DEMO_DIR } from '../lib/demo-data';
 import { PROJECT_ROOT } from '../lib/node-model';
 import { describeFailure } from './failure';
 import { InvalidEvaluateArgsError, parseEvaluateArgs } from './options';
 import { takeParallelArgs } from './parallel-options';
-import { BackendCannotTrainError } from './run';
+import { EvaluateDataError } from './dataset';
 
 describe('evaluate: how a failed run ends', () => {
   it('prints an expected error as its plain message and exits 1, a bug with its stack', () => {
-    expect(describeFailure(new BackendCannotTrainError('Use --scenario 1 or 3.'))).toEqual({ message: 'Use --scenario 1 or 3.', exitCode: 1 });
+    expect(describeFailure(new EvaluateDataError('data/x does not exist.'))).toEqual({ message: 'data/x does not exist.', exitCode: 1 });
     const bug = describeFailure(new TypeError('x is undefined'));
     expect(bug.exitCode).toBe(1);
     expect(bug.message).toMatch(/^evaluate failed: TypeError: x is undefined\n\s+at /);
@@ -29,12 +29,13 @@ describe('evaluate: how a failed run ends', () => {
     expect(message).toMatch(/--cache \[DIR\]/);
   });
 
-  it.skipIf(!hasDemo())('refuses scenario 4 on wasm in plain words, no stack trace, exit code 1', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/evaluate.ts', '--train', DEMO_DIR, '--scenario', '4', '--workers', '0'], {
+  it('says in plain words that the training folder does not exist, no stack trace, exit code 1', () => {
+    const missing = `${DEMO_DIR}-missing`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/evaluate.ts', '--train', missing, '--workers', '0'], {
       cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/The wasm \(CPU\) backend cannot train convolutions/);
+    expect(run.stderr).toContain(`${missing} does not exist.`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
   }, 120_000);

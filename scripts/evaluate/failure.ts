@@ -1,6 +1,6 @@
 /**
- * How `npm run evaluate` ends when something goes wrong: errors the user can cause (the data, the flags, a backend
- * that cannot train the run) print their plain message; anything else is a bug and prints its stack.
+ * How `npm run evaluate` ends when something goes wrong: errors the user can cause (the data, the flags, a training
+ * setting) print their plain message; anything else is a bug and prints its stack.
  */
 import { InvalidFoldCountError, InvalidSplitConfigError } from '../../src/core/data/split';
 import { LabelsCsvError } from '../../src/core/data/labels';
@@ -12,11 +12,10 @@ import { ImageDecodeError } from '../lib/node-images';
 import { EvaluateDataError } from './dataset';
 import { EVALUATE_USAGE, InvalidEvaluateArgsError } from './options';
 import { PARALLEL_USAGE } from './parallel-options';
-import { BackendCannotTrainError } from './run';
 
-/** Errors the data, the flags or the chosen backend cause: the message says what to do, a stack trace would not. */
+/** Errors the data, the flags or the training settings cause: the message says what to do, a stack trace would not. */
 const EXPECTED_ERRORS = [
-  EvaluateDataError, BackendCannotTrainError, ImageDecodeError, LabelsCsvError, LabelPresetError, TrainingDataError,
+  EvaluateDataError, ImageDecodeError, LabelsCsvError, LabelPresetError, TrainingDataError,
   TrainingDivergedError, InvalidTrainConfigError, InvalidInputSizeError, InvalidSplitConfigError, InvalidFoldCountError,
 ];
 

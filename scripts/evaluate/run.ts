@@ -12,11 +12,12 @@ import { splitDataset, kFoldSplit, type SplitItem } from '../../src/core/data/sp
 import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
 import { binaryTasksFor, scoredSet, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
 import { type CrossValidationSummary, renderReportHtml } from '../../src/core/eval/report-html';
-import type { EvaluationSummary, SetSummary } from '../../src/core/eval/summary';
+import { flatMetrics } from '../../src/core/eval/metric-definitions';
+import type { EvaluationSummary } from '../../src/core/eval/summary';
 import { describeImagePreparation, renderModelCard } from '../../src/core/export/model-card';
 import { describePreprocessing, exportPackage, type FoveaManifest } from '../../src/core/export/package';
 import { disposeNetwork } from '../../src/core/model/classifier';
-import { resolveTrainConfig, scenarioById, type TrainConfig } from '../../src/core/train/config';
+import { resolveTrainConfig, scenarioById } from '../../src/core/train/config';
 import type { TrainerEvent } from '../../src/core/train/events';
 import type { HeadFitSummary } from '../../src/core/train/head-fit';
 import type { OutOfFoldPredictions } from '../../src/core/train/out-of-fold';
@@ -37,11 +38,6 @@ export interface RunContext {
   log: (line: string) => void;
   /** Worker threads and the feature cache on disk (parallel-options.ts). Defaults to none of either. */
   parallel?: ParallelConfig;
-}
-
-/** The run cannot train on this backend (wasm has no convolution gradients): refused before anything starts. */
-export class BackendCannotTrainError extends Error {
-  override name = 'BackendCannotTrainError';
 }
 
 interface Fold {
@@ -96,28 +92,8 @@ function countsOf(items: readonly TrainingItem[], k: number): number[] {
   return counts;
 }
 
-/** Headline figures of a set, flat, for the console table and cross-validation means. */
-export function headline(set: SetSummary): Record<string, number> {
-  const out: Record<string, number> = { accuracy: set.accuracy.estimate, macroAuc: set.macroAuc.estimate };
-  if (set.quadraticKappa) out.quadraticKappa = set.quadraticKappa.estimate;
-  for (const b of set.binary) {
-    out[`${b.id}.auc`] = b.auc.estimate;
-    out[`${b.id}.sensitivity`] = b.operatingPoint.sensitivity.estimate;
-    out[`${b.id}.specificity`] = b.operatingPoint.specificity.estimate;
-  }
-  out.eceAfterTemperature = set.calibration.eceAfter;
-  return out;
-}
-
-function checkBackendCanTrain(backend: string, config: TrainConfig): void {
-  if (backend === 'wasm' && config.freezeUpTo !== 'all') {
-    throw new BackendCannotTrainError(
-      `The wasm (CPU) backend cannot train convolutions (tfjs-backend-wasm has no Conv2DBackpropFilter), and this ` +
-        `run trains every layer after ${config.freezeUpTo === 'none' ? 'the input' : config.freezeUpTo}. Use --scenario 1 ` +
-        'or 3 (only the head trains), or --backend webgpu on a machine with a GPU (see scripts/bench/README.md).',
-    );
-  }
-}
+/** Headline figures of a set, flat, for the console table and cross-validation means (metric-definitions.ts). */
+export const headline = flatMetrics;
 
 interface FoldResult {
   fold: Fold;
@@ -278,7 +254,6 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   // Read now: the work tree may change while a long run goes on.
   const commit = sourceCommit();
   const training = resolveTrainConfig(config.training);
-  checkBackendCanTrain(ctx.backend, training);
 
   const trainSet = readLabelledSet(config.train);
   const classes = classesForTask(trainSet, config.task);

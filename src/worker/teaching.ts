@@ -265,7 +265,7 @@ async function runOne(
   }
   const refusal = backendRefusal(ctx.backend(), config.freezeUpTo);
   if (refusal) {
-    return { id, status: 'skipped', reason: 'This backend cannot train convolution layers (no WebGPU or WebGL); only scenarios 1 and 3 run here.', inputSize: config.inputSize, epochs: [] };
+    return { id, status: 'skipped', reason: 'This backend (tfjs’s plain CPU, with neither a GPU nor WebAssembly) cannot train convolution layers; only scenarios 1 and 3 run here.', inputSize: config.inputSize, epochs: [] };
   }
   const side = (split: TrainRequest['items'][number]['split']) =>
     request.items.filter((i) => i.split === split).map(({ id: itemId, classIndex, patientId }) => ({ id: itemId, classIndex, ...(patientId ? { patientId } : {}) }));

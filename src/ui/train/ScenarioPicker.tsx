@@ -19,16 +19,16 @@ export function ScenarioPicker({ disabled }: { disabled: boolean }) {
       selectScenario: s.selectScenario, setForm: s.setForm,
     })),
   );
-  // On the CPU backends only a head on a frozen backbone trains: the rest is shown, disabled, with the reason.
+  // On tfjs's plain CPU backend only a head on a frozen backbone trains: the rest is shown, disabled, with the reason.
   const cpuOnly = useAppStore((s) => s.backend !== null && !s.backend.trainsConvolutions);
   const needsGpu = (f: FreezeUpTo) => cpuOnly && runTrainsConvolutions(f);
   return (
     <section className="panel" aria-labelledby="scenario-title">
       <h2 id="scenario-title" className="panel-title">What to retrain</h2>
       {cpuOnly && (
-        <Banner tone="warning" testId="gpu-required-notice" title="Scenarios 2 and 4 need a GPU, which this browser does not offer.">
+        <Banner tone="warning" testId="gpu-required-notice" title="Scenarios 2 and 4 need a GPU or WebAssembly, which this browser does not offer.">
           <p>
-            Fovea runs on the CPU here (WebAssembly). It can train only a new classifier on a frozen backbone:
+            Fovea runs on tfjs’s plain CPU backend here. It can train only a new classifier on a frozen backbone:
             choose scenario 1 or 3. To fine-tune convolution layers, open Fovea in a browser with WebGPU
             (a recent Chrome or Edge with hardware acceleration on).
           </p>

@@ -2,15 +2,16 @@
  * What a finished run leaves behind besides its weights, built once where it is known (the worker): the
  * screening summary (intervals, operating points chosen on out-of-fold train + validation predictions when the run
  * has them, else on validation, temperature chosen on validation, test reported), the
- * manifest (fovea.json) and the model card (MODEL_CARD.md). Mirrors scripts/evaluate/run.ts. Pure.
+ * manifest (fovea.json) and the model card (MODEL_CARD.md), both from core/export/model-record.ts as the
+ * evaluate command builds them. Pure.
  */
 import { LABEL_PRESETS } from '../core/data/presets';
 import type { DatasetSummary } from '../core/eval/dataset-summary';
 import { binaryTasksFor, scoredSet, summariseEvaluation } from '../core/eval/evaluation';
 import type { EvaluationSummary } from '../core/eval/summary';
-import { describeImagePreparation, type PreprocessingDescription, renderModelCard } from '../core/export/model-card';
+import { describeImagePreparation, type PreprocessingDescription } from '../core/export/model-card';
+import { modelCardOf, modelManifest, type ModelRecordInput } from '../core/export/model-record';
 import { describePreprocessing } from '../core/export/package';
-import { scenarioById } from '../core/train/config';
 import type { TrainOutcome } from '../core/train/trainer';
 import type { FoveaManifest, TrainRequest } from './protocol';
 
@@ -79,26 +80,14 @@ export function recordTrainedModel(
       outOfFoldMethod: { folds: oof.folds, lambda: oof.lambda, rotationsAveraged: oof.rotationsAveraged },
     } : {}),
   });
-  const { predictions: _omit, ...validation } = outcome.report;
-  void _omit;
-  const manifest: FoveaManifest = {
-    format: 'fovea-model', version: 1, createdAt,
-    classNames: request.classNames, ordinal: request.ordinal, inputSize: config.inputSize,
-    preprocessing: manifestPreprocessing(prep), scenario: config.scenario, training: config,
-    epochs: outcome.epochs, validation, weightsProvenance: provenance,
-    customLayers: ['LRN', ...(config.headPooling === 'gem' ? ['GlobalGeMPooling2D'] : [])],
-    testTimeRotations: config.testTimeRotations ? [0, 1, 2, 3] : [0],
-    screening: summary,
-  };
-  const scenario = config.scenario === 'custom' ? null : scenarioById(config.scenario);
-  const modelCard = renderModelCard({
+  const record: ModelRecordInput = {
     createdAt, classNames: request.classNames, ordinal: request.ordinal, task: LABEL_PRESETS[request.presetId].title,
-    scenario: scenario ? { number: scenario.number, title: scenario.title } : { number: 0, title: 'Custom (see settings)' },
-    settings: {
-      ...config, task: request.presetId, fieldOfViewCrop: prep.fieldOfViewCrop, colourNormalisation: prep.colourNormalisation,
-    },
-    preprocessing: preprocessingDescription(prep, config.inputSize, config.testTimeRotations),
-    data: datasetSummary(request), summary, weightsProvenance: provenance, headFit: outcome.headFit ?? null,
-  });
+    config, epochs: outcome.epochs, validation: outcome.report, summary,
+    preprocessing: { manifest: manifestPreprocessing(prep), card: preprocessingDescription(prep, config.inputSize, config.testTimeRotations) },
+    extraSettings: { task: request.presetId, fieldOfViewCrop: prep.fieldOfViewCrop, colourNormalisation: prep.colourNormalisation },
+    data: datasetSummary(request), weightsProvenance: provenance, headFit: outcome.headFit ?? null,
+  };
+  const manifest = modelManifest(record);
+  const modelCard = modelCardOf(record);
   return { summary, manifest, modelCard };
 }

@@ -55,6 +55,9 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('a training job with
       runPython(python!, ['train.py', '--images', '../images', '--out', 'result'], join(dir, 'job'), 300_000);
       const result = readFileSync(join(dir, 'job', 'result', 'weights.safetensors'));
       expect(decodeSafetensors(new Uint8Array(result)).metadata).toMatchObject({ head_pooling: 'gem' });
+      // Scenario 1 fits its head to convergence in the studio; train.py has no such fit, trains by SGD and says so.
+      expect(config.headFit).toBe('converged');
+      expect(JSON.parse(readFileSync(join(dir, 'job', 'result', 'metrics.json'), 'utf8')).settings.headFit).toBe('sgd');
 
       const settings = JSON.parse(readFileSync(join(dir, 'job', 'settings.json'), 'utf8'));
       writeFileSync(join(dir, 'job', 'settings.json'), JSON.stringify({ ...settings, headPooling: 'average' }));

@@ -9,7 +9,8 @@ headOn pooled by headPooling (average, max or GeM; start.safetensors' metadata b
 freezeUpTo frozen, the new head at learningRate and pretrained layers at learningRate x pretrainedLrMultiplier,
 L2 weight decay on kernels only, SGD with momentum or Adam, constant/step/cosine schedule per epoch, random
 quarter-turn rotations, class-weighted loss or class-balanced sampling, validation on the mean softmax over the
-four rotations, early stopping on the unweighted validation loss, and the best epoch's weights kept.
+four rotations, early stopping on the unweighted validation loss, and the best epoch's weights kept. A head fit
+to convergence (headFit 'converged') trains by SGD epochs here; a setting it does not know stops the run.
 Writes <out>/weights.safetensors and <out>/metrics.json, which the studio imports ("Import training result").
 """
 import argparse
@@ -29,6 +30,20 @@ import model as fovea
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN_BGR = torch.tensor([104.0, 117.0, 123.0]).view(3, 1, 1)
 LOSS_EPSILON = 1e-7  # probabilities clipped before the log, as the studio (and Keras)
+
+# Every setting of settings.json by its path, and whether this script applies it. The studio's table of settings
+# (src/core/train/settings.ts, each setting's `job`) says the same, and a test holds the two together; a setting
+# in neither set stops the run instead of being silently ignored.
+SETTINGS_APPLIED = {
+    'freezeUpTo', 'headOn', 'headPooling', 'headFeatures', 'inputSize', 'epochs', 'batchSize', 'optimizer', 'learningRate',
+    'momentum', 'pretrainedLrMultiplier', 'weightDecay', 'lrSchedule', 'stepEpochs', 'stepGamma', 'rotations',
+    'earlyStopping.enabled', 'earlyStopping.patience', 'earlyStopping.minDelta', 'dropout', 'seed', 'classWeighting',
+    'testTimeRotations', 'headFit',
+}
+SETTINGS_NOT_NEEDED = {
+    'scenario',  # a label: freezeUpTo and headOn hold what it decides
+    'initialisation',  # start.safetensors holds the starting weights, pretrained or already drawn at random
+}
 
 
 def parse_args():
@@ -55,6 +70,26 @@ class Images:
             self.cache[key] = bgr - MEAN_BGR
         # torch.rot90 over (H, W) turns counter-clockwise, as the studio's rotateQuarterTurns.
         return torch.rot90(self.cache[key], rotation, dims=(1, 2))
+
+
+def setting_names(s, prefix=''):
+    """settings.json's settings by path ('earlyStopping.patience')."""
+    for key, value in s.items():
+        if isinstance(value, dict):
+            yield from setting_names(value, prefix + key + '.')
+        else:
+            yield prefix + key
+
+
+def check_settings(s):
+    """Refuses a settings.json with a setting this train.py does not know: training without it would not be the run asked for."""
+    unknown = [n for n in setting_names(s) if n not in SETTINGS_APPLIED and n not in SETTINGS_NOT_NEEDED]
+    if unknown:
+        raise ValueError(f"settings.json has {', '.join(repr(n) for n in unknown)}, which this train.py does not apply: "
+                         'run the train.py exported with this settings.json, or export the job again from the studio')
+    if s.get('headFeatures', 'last') != 'last':
+        raise ValueError(f"settings.json's headFeatures is {s['headFeatures']!r}: model.py builds a head on one pooled block "
+                         "only ('last'); train this head in the studio or with npm run evaluate")
 
 
 def learning_rate_at(s, epoch):
@@ -97,6 +132,7 @@ class Run:
             self.s = json.load(f)
         with open(os.path.join(args.job, 'manifest.json')) as f:
             self.manifest = json.load(f)
+        check_settings(self.s)
         if args.epochs:
             self.s['epochs'] = args.epochs
         self.k = len(self.manifest['classNames'])
@@ -104,11 +140,21 @@ class Run:
         self.split = {side: [it for it in items if it['split'] == side] for side in ('train', 'val', 'test')}
         self.images = Images(args.images, self.manifest)
         self.net, self.meta = fovea.load(os.path.join(args.job, 'start.safetensors'))
-        # The head's pooling comes with the starting weights (their metadata); settings.json must agree.
-        pooling = self.s.get('headPooling', 'average')
-        if self.net.head_pooling != pooling:
-            raise ValueError(f"settings.json's headPooling is {pooling!r} but start.safetensors' head pools by "
-                             f"{self.net.head_pooling!r}: export the job again from the studio")
+        # The head (position, pooling, dropout) comes with the starting weights' metadata and the pixels' size with
+        # the manifest: settings.json must agree with them.
+        for name, here, there, where in (
+            ('headOn', self.s['headOn'], self.net.head_on, "start.safetensors' head reads"),
+            ('headPooling', self.s.get('headPooling', 'average'), self.net.head_pooling, "start.safetensors' head pools by"),
+            ('dropout', float(self.s['dropout']), float(self.meta.get('dropout', 0.4)), "start.safetensors' head drops"),
+            ('inputSize', self.s['inputSize'], self.manifest['inputSize'], "manifest.json's images are"),
+        ):
+            if here != there:
+                raise ValueError(f"settings.json's {name} is {here!r} but {where} {there!r}: export the job again from the studio")
+        # The studio's converged head fit (L-BFGS with cross-validated L2) is not in train.py: it trains the head by SGD
+        # epochs, says so, and the result says what ran.
+        if self.s.get('headFit', 'sgd') == 'converged':
+            self.log(notice="headFit 'converged' is the studio's; train.py trains the head by SGD epochs (headFit 'sgd')")
+            self.s['headFit'] = 'sgd'
         self.net.to(self.device)
         self.frozen = frozen_blocks(self.s['freezeUpTo'])
         self.setup_optimizer()

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { imageFormatOf } from '../../src/core/data/image-header';
 import { centreCropResize, rgbaToRgb, type RgbImage } from '../../src/core/data/preprocess';
 
 /** A file that is not a JPEG or PNG image, or is damaged; the message names the file. */
@@ -9,8 +10,8 @@ export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
 }
 
-const isPng = (bytes: Uint8Array) => bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-const isJpeg = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8;
+const isPng = (bytes: Uint8Array) => imageFormatOf(bytes) === 'png';
+const isJpeg = (bytes: Uint8Array) => imageFormatOf(bytes) === 'jpeg';
 
 /** Decodes a JPEG or PNG file (told apart by their first bytes, not the extension). */
 export function decodeImageFile(path: string): RgbImage {

@@ -5,7 +5,7 @@
  * reads from (stored-images.ts); a thumbnail JPEG goes to the page. Nothing decoded is kept.
  */
 import { fieldOfViewBox, localAverageColourSubtraction, type SquareBox } from '../core/data/fundus';
-import { dimensionsRefusal, IMAGE_HEADER_BYTES, looksLikeSvg, readImageDimensions } from '../core/data/image-header';
+import { dimensionsRefusal, IMAGE_HEADER_BYTES, imageFormatOf, looksLikeSvg, readImageDimensions } from '../core/data/image-header';
 import { centreCropBox, rgbaToRgb, type RgbImage } from '../core/data/preprocess';
 import type { PreparedPixels } from '../storage/project-db';
 import type { DecodeOptions } from './protocol';
@@ -23,17 +23,8 @@ export class ImageRejected extends Error {
   override name = 'ImageRejected';
 }
 
-/** Magic numbers of the formats browsers decode: JPEG, PNG, GIF, WebP, BMP. */
-function looksLikeImage(h: Uint8Array): boolean {
-  const ascii = (from: number, to: number) => String.fromCharCode(...h.subarray(from, to));
-  return (
-    (h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff) ||
-    (h[0] === 0x89 && ascii(1, 4) === 'PNG') ||
-    ascii(0, 3) === 'GIF' ||
-    (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') ||
-    ascii(0, 2) === 'BM'
-  );
-}
+/** Magic numbers of the formats browsers decode (core/data/image-header.ts). */
+const looksLikeImage = (h: Uint8Array): boolean => imageFormatOf(h) !== null;
 
 function context(size: number, height = size): OffscreenCanvasRenderingContext2D {
   const ctx = new OffscreenCanvas(size, height).getContext('2d', { willReadFrequently: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dimensionsRefusal, looksLikeSvg, MAX_IMAGE_PIXELS, readImageDimensions } from './image-header';
+import { dimensionsRefusal, imageFormatOf, looksLikeSvg, MAX_IMAGE_PIXELS, readImageDimensions } from './image-header';
 
 /** A PNG's signature and IHDR chunk for the given size (CRC left zero: the reader does not check it). */
 function pngHeader(width: number, height: number): Uint8Array {
@@ -85,5 +85,22 @@ describe('looksLikeSvg', () => {
   it('does not take other text or a PNG for SVG', () => {
     expect(looksLikeSvg(bytes('<html><body>hi</body></html>'))).toBe(false);
     expect(looksLikeSvg(Uint8Array.from([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
+  });
+});
+
+describe('imageFormatOf: the one magic-number check (worker, project file, Node tools)', () => {
+  const bytes = (...xs: (number | string)[]) => new Uint8Array(xs.flatMap((x) => (typeof x === 'string' ? [...x].map((c) => c.charCodeAt(0)) : [x])));
+  it('names each format browsers decode from its first bytes', () => {
+    expect(imageFormatOf(bytes(0xff, 0xd8, 0xff, 0xe0))).toBe('jpeg');
+    expect(imageFormatOf(bytes(0x89, 'PNG', 0x0d, 0x0a, 0x1a, 0x0a))).toBe('png');
+    expect(imageFormatOf(bytes('GIF89a'))).toBe('gif');
+    expect(imageFormatOf(bytes('RIFF', 0, 0, 0, 0, 'WEBP'))).toBe('webp');
+    expect(imageFormatOf(bytes('BM', 0, 0))).toBe('bmp');
+  });
+  it('refuses look-alikes: a PNG signature cut short, RIFF audio, text', () => {
+    expect(imageFormatOf(bytes(0x89, 'PNG'))).toBeNull();
+    expect(imageFormatOf(bytes('RIFF', 0, 0, 0, 0, 'WAVE'))).toBeNull();
+    expect(imageFormatOf(bytes('id_code,diagnosis'))).toBeNull();
+    expect(imageFormatOf(bytes(0xff, 0xd8))).toBeNull();
   });
 });

@@ -29,18 +29,31 @@ const i32le = (b: Uint8Array, i: number) => b[i] | (b[i + 1] << 8) | (b[i + 2] <
 const ascii = (b: Uint8Array, from: number, to: number) => String.fromCharCode(...b.subarray(from, Math.min(to, b.length)));
 
 /**
+ * The format from the magic numbers at the start of the bytes (JPEG, PNG, GIF, WebP, BMP: what browsers decode),
+ * or null: the one place every reader (worker, project file, Node tools) tells images from other files.
+ */
+export function imageFormatOf(b: Uint8Array): ImageFormat | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b[0] === 0x89 && ascii(b, 1, 4) === 'PNG' && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a) return 'png';
+  if (b.length >= 3 && ascii(b, 0, 3) === 'GIF') return 'gif';
+  if (b.length >= 12 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 2 && ascii(b, 0, 2) === 'BM') return 'bmp';
+  return null;
+}
+
+/**
  * Width and height from the header, or null when the bytes are not a known format or are cut off before the
  * dimensions (the decoder then says whether the file is readable at all).
  */
 export function readImageDimensions(b: Uint8Array): ImageDimensions | null {
-  if (b.length >= 24 && b[0] === 0x89 && ascii(b, 1, 4) === 'PNG' && ascii(b, 12, 16) === 'IHDR') {
-    return { format: 'png', width: u32be(b, 16), height: u32be(b, 20) };
+  switch (imageFormatOf(b)) {
+    case 'png': return b.length >= 24 && ascii(b, 12, 16) === 'IHDR' ? { format: 'png', width: u32be(b, 16), height: u32be(b, 20) } : null;
+    case 'jpeg': return b.length >= 4 ? jpegDimensions(b) : null;
+    case 'gif': return b.length >= 10 ? { format: 'gif', width: u16le(b, 6), height: u16le(b, 8) } : null;
+    case 'bmp': return b.length >= 26 ? { format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) } : null;
+    case 'webp': return b.length >= 30 ? webpDimensions(b) : null;
+    default: return null;
   }
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return jpegDimensions(b);
-  if (b.length >= 10 && ascii(b, 0, 3) === 'GIF') return { format: 'gif', width: u16le(b, 6), height: u16le(b, 8) };
-  if (b.length >= 26 && ascii(b, 0, 2) === 'BM') return { format: 'bmp', width: Math.abs(i32le(b, 18)), height: Math.abs(i32le(b, 22)) };
-  if (b.length >= 30 && ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return webpDimensions(b);
-  return null;
 }
 
 /** Walks the JPEG's marker segments to the first start-of-frame (SOF0..SOF15 except DHT, JPG and DAC). */

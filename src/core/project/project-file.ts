@@ -16,6 +16,7 @@ import { zipSync, strToU8, strFromU8, type Zippable } from 'fflate';
 import { z } from 'zod';
 import { listZipEntries, readZipEntries, ZipLimitError, type ZipProblem } from '../export/zip-entries';
 import { UnsafeJsonError } from '../export/manifest-schema';
+import { imageFormatOf } from '../data/image-header';
 import type { LabelPresetId } from '../data/presets';
 
 export const PROJECT_FILE_FORMAT = 'fovea-project';
@@ -233,10 +234,8 @@ export function projectFileName(name: string): string {
 }
 
 export function imageTypeOf(bytes: Uint8Array): ProjectImageType | null {
-  const at = (i: number, ...values: number[]) => values.every((v, k) => bytes[i + k] === v);
-  if (bytes.byteLength >= 3 && at(0, 0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (bytes.byteLength >= 8 && at(0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  return null;
+  const format = imageFormatOf(bytes);
+  return format === 'jpeg' ? 'image/jpeg' : format === 'png' ? 'image/png' : null;
 }
 
 const isZip = (bytes: Uint8Array) => bytes.byteLength >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;

@@ -21,6 +21,10 @@ async function runInNode(cli: BenchCli): Promise<BenchReport> {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--cpu')) {
+    const { mainCpu } = await import('./bench/cpu');
+    return mainCpu(process.argv.slice(2), log);
+  }
   let cli: BenchCli;
   try {
     cli = parseBenchArgs(process.argv.slice(2));

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { HEAD_LAYER, HEAD_POOL_LAYERS, STOCK_POOL5_LAYER } from '../model/classifier';
 import { HEAD_POSITIONS, type HeadPooling, type HeadPosition } from '../train/config';
+import { refuseConcatenatedHead } from './head-features';
 import type { TensorMap } from './safetensors';
 
 export const FEATURE_SCALE_LAYER = 'fovea_feature_scale';
@@ -32,6 +33,7 @@ export interface FoveaHeadDescription {
 
 /** Reads the head's position, pooling, size, dropout and feature scale off a network built by buildClassifier. */
 export function describeFoveaHead(model: tf.LayersModel): FoveaHeadDescription {
+  refuseConcatenatedHead(model, 'PyTorch (safetensors) export');
   const layer = (name: string) => {
     try {
       return model.getLayer(name);

@@ -11,6 +11,7 @@
 import type { ImageSource } from '../data/image-source';
 import type * as tf from '@tensorflow/tfjs';
 import { unzipSync, zipSync } from 'fflate';
+import { refuseHeadFeatures } from './head-features';
 import type { SplitSide } from '../data/split';
 import { evaluate } from '../eval/metrics';
 import type { EvalReport } from '../eval/report';
@@ -89,6 +90,7 @@ export async function prepareStartingNetwork(
 /** The job zip: job/{manifest.json, settings.json, start.safetensors, model.py, train.py, README.md}. */
 export async function exportTrainingJob(input: TrainingJobInput): Promise<Uint8Array> {
   const config = resolveTrainConfig(input.config);
+  refuseHeadFeatures(config.headFeatures, 'PyTorch training job');
   const ids = new Set<string>();
   for (const it of input.items) {
     if (ids.has(it.id)) throw new TrainingJobError(`image ${it.id} is listed twice`);

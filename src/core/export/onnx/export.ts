@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import protobuf from 'protobufjs/light.js';
 import { describePreprocessing, type FoveaManifest } from '../package';
 import { HEAD_LAYER } from '../../model/classifier';
+import { refuseConcatenatedHead } from '../head-features';
 import { ONNX_SCHEMA } from './schema';
 
 export const ONNX_OPSET = 13;
@@ -93,6 +94,7 @@ function samePads(size: number, k: number, stride: number): [number, number] {
 
 /** Converts the model (image -> probabilities, as built by buildClassifier) to ONNX bytes. */
 export async function exportOnnx(model: tf.LayersModel, config: OnnxExportConfig): Promise<Uint8Array> {
+  refuseConcatenatedHead(model, 'ONNX export');
   const size = config.inputSize;
   const nodes: Node[] = [];
   const initializers: object[] = [];

@@ -10,6 +10,7 @@ import { InvalidTrainConfigError } from '../../src/core/train/config';
 import { TrainingDataError, TrainingDivergedError } from '../../src/core/train/trainer';
 import { ImageDecodeError } from '../lib/node-images';
 import { EvaluateDataError } from './dataset';
+import { EvalClassesMismatchError } from './folds';
 import { EVALUATE_USAGE, InvalidEvaluateArgsError } from './options';
 import { PARALLEL_USAGE } from './parallel-options';
 
@@ -17,6 +18,7 @@ import { PARALLEL_USAGE } from './parallel-options';
 const EXPECTED_ERRORS = [
   EvaluateDataError, ImageDecodeError, LabelsCsvError, LabelPresetError, TrainingDataError,
   TrainingDivergedError, InvalidTrainConfigError, InvalidInputSizeError, InvalidSplitConfigError, InvalidFoldCountError,
+  EvalClassesMismatchError,
 ];
 
 /** What the command prints for an error that ends it, and its exit code (2: bad arguments, 1: any other failure). */

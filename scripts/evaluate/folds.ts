@@ -5,6 +5,7 @@
  * (pytorch-job.ts), so both train and score on exactly the same images.
  */
 import { splitDataset, kFoldSplit, type SplitItem } from '../../src/core/data/split';
+import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
 import type { TrainingItem } from '../../src/core/train/trainer';
 import { classesForTask, readLabelledSet, type LabelledSet, type TaskClasses } from './dataset';
 import type { EvaluateConfig } from './options';
@@ -84,4 +85,25 @@ export function planExperiment(config: EvaluateConfig): ExperimentPlan {
     });
   }
   return { trainSet, classes, paths, patients, folds, source };
+}
+
+function countsOf(items: readonly TrainingItem[], k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const it of items) counts[it.classIndex]++;
+  return counts;
+}
+
+/** What a fold trained and was scored on, per class and in patients (report.html, the model card, metrics.json). */
+export function foldDatasetSummary(plan: Pick<ExperimentPlan, 'classes' | 'patients' | 'source'>, fold: Fold): DatasetSummary {
+  const { classes, patients } = plan;
+  const k = classes.classNames.length;
+  // External test images have no patient in the training set's listing: each counts as its own.
+  const patientCount = (items: TrainingItem[]) => new Set(items.map((it) => patients.get(it.id) ?? it.id)).size;
+  return {
+    source: plan.source,
+    task: classes.task,
+    classNames: classes.classNames,
+    counts: { train: countsOf(fold.train, k), validation: countsOf(fold.val, k), ...(fold.test.length ? { test: countsOf(fold.test, k) } : {}) },
+    patients: { train: patientCount(fold.train), validation: patientCount(fold.val), ...(fold.test.length ? { test: patientCount(fold.test) } : {}) },
+  };
 }

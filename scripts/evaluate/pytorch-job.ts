@@ -10,7 +10,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Papa from 'papaparse';
 import { unzipSync } from 'fflate';
-import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
 import { binaryTasksFor, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
 import { renderReportHtml } from '../../src/core/eval/report-html';
 import { describePreprocessing } from '../../src/core/export/package';
@@ -23,7 +22,7 @@ import { resolveTrainConfig, scenarioById } from '../../src/core/train/config';
 import type { TrainingItem } from '../../src/core/train/trainer';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { diskImages } from './dataset';
-import { planExperiment, type Fold } from './folds';
+import { foldDatasetSummary, planExperiment, type Fold } from './folds';
 import type { EvaluateConfig } from './options';
 
 export interface PytorchJobOptions {
@@ -101,12 +100,6 @@ function runTrainPy(ctx: JobContext, options: PytorchJobOptions, jobDir: string,
   });
 }
 
-function countsOf(items: readonly TrainingItem[], k: number): number[] {
-  const counts = new Array<number>(k).fill(0);
-  for (const it of items) counts[it.classIndex]++;
-  return counts;
-}
-
 const scored = (p: ExternalPredictions, patients: ReadonlyMap<string, string>): ScoredSet => ({
   labels: p.labels, probs: p.probs, patients: p.ids.map((id) => patients.get(id) ?? id),
 });
@@ -146,12 +139,7 @@ export async function runPytorchEvaluation(ctx: JobContext, options: PytorchJobO
     classNames: classes.classNames, ordinal: classes.ordinal, binaryTasks: binaryTasksFor(classes.task, classes.classNames),
     targetSensitivity: config.targetSensitivity, resamples: config.bootstrap, seed: config.seed,
   });
-  const patientCount = (items: TrainingItem[]) => new Set(items.map((it) => plan.patients.get(it.id) ?? it.id)).size;
-  const data: DatasetSummary = {
-    source: plan.source, task: classes.task, classNames: classes.classNames,
-    counts: { train: countsOf(fold.train, k), validation: countsOf(fold.val, k), ...(fold.test.length ? { test: countsOf(fold.test, k) } : {}) },
-    patients: { train: patientCount(fold.train), validation: patientCount(fold.val), ...(fold.test.length ? { test: patientCount(fold.test) } : {}) },
-  };
+  const data = foldDatasetSummary(plan, fold);
   const scenario = training.scenario === 'custom' ? null : scenarioById(training.scenario);
   const trainer = `PyTorch job (train.py, ${options.threads} CPU thread${options.threads === 1 ? '' : 's'})`;
   const settings = {

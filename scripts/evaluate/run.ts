@@ -8,24 +8,24 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { splitDataset, kFoldSplit, type SplitItem } from '../../src/core/data/split';
-import type { DatasetSummary } from '../../src/core/eval/dataset-summary';
 import { binaryTasksFor, scoredSet, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
 import { type CrossValidationSummary, renderReportHtml } from '../../src/core/eval/report-html';
 import { flatMetrics } from '../../src/core/eval/metric-definitions';
 import type { EvaluationSummary } from '../../src/core/eval/summary';
-import { describeImagePreparation, renderModelCard } from '../../src/core/export/model-card';
-import { describePreprocessing, exportPackage, type FoveaManifest } from '../../src/core/export/package';
+import { describeImagePreparation } from '../../src/core/export/model-card';
+import { modelCardOf, modelManifest, type ModelRecordInput } from '../../src/core/export/model-record';
+import { describePreprocessing, exportPackage } from '../../src/core/export/package';
 import { disposeNetwork } from '../../src/core/model/classifier';
 import { resolveTrainConfig, scenarioById } from '../../src/core/train/config';
 import type { TrainerEvent } from '../../src/core/train/events';
 import type { HeadFitSummary } from '../../src/core/train/head-fit';
 import type { OutOfFoldPredictions } from '../../src/core/train/out-of-fold';
-import { trainClassifier, type TrainingItem, type TrainOutcome } from '../../src/core/train/trainer';
+import { trainClassifier, type TrainOutcome } from '../../src/core/train/trainer';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
-import { classesForTask, diskImages, EvaluateDataError, readLabelledSet, type TaskClasses } from './dataset';
+import { diskImages, EvaluateDataError, type TaskClasses } from './dataset';
 import { featureSources, type FeatureSources } from './feature-extraction';
 import { FeatureStore } from './feature-store';
+import { foldDatasetSummary, planExperiment, type Fold } from './folds';
 import type { EvaluateConfig } from './options';
 import type { ParallelConfig } from './parallel-options';
 import { poolAvailable, WorkerPool } from './pool';
@@ -38,13 +38,6 @@ export interface RunContext {
   log: (line: string) => void;
   /** Worker threads and the feature cache on disk (parallel-options.ts). Defaults to none of either. */
   parallel?: ParallelConfig;
-}
-
-interface Fold {
-  name: string;
-  train: TrainingItem[];
-  val: TrainingItem[];
-  test: TrainingItem[];
 }
 
 const fmtTime = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`
@@ -84,12 +77,6 @@ function progressReporter(log: (line: string) => void, label: string, featuresBy
       log(`${label} ${e.phase}`);
     }
   };
-}
-
-function countsOf(items: readonly TrainingItem[], k: number): number[] {
-  const counts = new Array<number>(k).fill(0);
-  for (const it of items) counts[it.classIndex]++;
-  return counts;
 }
 
 /** Headline figures of a set, flat, for the console table and cross-validation means (metric-definitions.ts). */
@@ -157,18 +144,6 @@ async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, source
   }
   const summary = summarise(ctx, classes, scoredSet(outcome.report), outcome.test ? scoredSet(outcome.test) : null, outOfFoldOf([outcome]));
   return { fold, outcome, summary, seconds: { total: (performance.now() - start) / 1000 } };
-}
-
-function datasetSummary(classes: TaskClasses, fold: Fold, patients: Map<string, string>, source: string): DatasetSummary {
-  const k = classes.classNames.length;
-  const patientCount = (items: TrainingItem[]) => new Set(items.map((it) => patients.get(it.id))).size;
-  return {
-    source,
-    task: classes.task,
-    classNames: classes.classNames,
-    counts: { train: countsOf(fold.train, k), validation: countsOf(fold.val, k), ...(fold.test.length ? { test: countsOf(fold.test, k) } : {}) },
-    patients: { train: patientCount(fold.train), validation: patientCount(fold.val), ...(fold.test.length ? { test: patientCount(fold.test) } : {}) },
-  };
 }
 
 /**
@@ -255,55 +230,9 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const commit = sourceCommit();
   const training = resolveTrainConfig(config.training);
 
-  const trainSet = readLabelledSet(config.train);
-  const classes = classesForTask(trainSet, config.task);
-  let items: SplitItem[] = classes.items.map((it) => ({ id: it.image.id, patientId: it.image.patientId, classIndex: it.classIndex }));
-  const paths = new Map(classes.items.map((it) => [it.image.id, it.image.path]));
-  const patients = new Map(items.map((it) => [it.id, it.patientId]));
-  if (config.limit > 0 && config.limit < items.length) {
-    // The subset is itself a stratified, patient-aware "validation side" of the requested size.
-    const sides = splitDataset(items, { valFraction: config.limit / items.length, seed: config.seed + 1 });
-    items = items.filter((it) => sides.get(it.id) === 'val');
-    trainSet.notes.push(`--limit: a stratified, patient-aware subset of ${items.length} images.`);
-  }
-
-  let externalTest: TrainingItem[] = [];
-  let source = `${config.train} (${trainSet.labelledBy})`;
-  if (config.eval) {
-    const evalSet = readLabelledSet(config.eval);
-    const evalClasses = classesForTask(evalSet, classes.task);
-    if (evalClasses.classNames.join('\n') !== classes.classNames.join('\n')) {
-      throw new Error(`--eval gives classes ${evalClasses.classNames.join(', ')}; training has ${classes.classNames.join(', ')}.`);
-    }
-    externalTest = evalClasses.items.map((it) => ({ id: `eval:${it.image.id}`, classIndex: it.classIndex }));
-    evalClasses.items.forEach((it) => paths.set(`eval:${it.image.id}`, it.image.path));
-    source += `; test: ${config.eval} (${evalSet.labelledBy})`;
-  }
+  const plan = planExperiment(config);
+  const { trainSet, classes, paths, folds } = plan;
   for (const note of trainSet.notes) log(`note: ${note}`);
-
-  const toItem = (it: SplitItem): TrainingItem => ({ id: it.id, classIndex: it.classIndex, patientId: it.patientId });
-  const folds: Fold[] = [];
-  if (config.cv >= 2) {
-    const foldOf = kFoldSplit(items, config.cv, config.seed);
-    for (let f = 0; f < config.cv; f++) {
-      const rest = items.filter((it) => foldOf.get(it.id) !== f);
-      const sides = splitDataset(rest, { valFraction: config.valFraction / (1 - 1 / config.cv), seed: config.seed + f });
-      folds.push({
-        name: `[fold ${f + 1}/${config.cv}]`,
-        train: rest.filter((it) => sides.get(it.id) === 'train').map(toItem),
-        val: rest.filter((it) => sides.get(it.id) === 'val').map(toItem),
-        test: items.filter((it) => foldOf.get(it.id) === f).map(toItem),
-      });
-    }
-  } else {
-    const sides = splitDataset(items, { valFraction: config.valFraction, testFraction: config.testFraction, seed: config.seed });
-    folds.push({
-      name: '[run]',
-      train: items.filter((it) => sides.get(it.id) === 'train').map(toItem),
-      val: items.filter((it) => sides.get(it.id) === 'val').map(toItem),
-      test: [...items.filter((it) => sides.get(it.id) === 'test').map(toItem), ...externalTest],
-    });
-  }
 
   mkdirSync(config.out, { recursive: true });
   const scenario = training.scenario === 'custom' ? null : scenarioById(training.scenario);
@@ -318,7 +247,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   // The model kept (exported, described by the model card) is the last fold's; with --cv the report's headline is
   // the pooled out-of-fold summary: every image scored once by a model that never saw it in training.
   const main = results[results.length - 1];
-  const data = datasetSummary(classes, main.fold, patients, source);
+  const data = foldDatasetSummary(plan, main.fold);
   const pooled = results.length > 1
     ? summarise(ctx, classes, concat(results.map((r) => scoredSet(r.outcome.report))), concat(results.map((r) => scoredSet(r.outcome.test!))),
       outOfFoldOf(results.map((r) => r.outcome)))
@@ -363,28 +292,23 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     ...(cv ? { cv } : {}),
   }));
   writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(results.map((r) => r.outcome), classes));
-  const card = renderModelCard({
+  const record: ModelRecordInput = {
     createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
-    scenario: scenario ? { title: scenario.title, number: scenario.number } : { title: 'Custom (see settings)', number: 0 },
-    settings, preprocessing: describeImagePreparation({
-      fieldOfViewCrop: config.preprocessing !== 'centre', colourNormalisation: config.preprocessing === 'fov-colour',
-      resize: 'area average', inputSize: training.inputSize, testTimeRotations: training.testTimeRotations,
-    }), data, summary: main.summary,
-    weightsProvenance: provenance, ...(config.eval ? { externalValidation: `Test set: ${config.eval}` } : {}),
-    headFit: main.outcome.headFit ?? null,
-  });
+    config: training, epochs, validation: main.outcome.report, summary: main.summary,
+    preprocessing: {
+      manifest: describePreprocessing(config.preprocessing),
+      card: describeImagePreparation({
+        fieldOfViewCrop: config.preprocessing !== 'centre', colourNormalisation: config.preprocessing === 'fov-colour',
+        resize: 'area average', inputSize: training.inputSize, testTimeRotations: training.testTimeRotations,
+      }),
+    },
+    extraSettings: settings, data, weightsProvenance: provenance, headFit: main.outcome.headFit ?? null,
+    ...(config.eval ? { externalValidation: `Test set: ${config.eval}` } : {}),
+  };
+  const card = modelCardOf(record);
   writeFileSync(join(config.out, 'MODEL_CARD.md'), card);
   if (config.exportModel) {
-    const { predictions: _p, ...validation } = main.outcome.report;
-    void _p;
-    const manifest: FoveaManifest = {
-      format: 'fovea-model', version: 1, createdAt: metrics.createdAt as string, classNames: classes.classNames,
-      ordinal: classes.ordinal, inputSize: training.inputSize, preprocessing: describePreprocessing(config.preprocessing),
-      scenario: training.scenario, training, epochs, validation, weightsProvenance: provenance, customLayers: ['LRN'],
-      testTimeRotations: training.testTimeRotations ? [0, 1, 2, 3] : [0],
-      screening: main.summary,
-    };
-    writeFileSync(join(config.out, 'model.zip'), await exportPackage(main.outcome.net.model, manifest, { 'MODEL_CARD.md': card }));
+    writeFileSync(join(config.out, 'model.zip'), await exportPackage(main.outcome.net.model, modelManifest(record), { 'MODEL_CARD.md': card }));
   }
   disposeNetwork(main.outcome.net.model);
   log(`wrote ${config.out}/ (metrics.json, report.html, MODEL_CARD.md, predictions.csv${config.exportModel ? ', model.zip' : ''}) in ${fmtTime(timings.totalSeconds)}`);

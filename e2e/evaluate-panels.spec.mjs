@@ -56,10 +56,10 @@ test('Evaluate screen on the fixture: sets, intervals, operating point, calibrat
 
       // Headline cards with 95% bootstrap intervals (fixture test set).
       assert.equal(await text(page.getByTestId('headline-accuracy').getByTestId('headline-ci')), '95% CI 75.7–83.9%');
-      assert.equal(await text(page.getByTestId('headline-kappa').getByTestId('headline-ci')), '95% CI 0.827–0.891');
-      assert.equal(await text(page.getByTestId('headline-macro-auc').getByTestId('headline-ci')), '95% CI 0.894–0.935');
-      assert.equal(await text(page.getByTestId('headline-auc-referable-dr').getByTestId('headline-ci')), '95% CI 0.911–0.956');
-      assert.equal(await text(page.getByTestId('headline-auc-any-dr').getByTestId('headline-ci')), '95% CI 0.928–0.968');
+      assert.equal(await text(page.getByTestId('headline-quadraticKappa').getByTestId('headline-ci')), '95% CI 0.827–0.891');
+      assert.equal(await text(page.getByTestId('headline-macroAuc').getByTestId('headline-ci')), '95% CI 0.894–0.935');
+      assert.equal(await text(page.getByTestId('headline-referable-dr.auc').getByTestId('headline-ci')), '95% CI 0.911–0.956');
+      assert.equal(await text(page.getByTestId('headline-any-dr.auc').getByTestId('headline-ci')), '95% CI 0.928–0.968');
 
       // Operating point: a sentence, intervals and the 2x2 counts (TP 133, FN 16, FP 26, TN 191).
       const referable = page.getByTestId('operating-point-referable-dr');

@@ -51,7 +51,7 @@ test('journey: class folders -> recipe -> train -> metrics -> screening decision
     await page.getByTestId('loss-chart').waitFor();
     await page.getByTestId('accuracy-chart').waitFor();
     const testLine = await page.getByTestId('train-test-summary').textContent();
-    assert.match(testLine, /^Test set \(\d+ images, scored once with those weights\): accuracy [\d.]+ %; Referable/);
+    assert.match(testLine, /^Test set \(\d+ images, scored once with those weights\): accuracy [\d.]+%; Referable/);
     await screenshot(page, '04-trained');
 
     await tab(page, 'evaluate');

@@ -1,4 +1,5 @@
 /** The comparison as CSV (one row per run) and the runs' titles: pure functions of the results, tested. */
+import { reportColumns } from '../core/eval/metric-definitions';
 import { scenarioById } from '../core/train/config';
 import type { CompareRunId, CompareRunResult } from '../worker/protocol';
 
@@ -14,10 +15,12 @@ const cell = (v: string | number | undefined): string => {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
+const METRIC_COLUMNS = reportColumns();
+
 export const COMPARE_CSV_COLUMNS = [
-  'run', 'status', 'reason', 'input_size', 'val_accuracy', 'val_auc', 'val_kappa', 'test_accuracy', 'test_auc', 'test_kappa',
+  'run', 'status', 'reason', 'input_size', ...METRIC_COLUMNS.map((c) => c.key),
   'seconds', 'images_per_second', 'trainable_parameters', 'epochs', 'best_val_loss',
-] as const;
+];
 
 /** One header line and one line per run; metrics as plain numbers (accuracy 0..1), empty where not measured. */
 export function comparisonCsv(results: readonly CompareRunResult[]): string {
@@ -25,7 +28,7 @@ export function comparisonCsv(results: readonly CompareRunResult[]): string {
   for (const r of results) {
     const bestLoss = r.epochs.length ? Math.min(...r.epochs.map((e) => e.valLoss)) : undefined;
     lines.push([
-      r.id, r.status, r.reason, r.inputSize, r.valAccuracy, r.valAuc, r.valKappa, r.testAccuracy, r.testAuc, r.testKappa,
+      r.id, r.status, r.reason, r.inputSize, ...METRIC_COLUMNS.map((c) => c.read(r)),
       r.seconds, r.imagesPerSecond, r.trainableParams, r.epochs.length, bestLoss,
     ].map(cell).join(','));
   }

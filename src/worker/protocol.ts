@@ -355,13 +355,6 @@ export interface CompareRunResult {
   /** Why it was skipped or failed, in plain words. */
   reason?: string;
   inputSize: number;
-  /** Validation metrics of the kept (lowest validation loss) epoch. */
-  valAccuracy?: number;
-  valAuc?: number;
-  valKappa?: number;
-  testAccuracy?: number;
-  testAuc?: number;
-  testKappa?: number;
   /** Wall-clock seconds of the run (loading, caching, training, validating). */
   seconds?: number;
   /** Training images per second (as the progress bar showed at the end). */
@@ -370,7 +363,8 @@ export interface CompareRunResult {
   epochs: EpochSummary[];
   /** The validation confusion matrix of the kept epoch. */
   confusion?: number[][];
-  /** Validation report of the kept epoch, with every image's prediction (the run's gallery). */
+  /** Validation report of the kept (lowest validation loss) epoch, with every image's prediction (the run's gallery);
+   * compare-all's metric columns read it (core/eval/metric-definitions.ts reportColumns). */
   report?: EvalReport;
   /** The test split scored once with the kept weights; absent without a test split. */
   test?: EvalReport;

@@ -79,7 +79,7 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
     expect(results[0].trainableParams).toBe(2050);
     expect(results[2].trainableParams).toBe(1026);
     for (const r of [results[0], results[2]]) {
-      expect(r.valAccuracy).toBeGreaterThanOrEqual(0);
+      expect(r.report!.accuracy).toBeGreaterThanOrEqual(0);
       expect(r.epochs).toHaveLength(1);
       expect(r.seconds).toBeGreaterThan(0);
     }
@@ -96,7 +96,7 @@ describe.skipIf(!hasDemo())('teaching tools on the CPU backend (Node, 64 px)', (
     expect(adopted.model.manifest.scenario).toBe('linear-early');
     expect(adopted.model.manifest.training.headOn).toBe('inception_4c');
     expect(adopted.model.modelCard).toMatch(/scenario 3:/);
-    expect(adopted.report.accuracy).toBe(results[2].valAccuracy);
+    expect(adopted.report.accuracy).toBe(results[2].report!.accuracy);
     expect(adopted.summary).toBeDefined();
     const model = madeCurrent.pop()!;
     // Its weights are the run's: the same validation predictions.

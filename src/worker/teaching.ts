@@ -303,8 +303,6 @@ async function runOne(
     }
     return {
       id, status: outcome.stoppedBecause === 'cancelled' ? 'cancelled' : 'done', inputSize: config.inputSize,
-      valAccuracy: outcome.report.accuracy, valAuc: outcome.report.macroAuc, valKappa: outcome.report.quadraticKappa,
-      testAccuracy: outcome.test?.accuracy, testAuc: outcome.test?.macroAuc, testKappa: outcome.test?.quadraticKappa,
       seconds: (performance.now() - started) / 1000, imagesPerSecond, trainableParams, epochs: outcome.epochs,
       confusion: outcome.report.confusion, report: outcome.report, ...(outcome.test ? { test: outcome.test } : {}),
       ...(keptBytes !== undefined ? { keptBytes } : {}),

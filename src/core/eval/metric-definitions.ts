@@ -4,6 +4,7 @@
  * cross-validation means, and compare-all's table and CSV all list what `headlineMetrics` / `flatMetrics` give,
  * so a new headline figure is one entry here (plus its computation in summary/evaluation).
  */
+import type { EvalReport } from './report';
 import type { BinaryTaskSummary, IntervalEstimate, SetSummary } from './summary';
 import type { MetricScale } from './format';
 
@@ -27,6 +28,11 @@ interface DefinitionBase {
 
 export interface SetMetricDefinition extends DefinitionBase {
   group: 'grading';
+  /** The point estimate from an evaluation report (compare-all, which reports no intervals). */
+  fromReport: (report: EvalReport) => number | undefined;
+  /** Its name in CSV columns ('auc' in val_auc) and after a set's name in table headers ('Val AUC'). */
+  csvName: string;
+  columnLabel: string;
   /** The label in report tables, when longer than `label`. */
   longLabel?: string;
   /** The hint with the set's particulars, when it has any. */
@@ -46,15 +52,16 @@ export interface TaskMetricDefinition extends DefinitionBase {
 export const SET_METRICS: readonly SetMetricDefinition[] = [
   {
     id: 'accuracy', label: 'Accuracy', hint: 'exact class, all classes', scale: 'percent', direction: 'higher-is-better',
-    group: 'grading', card: true, read: (s) => s.accuracy, hintFor: (s) => `exact class, all ${s.perClass.length} classes`,
+    group: 'grading', card: true, read: (s) => s.accuracy, fromReport: (r) => r.accuracy, csvName: 'accuracy', columnLabel: 'accuracy', hintFor: (s) => `exact class, all ${s.perClass.length} classes`,
   },
   {
     id: 'quadraticKappa', label: 'Quadratic kappa', longLabel: 'Quadratic-weighted kappa', hint: 'agreement with the grades; 1 perfect, 0 chance', scale: 'score',
     direction: 'higher-is-better', group: 'grading', card: true, read: (s) => s.quadraticKappa,
+    fromReport: (r) => r.quadraticKappa, csvName: 'kappa', columnLabel: 'kappa',
   },
   {
     id: 'macroAuc', label: 'Macro AUC', longLabel: 'Macro AUC (one-vs-rest)', hint: 'mean one-vs-rest AUC; 0.5 is chance', scale: 'score', direction: 'higher-is-better',
-    group: 'grading', card: true, read: (s) => s.macroAuc,
+    group: 'grading', card: true, read: (s) => s.macroAuc, fromReport: (r) => r.macroAuc, csvName: 'auc', columnLabel: 'AUC',
   },
 ];
 
@@ -136,4 +143,37 @@ export function flatMetrics(set: SetSummary): Record<string, number> {
   for (const m of headlineMetrics(set)) out[m.key] = m.value.estimate;
   out[ECE_KEY] = set.calibration.eceAfter;
   return out;
+}
+
+/** A run's reports as compare-all keeps them: the kept epoch's validation report, and the test set's when there is one. */
+export interface RunReports {
+  report?: EvalReport;
+  test?: EvalReport;
+}
+
+/** One column of compare-all's table and CSV: a grading metric of one set. */
+export interface ReportColumn {
+  /** CSV column and test id: 'val_accuracy', 'test_kappa'. */
+  key: string;
+  /** Table header: 'Val accuracy'. */
+  header: string;
+  scale: MetricScale;
+  read: (run: RunReports) => number | undefined;
+}
+
+const REPORT_SETS = [
+  { prefix: 'val', label: 'Val', pick: (r: RunReports) => r.report },
+  { prefix: 'test', label: 'Test', pick: (r: RunReports) => r.test },
+] as const;
+
+/** Compare-all's metric columns: every grading metric of validation, then of test. */
+export function reportColumns(): ReportColumn[] {
+  return REPORT_SETS.flatMap((set) => SET_METRICS.map((d): ReportColumn => ({
+    key: `${set.prefix}_${d.csvName}`, header: `${set.label} ${d.columnLabel}`,
+    scale: d.scale,
+    read: (run) => {
+      const report = set.pick(run);
+      return report ? d.fromReport(report) : undefined;
+    },
+  })));
 }

@@ -1,6 +1,8 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import type uPlot from 'uplot';
 import { useShallow } from 'zustand/react/shallow';
+import { formatMetric } from '../../core/eval/format';
+import { reportColumns } from '../../core/eval/metric-definitions';
 import { useAppStore } from '../../state/app';
 import { useDerivedDataset } from '../../state/dataset-derive';
 import { comparisonCsv, compareRunTitle } from '../../state/compare-csv';
@@ -14,6 +16,9 @@ import { compactCount } from '../shared/NetworkDiagram';
 import { ProgressBar } from '../shared/ProgressBar';
 import { UPlotChart } from '../shared/UPlotChart';
 import { duration, fixed, percent } from '../shared/format';
+
+/** The metric columns, from the metric definitions (the CSV has the same). */
+const METRIC_COLUMNS = reportColumns();
 
 const RUN_COLOURS = ['#0b5f73', '#c2410c', '#6d28d9', '#15803d', '#6b7280'];
 
@@ -79,17 +84,14 @@ function ResultRow({ index, result, running, open, onOpen, busy }: {
       </th>
       {done && result ? (
         <>
-          <td data-testid="compare-val-accuracy">{percent(result.valAccuracy)}</td>
-          <td>{fixed(result.valAuc, 3)}</td>
-          <td>{fixed(result.valKappa, 3)}</td>
-          <td>{percent(result.testAccuracy)}</td>
+          {METRIC_COLUMNS.map((c) => <td key={c.key} data-testid={`compare-${c.key.replace('_', '-')}`}>{formatMetric(c.read(result), c.scale)}</td>)}
           <td>{duration(result.seconds ?? 0)}</td>
           <td>{(result.imagesPerSecond ?? 0).toFixed(1)}</td>
           <td title={result.trainableParams?.toLocaleString()}>{compactCount(result.trainableParams ?? 0)}</td>
           <td>{result.inputSize} px{result.status === 'cancelled' ? ' · cancelled' : ''}</td>
         </>
       ) : (
-        <td colSpan={8} className="muted" data-testid="compare-reason">
+        <td colSpan={METRIC_COLUMNS.length + 4} className="muted" data-testid="compare-reason">
           {result ? `${result.status === 'skipped' ? 'Skipped' : result.status === 'failed' ? 'Failed' : 'Cancelled'}: ${result.reason ?? ''}` : running ? 'Training…' : 'Waiting'}
         </td>
       )}
@@ -227,8 +229,8 @@ export function CompareAll() {
           <table className="compare-table" data-testid="compare-table">
             <thead>
               <tr>
-                <th scope="col">Run</th><th scope="col">Val accuracy</th><th scope="col">Val AUC</th><th scope="col">Val kappa</th>
-                <th scope="col">Test accuracy</th><th scope="col">Time</th><th scope="col">Images/s</th><th scope="col">Trainable</th><th scope="col">Input</th>
+                <th scope="col">Run</th>{METRIC_COLUMNS.map((c) => <th key={c.key} scope="col">{c.header}</th>)}
+                <th scope="col">Time</th><th scope="col">Images/s</th><th scope="col">Trainable</th><th scope="col">Input</th>
               </tr>
             </thead>
             <tbody>

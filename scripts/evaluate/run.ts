@@ -97,13 +97,17 @@ function summarise(
   ctx: RunContext, classes: TaskClasses, validation: ScoredSet, test: ScoredSet | null, outOfFold?: OutOfFoldPredictions[],
 ): EvaluationSummary {
   const method = outOfFold?.[0];
+  const lambdas = (outOfFold ?? []).map((o) => o.lambda);
   return summariseEvaluation(validation, test, {
     classNames: classes.classNames, ordinal: classes.ordinal,
     binaryTasks: binaryTasksFor(classes.task, classes.classNames),
     targetSensitivity: ctx.config.targetSensitivity, resamples: ctx.config.bootstrap, seed: ctx.config.seed,
     ...(outOfFold && method ? {
       outOfFold: { labels: outOfFold.flatMap((o) => o.labels), probs: outOfFold.flatMap((o) => o.probs), patients: outOfFold.flatMap((o) => o.patients) },
-      outOfFoldMethod: { folds: method.folds, lambda: method.lambda, rotationsAveraged: Math.min(...outOfFold.map((o) => o.rotationsAveraged)) },
+      outOfFoldMethod: {
+        folds: method.folds, lambda: Math.min(...lambdas), rotationsAveraged: Math.min(...outOfFold.map((o) => o.rotationsAveraged)),
+        ...(Math.max(...lambdas) !== Math.min(...lambdas) ? { lambdaMax: Math.max(...lambdas) } : {}),
+      },
     } : {}),
   });
 }

@@ -46,7 +46,10 @@ describe('every new figure travels to metrics.json, report.html and the model ca
     const json = JSON.parse(JSON.stringify(makeSummaryFixture())) as EvaluationSummary;
     const [ref, any] = json.test!.binary.map((b) => b.operatingPoint);
     expect([ref.chosenOn, any.chosenOn]).toEqual(['validation', 'out-of-fold train+validation']);
-    expect(any.selection).toMatchObject({ source: 'out-of-fold train+validation', positives: 1671, negatives: 1625, warning: null });
+    expect(any.selection).toMatchObject({
+      source: 'out-of-fold train+validation', positives: 1671, negatives: 1625, warning: null,
+      outOfFold: { folds: 5, lambda: 1e-4, rotationsAveraged: 4 },
+    });
     expect(ref.selection).toMatchObject({ source: 'validation', positives: 149, negatives: 217 });
     expect(ref.atPrevalence!.map((r) => r.prevalence)).toEqual([0.05, 0.1, 149 / 366, 0.3].sort((a, b) => a - b));
     expect(json.test!.calibration.temperatureDecision).toMatchObject({ kept: true, cvNllWithTemperature: 0.503, cvNllWithout: 0.521 });
@@ -65,6 +68,15 @@ describe('every new figure travels to metrics.json, report.html and the model ca
       expect(page, text).toContain(escapeHtml(text));
       expect(md.replace(/\\/g, ''), text).toContain(text);
     }
+  });
+
+  it('says how out-of-fold predictions were made, and the range of L2 strengths when pooled over runs that chose differently', () => {
+    const any = makeSummaryFixture().test!.binary[1].operatingPoint.selection!;
+    expect(selectionSentence(any)).toBe('chosen on out-of-fold predictions pooled over train + validation (5 patient-aware folds, each head ' +
+      'fitted at L2 1.00e-4, probabilities averaged over 4 rotations) from 1671 positives and 1625 negatives (bootstrap over images)');
+    expect(selectionSentence({ ...any, outOfFold: { folds: 5, lambda: 1e-2, lambdaMax: 1e-1, rotationsAveraged: 1 } }))
+      .toContain('(5 patient-aware folds, each head fitted at L2 1.00e-2 to 1.00e-1 (as each run chose), no test-time rotations)');
+    expect(selectionSentence(makeSummaryFixture().test!.binary[0].operatingPoint.selection!)).not.toContain('folds');
   });
 
   it('the few-cases warning appears in both when a threshold had fewer than 30 of either', () => {

@@ -21,7 +21,9 @@ export const THRESHOLD_SOURCE_WORDS: Record<ThresholdSource, string> = {
  */
 export function selectionSentence(selection: ThresholdSelection): string {
   const oof = selection.outOfFold;
-  const method = oof ? ` (${oof.folds} patient-aware folds, each head fitted at L2 ${oof.lambda.toExponential(2)}, ` +
+  const l2 = oof && oof.lambdaMax !== undefined && oof.lambdaMax !== oof.lambda
+    ? `L2 ${oof.lambda.toExponential(2)} to ${oof.lambdaMax.toExponential(2)} (as each run chose)` : `L2 ${oof?.lambda.toExponential(2)}`;
+  const method = oof ? ` (${oof.folds} patient-aware folds, each head fitted at ${l2}, ` +
     `${oof.rotationsAveraged > 1 ? `probabilities averaged over ${oof.rotationsAveraged} rotations` : 'no test-time rotations'})` : '';
   return `chosen on ${THRESHOLD_SOURCE_WORDS[selection.source]}${method} from ${selection.positives} positives and ` +
     `${selection.negatives} negatives (bootstrap over ${selection.resampled})`;

@@ -55,7 +55,7 @@ const REFERABLE_SELECTION: ThresholdSelection = {
   threshold: ci(0.312, 0.262, 0.371), sensitivity: ci(135 / 149, 0.8403, 0.9517), specificity: ci(193 / 217, 0.8322, 0.9301), warning: null,
 };
 const ANY_DR_SELECTION: ThresholdSelection = {
-  source: 'out-of-fold train+validation', positives: 1671, negatives: 1625, resampled: 'images',
+  source: 'out-of-fold train+validation', outOfFold: { folds: 5, lambda: 1e-4, rotationsAveraged: 4 }, positives: 1671, negatives: 1625, resampled: 'images',
   threshold: ci(0.418, 0.401, 0.437), sensitivity: ci(0.9006, 0.8861, 0.9149), specificity: ci(0.9102, 0.8957, 0.9238), warning: null,
 };
 

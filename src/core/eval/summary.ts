@@ -77,8 +77,10 @@ export type ThresholdSource = 'validation' | 'out-of-fold train+validation';
 export interface OutOfFoldMethod {
   /** Patient-aware folds over train + validation. */
   folds: number;
-  /** The L2 strength every fold's head was fitted at (the one the head fit chose). */
+  /** The L2 strength every fold's head was fitted at (the one the head fit chose); the smallest when pooled over runs. */
   lambda: number;
+  /** Pooled over several runs (cross-validation) whose head fits chose different strengths: the largest. Absent otherwise. */
+  lambdaMax?: number;
   /** Rotations whose probabilities were averaged per image (as the reported probabilities: 4 with test-time rotations). */
   rotationsAveraged: number;
 }

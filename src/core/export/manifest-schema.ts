@@ -55,6 +55,11 @@ const thresholdSource = z.enum(['validation', 'out-of-fold train+validation']);
 // so packages exported before they were recorded still import.
 const thresholdSelection = z.strictObject({
   source: thresholdSource,
+  // How out-of-fold predictions were made (absent for validation, and in packages exported before it was recorded).
+  outOfFold: z.strictObject({
+    folds: z.number().int().min(2), lambda: z.number().nonnegative(), lambdaMax: z.number().nonnegative().optional(),
+    rotationsAveraged: z.number().int().min(1),
+  }).optional(),
   positives: z.number().int().nonnegative(),
   negatives: z.number().int().nonnegative(),
   resampled: z.enum(['patients', 'images']),

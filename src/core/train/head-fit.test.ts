@@ -99,7 +99,7 @@ describe('fitting the head to convergence (L-BFGS, L2 by cross-validation)', () 
       const items = labels.map((c, i) => ({ id: `i${i}`, classIndex: c }));
       const out = await fitHeadWithCrossValidation({
         problem: { features: x, dimension: d, labels, classCount: k }, items, rotations: 1, classWeighted: true,
-        config: { lambdas: [1e-4, 1e-3, 1e-2, 1e-1, 1], maxIterations: 200 },
+        config: { lambdas: [1e-4, 1e-3, 1e-2, 1e-1, 1], lambdasBelow: [], lambdasAbove: [], maxIterations: 200 },
       });
       return out!.summary;
     };
@@ -111,20 +111,20 @@ describe('fitting the head to convergence (L-BFGS, L2 by cross-validation)', () 
     expect(clean.gradientNorm).toBeLessThan(1e-3);
   }, 20_000);
 
-  it('tries smaller L2 strengths only while the smallest searched wins, and says when the choice sits at an edge', async () => {
+  it('tries smaller (larger) L2 strengths only while the smallest (largest) searched wins, and says when the choice sits at an edge', async () => {
     const d = 20;
     const k = 3;
-    const search = async (n: number, separation: number, lambdas: number[], lambdasBelow: number[]) => {
+    const search = async (n: number, separation: number, lambdas: number[], lambdasBelow: number[], lambdasAbove: number[] = []) => {
       const { x, labels } = blobs(n, d, k, separation, 11);
       const items = labels.map((c, i) => ({ id: `i${i}`, classIndex: c }));
       const out = await fitHeadWithCrossValidation({
         problem: { features: x, dimension: d, labels, classCount: k }, items, rotations: 1, classWeighted: true,
-        config: { lambdas, lambdasBelow, maxIterations: 200 },
+        config: { lambdas, lambdasBelow, lambdasAbove, maxIterations: 200 },
       });
       return out!.summary;
     };
     // Clean, plentiful data wants little regularisation: a grid starting at 0.1 is extended downwards.
-    const clean = await search(600, 6, [1e-1, 1], [1e-2, 1e-3, 1e-4]);
+    const clean = await search(600, 6, [1e-1, 1], [1e-2, 1e-3, 1e-4], [10]);
     const added = clean.lambdas.length - 2;
     expect(added).toBeGreaterThan(0);
     expect(clean.lambdas.slice(added)).toEqual([1e-1, 1]);
@@ -137,11 +137,18 @@ describe('fitting the head to convergence (L-BFGS, L2 by cross-validation)', () 
     // Either the search found an inside optimum, or it ran out of strengths and says so.
     if (clean.chosen === clean.lambdas[0]) expect([clean.edge, added]).toEqual(['smallest', 3]);
     else expect(clean.edge).toBeNull();
-    // Noisy, scarce data: a larger strength wins, nothing is added; a winner at the top end is reported as such.
-    const noisy = await search(30, 1, [1e-4, 1e-3, 1e-2], [1e-5]);
-    expect(noisy.lambdas).toEqual([1e-4, 1e-3, 1e-2]);
-    expect(noisy.chosen).toBe(1e-2);
-    expect(noisy.edge).toBe('largest');
+    // Noisy, scarce data wants more: the grid grows upwards while its largest wins, and never downwards.
+    const noisy = await search(30, 1, [1e-4, 1e-3, 1e-2], [1e-5], [1e-1, 1, 10, 100]);
+    const above = noisy.lambdas.length - 3;
+    expect(above).toBeGreaterThan(0);
+    expect(noisy.lambdas.slice(0, 3)).toEqual([1e-4, 1e-3, 1e-2]);
+    for (let j = 3; j < noisy.lambdas.length; j++) {
+      const before = noisy.cvLoss.slice(0, j);
+      expect(before.indexOf(Math.min(...before)), `before adding ${noisy.lambdas[j]}`).toBe(j - 1);
+    }
+    // With nothing more to try, a winner at the top end is reported as such.
+    const capped = await search(30, 1, [1e-4, 1e-3, 1e-2], [1e-5], []);
+    expect([capped.lambdas, capped.chosen, capped.edge]).toEqual([[1e-4, 1e-3, 1e-2], 1e-2, 'largest']);
   }, 30_000);
 
   it('never puts one patient on both sides of an inner fold', () => {

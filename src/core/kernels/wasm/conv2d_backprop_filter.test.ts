@@ -46,15 +46,24 @@ async function googLeNetConvolutions(): Promise<ConvCase[]> {
   return [...cases.values()];
 }
 
-/** dL/dW for L = sum(conv2d(x, W) * dy), i.e. conv2DBackpropFilter(x, dy), by tf.grad on the given backend. */
-async function filterGradient(backend: string, c: ConvCase, x: Float32Array, dy: Float32Array, dyShape: number[]): Promise<Float32Array> {
+/**
+ * dL/dx and dL/dW for L = sum(conv2d(x, W) * dy), i.e. conv2DBackpropInput(dy, W) and conv2DBackpropFilter(x, dy),
+ * by tf.grads on the given backend.
+ */
+async function gradients(backend: string, c: ConvCase, x: Float32Array, w: Float32Array, dy: Float32Array, dyShape: number[]) {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const xt = tf.tensor4d(x, c.xShape as [number, number, number, number]);
     const dyt = tf.tensor(dy, dyShape);
-    const loss = (w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, w as tf.Tensor4D, c.strides, c.pad), dyt));
-    return tf.grad(loss)(tf.zeros(c.filterShape)).dataSync() as Float32Array;
+    const loss = (xt: tf.Tensor, wt: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, c.strides, c.pad), dyt));
+    const [dx, dw] = tf.grads(loss)([tf.tensor4d(x, c.xShape), tf.tensor4d(w, c.filterShape)]);
+    return { dx: dx.dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
   });
+}
+
+/** The largest difference from the reference, as a fraction of the reference's largest entry. */
+function relativeError(reference: Float32Array, ours: Float32Array): number {
+  const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  return reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0) / scale;
 }
 
 const dyShapeOf = (c: ConvCase) =>
@@ -62,7 +71,7 @@ const dyShapeOf = (c: ConvCase) =>
 
 const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 
-describe("Fovea's wasm Conv2DBackpropFilter", () => {
+describe("Fovea's wasm convolution gradients (Conv2DBackpropFilter, Conv2DBackpropInput)", () => {
   let cases: ConvCase[];
   beforeAll(async () => {
     await tf.setBackend('wasm');
@@ -71,12 +80,13 @@ describe("Fovea's wasm Conv2DBackpropFilter", () => {
   });
 
   it('is registered once, for wasm only, and registering again changes nothing', () => {
-    const ours = tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc;
-    expect(ours).toBeDefined();
+    const names = ['Conv2DBackpropFilter', 'Conv2DBackpropInput'];
+    const ours = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
+    ours.forEach((f) => expect(f).toBeDefined());
     expect(foveaWasmKernelsRegistered()).toBe(true);
     registerFoveaWasmKernels();
-    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc).toBe(ours);
-    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')?.kernelFunc).not.toBe(ours);
+    expect(names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)).toEqual(ours);
+    names.forEach((name, i) => expect(tf.getKernel(name, 'cpu')?.kernelFunc).not.toBe(ours[i]));
   });
 
   it('covers all of GoogLeNet: 1x1, 3x3 and 5x5 same, and conv1 7x7/2', () => {
@@ -86,24 +96,24 @@ describe("Fovea's wasm Conv2DBackpropFilter", () => {
     expect([...kinds].sort()).toEqual(['1/1 same', '3/1 same', '5/1 same', '7/2 valid']);
   });
 
-  it("matches tfjs's cpu backend for every convolution shape of GoogLeNet at 32 px, batch 2", async () => {
+  it("matches tfjs's cpu backend for every convolution shape of GoogLeNet at 32 px, batch 2 (dW and dx)", async () => {
     let worst = 0;
     for (const [i, c] of cases.entries()) {
       await tf.setBackend('wasm');
       const dyShape = dyShapeOf(c);
-      const x = seeded(c.xShape, 2 * i + 1);
-      const dy = seeded(dyShape, 2 * i + 2);
+      const [x, w, dy] = [seeded(c.xShape, 3 * i + 1), seeded(c.filterShape, 3 * i + 2), seeded(dyShape, 3 * i + 3)];
       const before = tf.engine().backend.numDataIds();
-      const ours = await filterGradient('wasm', c, x, dy, dyShape);
-      // Every intermediate of the kernel is freed (the backend's own count, which tensors do not see).
+      const ours = await gradients('wasm', c, x, w, dy, dyShape);
+      // Every intermediate of the kernels is freed (the backend's own count, which tensors do not see).
       expect(tf.engine().backend.numDataIds(), c.layers[0]).toBe(before);
-      const reference = await filterGradient('cpu', c, x, dy, dyShape);
-      const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const diff = reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0);
-      // float32 sums of up to 2x16x16 = 512 products in another order: measured at most ~2e-7 of the largest
-      // entry; a wrong offset, phase or padding gives errors of the order of the entries themselves.
-      expect(diff / scale, `${c.layers.join(', ')} x ${c.xShape} W ${c.filterShape}`).toBeLessThan(1e-5);
-      worst = Math.max(worst, diff / scale);
+      const reference = await gradients('cpu', c, x, w, dy, dyShape);
+      // float32 sums of up to 2x16x16 = 512 (dW) or 5x5x832 (dx) products in another order: measured at most
+      // 1.5e-6 of the largest entry; a wrong offset, phase or padding, or a filter not turned (dx of conv2/3x3: 1.36),
+      // gives errors of the order of the entries.
+      const errors = { dW: relativeError(reference.dw, ours.dw), dx: relativeError(reference.dx, ours.dx) };
+      expect(errors.dW, `dW ${c.layers.join(', ')} x ${c.xShape} W ${c.filterShape}`).toBeLessThan(1e-5);
+      expect(errors.dx, `dx ${c.layers.join(', ')} x ${c.xShape} W ${c.filterShape}`).toBeLessThan(1e-5);
+      worst = Math.max(worst, errors.dW, errors.dx);
     }
     expect(worst).toBeGreaterThan(0); // the two backends really computed separately
   }, 120_000);
@@ -117,12 +127,11 @@ describe("Fovea's wasm Conv2DBackpropFilter", () => {
     for (const [i, c] of odd.entries()) {
       await tf.setBackend('wasm');
       const dyShape = dyShapeOf(c);
-      const x = seeded(c.xShape, 100 + i);
-      const dy = seeded(dyShape, 200 + i);
-      const ours = await filterGradient('wasm', c, x, dy, dyShape);
-      const reference = await filterGradient('cpu', c, x, dy, dyShape);
-      const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      reference.forEach((v, k) => expect(Math.abs(v - ours[k]), c.layers[0]).toBeLessThan(1e-5 * scale));
+      const [x, w, dy] = [seeded(c.xShape, 100 + i), seeded(c.filterShape, 200 + i), seeded(dyShape, 300 + i)];
+      const ours = await gradients('wasm', c, x, w, dy, dyShape);
+      const reference = await gradients('cpu', c, x, w, dy, dyShape);
+      expect(relativeError(reference.dw, ours.dw), c.layers[0]).toBeLessThan(1e-5);
+      expect(relativeError(reference.dx, ours.dx), c.layers[0]).toBeLessThan(1e-5);
     }
     await tf.setBackend('wasm');
     const x = tf.ones([1, 6, 6, 2]);

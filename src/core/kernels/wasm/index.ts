@@ -1,26 +1,45 @@
-import { getKernel, registerKernel } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter';
+import { wasmConv2DBackpropInputKernel } from './conv2d_backprop_input';
 import { stockWasmKernel, WASM_BUILDING_BLOCKS } from './ops';
 
 export { UnsupportedWasmConvolutionError } from './conv2d_backprop_filter';
 export { WasmKernelsMissingError } from './ops';
 
 /** Kernels tfjs-backend-wasm lacks and training needs, added by Fovea for the 'wasm' backend. */
-const FOVEA_WASM_KERNELS = [wasmConv2DBackpropFilterConfig];
+const ADDED: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig];
+
+/** Stock wasm kernels Fovea replaces, each built from the stock function it leaves some inputs to. */
+const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => KernelConfig }[] = [wasmConv2DBackpropInputKernel];
+
+/** Fovea's replacements while registered, by kernel name (to tell them from the stock ones). */
+const replacements = new Map<string, KernelFunc>();
 
 /**
- * Adds Fovea's wasm kernels (today Conv2DBackpropFilter, which tfjs-backend-wasm 4.22 lacks: tensorflow/tfjs#8474),
- * so convolutions train on the CPU. Call after importing '@tensorflow/tfjs-backend-wasm'; idempotent, and a
- * kernel a later tfjs-backend-wasm brings itself is left in place.
+ * Adds Fovea's wasm kernels so that convolutions train on the CPU: Conv2DBackpropFilter, which
+ * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and a stride-1 Conv2DBackpropInput on XNNPACK in place
+ * of the stock plain loop. Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
+ * otherwise); idempotent; a Conv2DBackpropFilter a later tfjs-backend-wasm brings itself is left in place.
  */
 export function registerFoveaWasmKernels(): void {
   WASM_BUILDING_BLOCKS.forEach(stockWasmKernel);
-  for (const config of FOVEA_WASM_KERNELS) {
+  for (const config of ADDED) {
     if (getKernel(config.kernelName, 'wasm') === undefined) registerKernel(config);
+  }
+  for (const { kernelName, make } of REPLACED) {
+    if (replacements.has(kernelName)) continue;
+    const stockFunc = stockWasmKernel(kernelName);
+    // The stock setup (binding its wasm function) still runs when the backend starts after this call.
+    const config = { ...make(stockFunc), setupFunc: getKernel(kernelName, 'wasm')?.setupFunc };
+    unregisterKernel(kernelName, 'wasm');
+    registerKernel(config);
+    replacements.set(kernelName, config.kernelFunc);
   }
 }
 
-/** Whether the 'wasm' backend's Conv2DBackpropFilter is Fovea's. */
+/** Whether the 'wasm' backend's convolution gradients are Fovea's. */
 export function foveaWasmKernelsRegistered(): boolean {
-  return FOVEA_WASM_KERNELS.every((config) => getKernel(config.kernelName, 'wasm')?.kernelFunc === config.kernelFunc);
+  return ADDED.every((config) => getKernel(config.kernelName, 'wasm')?.kernelFunc === config.kernelFunc) &&
+    REPLACED.every(({ kernelName }) => getKernel(kernelName, 'wasm')?.kernelFunc === replacements.get(kernelName));
 }

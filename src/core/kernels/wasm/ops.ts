@@ -1,9 +1,9 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { BatchMatMul, Concat, getKernel, PadV2, Reshape, Slice, StridedSlice, Transpose } from '@tensorflow/tfjs';
+import { BatchMatMul, Concat, Conv2D, getKernel, PadV2, Reshape, Slice, StridedSlice, Transpose } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The stock wasm kernels Fovea's wasm kernels are composed of. */
-export const WASM_BUILDING_BLOCKS = [BatchMatMul, Concat, PadV2, Reshape, Slice, StridedSlice, Transpose] as const;
+export const WASM_BUILDING_BLOCKS = [BatchMatMul, Concat, Conv2D, PadV2, Reshape, Slice, StridedSlice, Transpose] as const;
 
 /** Thrown when a stock wasm kernel is missing: tfjs-backend-wasm is not imported yet. */
 export class WasmKernelsMissingError extends Error {
@@ -63,6 +63,12 @@ export class WasmOps {
     return this.run(StridedSlice, { x }, {
       begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
     });
+  }
+
+  /** Stride-1, dilation-1 NHWC convolution with explicit [top, bottom] and [left, right] zero padding (XNNPACK). */
+  conv2d(x: TensorInfo, filter: TensorInfo, padding: { top: number; bottom: number; left: number; right: number }): TensorInfo {
+    const pad = [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]];
+    return this.run(Conv2D, { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
   }
 
   concat(xs: TensorInfo[], axis: number): TensorInfo {

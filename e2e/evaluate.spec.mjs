@@ -104,10 +104,11 @@ test('npm run evaluate --cv 3: patient-aware folds, every image scored once out 
   assert.match(stderr, /\[cv\] pooled out-of-fold test: accuracy/);
 });
 
-test('npm run evaluate refuses a scenario that trains convolutions on wasm, in plain words', async () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/evaluate.ts', '--train', DEMO, '--backend', 'wasm', '--scenario', '4', '--out', join(ROOT, 'e2e', 'artifacts', 'evaluate-refused')], {
-    cwd: ROOT, encoding: 'utf8', timeout: 120_000,
-  });
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /cannot train convolutions.*Use --scenario 1 or 3/s);
+test('npm run evaluate trains scenario 4 (convolutions) on wasm, its defaults, with no other flag than the data and a small size', { skip: !existsSync(DEMO) && 'no ../shared/data/fundus-demo', timeout: 600_000 }, async () => {
+  const { out, stderr } = evaluate('evaluate-wasm-s4', ['--input', '64', '--epochs', '1', '--limit', '40', '--bootstrap', '200', '--no-export']);
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.deepEqual([m.settings.scenario, m.settings.freezeUpTo, m.settings.backend], ['finetune-pretrained', 'conv2', 'wasm']);
+  assert.equal(m.epochs.length, 1);
+  assert.ok(Number.isFinite(m.epochs[0].trainLoss) && Number.isFinite(m.epochs[0].valLoss), `losses ${JSON.stringify(m.epochs[0])}`);
+  assert.match(stderr, /wasm; 64 px; scenario 4/);
 });

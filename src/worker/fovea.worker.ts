@@ -32,9 +32,8 @@ import type {
 } from './protocol';
 import { recordTrainedModel } from './trained-model';
 import { onnxOf, readTrainingResult, torchWeightsOf, trainingJobOf } from './export-formats';
-import {
-  ComparedRuns, compareAll, computeGradCam, GradCamCache, insideNetwork, makeComparedRunCurrent, TeachingError, type TeachingContext,
-} from './teaching';
+import { ComparedRuns, compareAll, makeComparedRunCurrent } from './compare-all';
+import { computeGradCam, GradCamCache, insideNetwork, TeachingError, type TeachingContext } from './network-views';
 
 function workerError(name: WorkerErrorName, message: string): Error {
   return new WorkerError(name, message);
@@ -355,7 +354,7 @@ const api: FoveaWorkerApi = {
     };
   }),
 
-  // --- teaching (issue 8) --- (implemented in teaching.ts; these lines only wire the worker's state in)
+  // --- teaching (issue 8) --- (implemented in network-views.ts and compare-all.ts; these lines only wire the worker's state in)
   gradCam: guarded(async (request) => teachingCall(() => computeGradCam(teaching, gradCamCache, request))),
 
   compareAll: guarded(async (request, onEvent) => {

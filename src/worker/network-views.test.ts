@@ -10,9 +10,8 @@ import { RunControl } from '../core/train/run-control';
 import { trainClassifier } from '../core/train/trainer';
 import { COMPARE_RUN_IDS, type CompareEvent, type TrainRequest } from './protocol';
 import { resolveTrainConfig } from '../core/train/config';
-import {
-  ComparedRuns, compareAll, compareRunConfig, computeGradCam, GradCamCache, insideNetwork, makeComparedRunCurrent, type TeachingContext,
-} from './teaching';
+import { ComparedRuns, compareAll, compareRunConfig, makeComparedRunCurrent } from './compare-all';
+import { computeGradCam, GradCamCache, insideNetwork, type TeachingContext } from './network-views';
 
 // The worker's teaching tools in Node on the CPU backend, real weights and demo photographs at 64 px (no
 // canvas needed: the stored images are already at the run's size).

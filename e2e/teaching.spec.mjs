@@ -1,4 +1,5 @@
-// Issue 8 in the built app (Chromium, WebGPU on SwiftShader) on a small demo subset at 64 px: the network
+// Issue 8 in the built app (Chromium; the backend chosen automatically, which on a machine whose only GPU is
+// SwiftShader is WebAssembly, ~20x faster here) on a small demo subset at 64 px: the network
 // diagram on the Train screen follows the settings; a Grad-CAM overlay on a gallery card; "Compare all"
 // finishes with five rows with numbers (scenarios 1-4 and from scratch, 1 epoch each) and its chart; the prediction
 // panel's overlay and the inside-the-network panel (conv1 identical when frozen, PCA maps); an opened row's gallery;
@@ -26,11 +27,11 @@ function makeSubset() {
 
 test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 12 photographs at 64 px', { timeout: 600_000 }, async () => {
   makeSubset();
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
-    const badge = await waitForBackend(page);
-    const webgpu = /webgpu/i.test(badge);
+    // Every scenario trains on every backend now (WebAssembly has Fovea's convolution filter gradient).
+    await waitForBackend(page);
     await tab(page, 'dataset');
     await page.getByTestId('preset-select').selectOption('referable-dr');
     await page.getByTestId('folder-input').setInputFiles(SUBSET);
@@ -86,9 +87,8 @@ test('teaching: diagram on Train, Grad-CAM overlay, compare all (five rows) on 1
     );
     const rows = await page.getByTestId('compare-row').evaluateAll((rs) => rs.map((r) => ({ run: r.dataset.run, status: r.dataset.status, text: r.textContent })));
     assert.equal(rows.length, 5);
+    assert.deepEqual(rows.map((r) => r.run), ['linear-top', 'finetune-all', 'linear-early', 'finetune-pretrained', 'from-scratch']);
     for (const r of rows) {
-      const mayBeSkipped = !webgpu && r.run !== 'linear-top' && r.run !== 'linear-early';
-      if (mayBeSkipped && r.status === 'skipped') continue;
       assert.equal(r.status, 'done', `${r.run}: ${r.text}`);
       assert.match(r.text, /\d+(\.\d)?%/, `${r.run} shows no accuracy: ${r.text}`);
     }

@@ -16,9 +16,9 @@ import { WasmOps } from './ops';
  *    transposed (one native transpose) to rows of channels: xT [(phase, Cin), N*Hq*Wq];
  *  - dy sits in the top-left OH x OW corner of the same Hq x Wq grid, zeros elsewhere, as rows dy [N*Hq*Wq, Cout];
  *  - kernel offset (i, j) reads phase (i mod sh, j mod sw) shifted by o = (i div sh)*Wq + (j div sw) grid
- *    positions, so its gradient is xT_phase[:, o, o + L) @ dy[0, L): a slice of whole rows, no gather.
+ *    positions, so its gradient is xT_phase[:, o, o + L) @ dy[0, L): row pieces copied whole, no gather.
  *    Pairs that wrap across a grid row or an image meet a zero of dy. L = N*Hq*Wq - the largest shift.
- * Offsets' slices are stacked to [(i, j, Cin), L] and multiplied in one product, which is already dW's
+ * Offsets' row pieces are stacked to [(i, j, Cin), L] and multiplied in one product, which is already dW's
  * [kh, kw, Cin, Cout] layout; the stack is built in chunks of at most {@link MAX_STACK_FLOATS}.
  * Every product is a plain [M, L] @ [L, Cout]: XNNPACK's fast path takes no transposed operand
  * (x^T dy with transposeA measured 10x slower here), and dy's packed copy is reused by every chunk.
@@ -69,20 +69,16 @@ function filterGradient(ops: WasmOps, x: TensorInfo, dy: TensorInfo, info: backe
   const shiftOf = (i: number, j: number) => Math.floor(i / sh) * wq + Math.floor(j / sw);
   const length = positions - shiftOf(kh - 1, kw - 1);
   const dyGrid = ops.reshape(ops.pad(dy, [[0, 0], [0, hq - oh], [0, wq - ow], [0, 0]]), [positions, cout]);
-  const dyRows = length === positions ? dyGrid : ops.slice(dyGrid, [0, 0], [length, cout]);
+  const dyRows = length === positions ? dyGrid : ops.stackBlocks(dyGrid, [{ row: 0, rows: length, col: 0 }], cout);
 
-  const rowsOf = (i: number, j: number) => {
-    const phase = (i % sh) * sw + (j % sw);
-    const shift = shiftOf(i, j);
-    if (sh * sw === 1 && shift === 0 && length === positions) return xT;
-    return ops.slice(xT, [phase * cin, shift], [cin, length]);
-  };
+  const blockOf = ([i, j]: number[]) => ({ row: ((i % sh) * sw + (j % sw)) * cin, rows: cin, col: shiftOf(i, j) });
   const offsets = Array.from({ length: kh * kw }, (_, k) => [Math.floor(k / kw), k % kw]);
   const perChunk = Math.max(1, Math.floor(MAX_STACK_FLOATS / (cin * length)));
   const chunks: TensorInfo[] = [];
   for (let first = 0; first < offsets.length; first += perChunk) {
-    const rows = offsets.slice(first, first + perChunk).map(([i, j]) => rowsOf(i, j));
-    chunks.push(ops.matMul(rows.length === 1 ? rows[0] : ops.concat(rows, 0), dyRows));
+    const blocks = offsets.slice(first, first + perChunk).map(blockOf);
+    const whole = blocks.length === 1 && sh * sw === 1 && blocks[0].col === 0 && length === positions;
+    chunks.push(ops.matMul(whole ? xT : ops.stackBlocks(xT, blocks, length), dyRows));
   }
   return chunks.length === 1 ? chunks[0] : ops.concat(chunks, 0);
 }

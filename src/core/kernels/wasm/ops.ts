@@ -1,9 +1,9 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { BatchMatMul, Concat, Conv2D, getKernel, PadV2, Reshape, Slice, StridedSlice, Transpose } from '@tensorflow/tfjs';
+import { BatchMatMul, Concat, Conv2D, getKernel, PadV2, Reshape, Transpose } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The stock wasm kernels Fovea's wasm kernels are composed of. */
-export const WASM_BUILDING_BLOCKS = [BatchMatMul, Concat, Conv2D, PadV2, Reshape, Slice, StridedSlice, Transpose] as const;
+export const WASM_BUILDING_BLOCKS = [BatchMatMul, Concat, Conv2D, PadV2, Reshape, Transpose] as const;
 
 /** Thrown when a stock wasm kernel is missing: tfjs-backend-wasm is not imported yet. */
 export class WasmKernelsMissingError extends Error {
@@ -55,20 +55,29 @@ export class WasmOps {
     return this.run(PadV2, { x }, { paddings, constantValue: 0 });
   }
 
-  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-    return this.run(Slice, { x }, { begin, size });
-  }
-
-  stridedSlice(x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo {
-    return this.run(StridedSlice, { x }, {
-      begin, end, strides, beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-    });
-  }
-
   /** Stride-1, dilation-1 NHWC convolution with explicit [top, bottom] and [left, right] zero padding (XNNPACK). */
   conv2d(x: TensorInfo, filter: TensorInfo, padding: { top: number; bottom: number; left: number; right: number }): TensorInfo {
     const pad = [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]];
     return this.run(Conv2D, { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });
+  }
+
+  /**
+   * Blocks of a 2-D float32 `x` stacked into one [sum of rows, width] matrix: block b is rows [row, row + rows)
+   * of x, columns [col, col + width). What Slice then Concat would give, copied once, straight from the heap
+   * (the Slice kernel first copies all of x for every slice).
+   */
+  stackBlocks(x: TensorInfo, blocks: { row: number; rows: number; col: number }[], width: number): TensorInfo {
+    const out = this.backend.makeOutput([blocks.reduce((n, b) => n + b.rows, 0), width], 'float32');
+    this.intermediates.push(out);
+    // Views taken after the allocation, which may grow (and so replace) the heap.
+    const from = this.backend.typedArrayFromHeap(x) as Float32Array;
+    const to = this.backend.typedArrayFromHeap(out) as Float32Array;
+    const stride = x.shape[1];
+    let at = 0;
+    for (const { row, rows, col } of blocks) {
+      for (let r = row; r < row + rows; r++, at += width) to.set(from.subarray(r * stride + col, r * stride + col + width), at);
+    }
+    return out;
   }
 
   concat(xs: TensorInfo[], axis: number): TensorInfo {

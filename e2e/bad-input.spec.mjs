@@ -72,7 +72,7 @@ let studio;
 let page;
 before(async () => {
   makeFixtures();
-  studio = await openStudio();
+  studio = await openStudio({ backend: 'auto' });
   page = studio.page;
   await waitForBackend(page);
   await loadSampleData(page);
@@ -162,7 +162,7 @@ test('a file named ../../x.jpg is only a label, and a CSV with 20,000 junk rows 
 });
 
 test('one class only: training is blocked with the reason', async () => {
-  const fresh = await openStudio();
+  const fresh = await openStudio({ backend: 'auto' });
   try {
     await waitForBackend(fresh.page);
     await tab(fresh.page, 'dataset');

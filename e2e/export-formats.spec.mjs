@@ -60,7 +60,7 @@ function protobufFields(bytes) {
 test('export formats: training job, training result imported as a run, its ONNX and safetensors + model.py', { timeout: 900_000 }, async () => {
   const started = Date.now();
   const step = (what) => console.log(`[export-formats] ${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
     await waitForBackend(page);

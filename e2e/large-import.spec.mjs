@@ -127,7 +127,7 @@ const progressNumbers = (page) => page.evaluate(() => {
 test('large import: 2,889 APTOS images listed with the CSV\'s class counts, progress shown, page responsive, memory bounded', { skip, timeout: 900_000 }, async () => {
   const expected = csvCounts(readFileSync(join(DEV, 'labels.csv'), 'utf8'));
   const total = Object.values(expected).reduce((a, b) => a + b, 0);
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
     await tab(page, 'dataset');
@@ -193,7 +193,7 @@ function devSubset(name) {
 
 test('stop adding: part of a large import stays listed and saved, a notice says how many, and adding again completes it', { skip, timeout: 600_000 }, async () => {
   const subset = devSubset('large-import-subset');
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
     await tab(page, 'dataset');

@@ -10,7 +10,7 @@ import { fewDemoWithCsvAndClutter } from './lib/fixtures.mjs';
 
 test('privacy: import, train, export and import make requests to the app\'s own origin only', { timeout: 900_000 }, async () => {
   const folder = fewDemoWithCsvAndClutter('privacy-clinic-export');
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page, requests } = studio;
   const violations = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });

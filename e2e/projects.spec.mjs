@@ -32,7 +32,7 @@ async function switchesTo(page, click, name) {
 
 test('projects: rename, duplicate, new, delete, export and import a whole project; a hostile file changes nothing', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('projects-few-demo');
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   const started = Date.now();
   const step = (what) => console.log(`  ${((Date.now() - started) / 1000).toFixed(0)} s: ${what}`);

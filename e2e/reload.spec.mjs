@@ -8,7 +8,7 @@ import { fewDemoFolders } from './lib/fixtures.mjs';
 
 test('reload: the images, their labels, the preset, the split seed and a removal are all there after a reload', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('reload-few-demo');
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
     await waitForBackend(page);
@@ -40,7 +40,7 @@ test('reload: the images, their labels, the preset, the split seed and a removal
 
 test('storage full: a failed save says so plainly, the images on screen and those saved before stay, a finished run too', { timeout: 600_000 }, async () => {
   const fixture = fewDemoFolders('quota-few-demo');
-  const studio = await openStudio();
+  const studio = await openStudio({ backend: 'auto' });
   const { page } = studio;
   try {
     await tab(page, 'dataset');

@@ -49,7 +49,7 @@ const epochRows = (page) => page.$$eval('[data-testid="epoch-table"] tbody tr', 
 
 test('reload mid-run: Resume continues from the checkpoint with the same curves; the finished run and its model survive a reload', { timeout: 900_000 }, async () => {
   const fixture = fewDemoFolders('resume-few-demo');
-  const studio = await openStudio();
+  const studio = await openStudio(); // WebGPU (SwiftShader): slow enough to pause mid-run; on WebAssembly the run ends first
   const { page } = studio;
   try {
     await waitForBackend(page);

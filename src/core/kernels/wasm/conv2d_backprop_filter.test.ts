@@ -118,11 +118,13 @@ describe("Fovea's wasm convolution gradients (Conv2DBackpropFilter, Conv2DBackpr
     expect(worst).toBeGreaterThan(0); // the two backends really computed separately
   }, 120_000);
 
-  it('handles odd shapes: 3x3/2 same on odd sizes, a strided 1x1, a 5x5 window on a 1x1 image; refuses NCHW by name', async () => {
+  it('handles odd shapes: 3x3/2 same on odd sizes, a strided 1x1, a 5x5 window on a 1x1 image, a stack too large for one chunk; refuses NCHW by name', async () => {
     const odd: ConvCase[] = [
       { layers: ['3x3/2 same'], xShape: [2, 9, 9, 13], filterShape: [3, 3, 13, 7], strides: 2, pad: 'same' },
       { layers: ['1x1/2 valid'], xShape: [1, 8, 8, 5], filterShape: [1, 1, 5, 6], strides: 2, pad: 'valid' },
       { layers: ['5x5 same 1x1'], xShape: [3, 1, 1, 4], filterShape: [5, 5, 4, 3], strides: 1, pad: 'same' },
+      // 9 offsets x 512 channels x (62*62 - 126) shifted rows = 17.1M floats > 16M: the stack is built in two chunks.
+      { layers: ['3x3 same in chunks'], xShape: [1, 60, 60, 512], filterShape: [3, 3, 512, 1], strides: 1, pad: 'same' },
     ];
     for (const [i, c] of odd.entries()) {
       await tf.setBackend('wasm');

@@ -25,7 +25,10 @@ import { WasmOps } from './ops';
  */
 type Args = { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs };
 
-/** Thrown for a layout the wasm filter gradient does not implement. */
+/**
+ * Thrown for a layout the wasm filter gradient does not implement (NCHW). Dilation needs no check: the op has no
+ * dilation attribute, and tfjs's conv2d gradient refuses dilation > 1 before it is called.
+ */
 export class UnsupportedWasmConvolutionError extends Error {
   constructor(what: string) {
     super(`Fovea's wasm Conv2DBackpropFilter supports NHWC convolutions with dilation 1 only, got ${what}.`);
@@ -43,9 +46,6 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
   if (dataFormat !== 'NHWC') throw new UnsupportedWasmConvolutionError(`dataFormat '${dataFormat}'`);
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
-    throw new UnsupportedWasmConvolutionError(`dilation ${info.dilationHeight}x${info.dilationWidth}`);
-  }
   const ops = new WasmOps(backend);
   try {
     return ops.output(filterGradient(ops, x, dy, info), info.filterShape);

@@ -175,6 +175,7 @@ function HeadFitLine({ fit }: { fit: NonNullable<TrainResult['headFit']> }) {
   return (
     <p data-testid="head-fit-summary">
       {cv} Final fit: {plural(fit.iterations, 'L-BFGS iteration')}, gradient norm {fit.gradientNorm.toExponential(1)} ({duration(fit.seconds)}).
+      {fit.edge && ` The winner is the ${fit.edge} λ searched: a better one may lie beyond it.`}
     </p>
   );
 }

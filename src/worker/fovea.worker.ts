@@ -224,7 +224,7 @@ const api: FoveaWorkerApi = {
   train: guarded(async (request: TrainRequest): Promise<TrainResult> => {
     if (run) throw workerError('BusyError', 'A training run is already in progress: pause or cancel it first.');
     await backendAfterRecovery();
-    // Refused before anything starts: the CPU backends cannot train convolutions (capabilities.ts).
+    // Refused before anything starts: tfjs's plain CPU backend cannot train convolutions (capabilities.ts).
     const config = resolveTrainConfig(request.config);
     const refusal = backendRefusal(backend, config.freezeUpTo);
     if (refusal) throw workerError('GpuRequiredError', refusal);

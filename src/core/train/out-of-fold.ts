@@ -63,13 +63,15 @@ export async function outOfFoldPredictions(request: OutOfFoldRequest): Promise<O
   // A compact problem of the named rows only, item by item: nothing else of `features` is read.
   const rowsOf = items.map((it) => [...new Set([...it.fitRows, ...it.scoreRows])]);
   const rowCount = rowsOf.reduce((n, rows) => n + rows.length, 0);
-  const features = new Float32Array(rowCount * d);
+  // The trainer names every row once, in order: then the features are used as they are (no copy of a large cache).
+  const inOrder = request.features.length === rowCount * d && rowsOf.flat().every((row, i) => row === i);
+  const features = inOrder ? request.features : new Float32Array(rowCount * d);
   const labels: number[] = [];
   const itemOfRow: number[] = [];
   const localRow = items.map(() => new Map<number, number>());
   rowsOf.forEach((rows, i) => rows.forEach((row) => {
     localRow[i].set(row, labels.length);
-    features.set(request.features.subarray(row * d, (row + 1) * d), labels.length * d);
+    if (!inOrder) features.set(request.features.subarray(row * d, (row + 1) * d), labels.length * d);
     labels.push(items[i].classIndex);
     itemOfRow.push(i);
   }));

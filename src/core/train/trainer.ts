@@ -609,8 +609,10 @@ async function predictOutOfFold(ctx: TrainingRun, cache: FeatureCache, lambda: n
   const { config, k, plan, emit } = ctx;
   const splits = [plan.train, plan.val];
   const gathered = cache.gather(splits.flatMap((s) => Array.from({ length: s.items.length * s.rotations }, (_, i) => s.offset + i)));
-  const raw = (await gathered.data()) as Float32Array;
+  const features = (await gathered.data()) as Float32Array;
   gathered.dispose();
+  // The cache holds the pooled features before the head's rescaling layer: scaled here, in place (a fresh copy).
+  for (let i = 0; i < features.length; i++) features[i] *= ctx.featureScale;
   const items: OutOfFoldItem[] = [];
   let row = 0;
   for (const split of splits) {
@@ -627,7 +629,7 @@ async function predictOutOfFold(ctx: TrainingRun, cache: FeatureCache, lambda: n
   const message = 'out-of-fold predictions on train + validation (for the operating point)';
   emit({ type: 'phase', phase: 'training', message });
   return outOfFoldPredictions({
-    features: Float32Array.from(raw, (v) => v * ctx.featureScale), dimension: cache.featureShape.reduce((a, b) => a * b, 1),
+    features, dimension: cache.featureShape.reduce((a, b) => a * b, 1),
     classCount: k, items, lambda, classWeighted: config.classWeighting !== 'none',
     config: { seed: config.seed, products: tf.getBackend() === 'cpu' ? 'js' : 'tensors' },
     onProgress: async (done, total) => {

@@ -14,6 +14,7 @@ import { loadGoogLeNet, MODEL_DIR } from '../../scripts/lib/node-model';
 import { WorkerError } from './errors';
 import { onnxOf, readTrainingResult, torchWeightsOf } from './export-formats';
 import type { FoveaManifest, TrainingResultFile, TrainRequest } from './protocol';
+import { useWasmBackend } from '../../scripts/lib/test-backend';
 
 const hasModel = existsSync(join(MODEL_DIR, 'model.json'));
 const CLASSES = ['No DR', 'DR'];
@@ -47,7 +48,7 @@ describe.skipIf(!hasModel)('The worker\'s export formats: the current model for 
     { name: 'metrics.json', bytes: strToU8(JSON.stringify({ ...metrics, ...extra })) },
   ];
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     model = buildClassifier(base, { numClasses: 2, headOn: 'pool5', freezeUpTo: 'all', dropout: 0.5, seed: 3 }).model;
     weights = await exportSafetensors(model);

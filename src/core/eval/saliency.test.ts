@@ -10,6 +10,7 @@ import { buildClassifier, disposeNetwork } from '../model/classifier';
 import { MODEL_DIR } from '../../../scripts/lib/node-model';
 import { heatmapArgmax, heatmapToRgba, jetColour, upsampleHeatmap } from './heatmap';
 import { gradCam, prepareGradCam } from './saliency';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 type Quadrant = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
 const QUADRANTS: Quadrant[] = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
@@ -49,7 +50,7 @@ function twoPatchImage(red: Quadrant, green: Quadrant, seed: number): tf.Tensor4
 
 describe('Grad-CAM on a network whose answer is known', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
   });
 
   it('puts the maximum in the quadrant that decides the class, for every pair of quadrants and both classes', async () => {
@@ -137,7 +138,7 @@ function strip(img: RgbImage, from: number): Uint8Array {
   return out;
 }
 
-describe.skipIf(!existsSync(CHECK))('Grad-CAM on the real GoogLeNet (Node, CPU backend, 224 px)', () => {
+describe.skipIf(!existsSync(CHECK))('Grad-CAM on the real GoogLeNet (Node, wasm backend, 224 px)', () => {
   const asInput = (img: RgbImage) => {
     const data = new Float32Array(224 * 224 * 3);
     writeCaffeInput(img, data, 0);
@@ -145,7 +146,7 @@ describe.skipIf(!existsSync(CHECK))('Grad-CAM on the real GoogLeNet (Node, CPU b
   };
 
   it('finds the cat in chelsea.jpg, and tells the cat from the espresso cup when both are in one picture', async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     const model = await loadGoogLeNet();
     const cam = prepareGradCam(model); // inception_5b: a 7x7 map, one cell per 32 px
     expect(cam.layerName).toBe('inception_5b_output');
@@ -184,9 +185,9 @@ describe.skipIf(!existsSync(CHECK))('Grad-CAM on the real GoogLeNet (Node, CPU b
   }, 180_000);
 });
 
-describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('Grad-CAM above the native size, through a GeM head (real weights, CPU backend)', () => {
+describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('Grad-CAM above the native size, through a GeM head (real weights, wasm backend)', () => {
   it('gives an (input / 32)-sided map at 256 px (8x8), finite, scaled to a maximum of 1, freeing its tensors', async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     const base = await loadGoogLeNet();
     const net = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headPooling: 'gem', freezeUpTo: 'all', dropout: 0.4, seed: 4, featureScale: 0.1 });
     const rand = mulberry32(8);

@@ -11,6 +11,7 @@ import { exportOnnx } from './onnx/export';
 import { describePreprocessing, exportPackage, type FoveaManifest, importPackage } from './package';
 import { exportTrainingJob } from './training-job';
 import { exportSafetensors } from './weights-file';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('exporting a head that reads concatenated features (real GoogLeNet, 64 px)', () => {
   let base: tf.LayersModel;
@@ -22,7 +23,7 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('exporting a head th
     return net;
   };
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     const rand = mulberry32(3);
     x = tf.tensor4d(Float32Array.from({ length: 64 * 64 * 3 }, () => 255 * rand() - 120), [1, 64, 64, 3]);

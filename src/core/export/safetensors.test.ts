@@ -12,6 +12,7 @@ import { demoImages, hasDemo, imageLookup } from '../../../scripts/lib/demo-data
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
 import { findTorchPython, runPython } from '../../../scripts/lib/python-torch';
 import MODEL_PY from './torch/model.py?raw';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 describe('safetensors encoding', () => {
   const tensors: TensorMap = new Map([
@@ -57,12 +58,12 @@ const sameBytes = (a: ArrayBufferView, b: ArrayBufferView) =>
 const weightsOf = (m: tf.LayersModel) =>
   m.layers.flatMap((l) => l.getWeights().map((w, i) => ({ name: `${l.name}/${i}`, values: w.dataSync() as Float32Array })));
 
-describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights, CPU backend)', () => {
+describe.skipIf(!hasDemo())('a fine-tuned GoogLeNet as safetensors (real weights, wasm backend)', () => {
   let net: FoveaNet;
   let bytes: Uint8Array;
   let base: tf.LayersModel;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     net = buildClassifier(base, { numClasses: 3, headOn: 'pool5', freezeUpTo: 'all', dropout: 0.4, seed: 7, featureScale: 0.2 });
     // A head bias that is not all zeros, so that its layout is checked too.
@@ -180,7 +181,7 @@ function torchAndTfjsLogits(python: string, model: tf.LayersModel, bytes: Uint8A
   }
 }
 
-describe.skipIf(!hasDemo())('max- and GeM-pooled heads as safetensors (real weights, CPU backend, 64 px)', () => {
+describe.skipIf(!hasDemo())('max- and GeM-pooled heads as safetensors (real weights, wasm backend, 64 px)', () => {
   const SMALL = 64;
   const python = findTorchPython();
   const cases = [
@@ -189,7 +190,7 @@ describe.skipIf(!hasDemo())('max- and GeM-pooled heads as safetensors (real weig
   ] as const;
   let input: Float32Array;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     const images = demoImages().filter((_, i) => i % 30 === 0).slice(0, 2);
     const image = imageLookup(images, SMALL);
     input = new Float32Array(images.length * SMALL * SMALL * 3);

@@ -11,6 +11,7 @@ import { decodeSafetensors } from './safetensors';
 import { exportTrainingJob, type TrainingJobItem } from './training-job';
 import { loadGoogLeNet, MODEL_DIR } from '../../../scripts/lib/node-model';
 import { findTorchPython, runPython } from '../../../scripts/lib/python-torch';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 // A GeM head travels to PyTorch: in settings.json and in start.safetensors' metadata, which model.py builds from.
 const SIZE = 64;
@@ -26,7 +27,7 @@ describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('a training job with
   let start: FoveaNet;
   let job: Uint8Array;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     start = buildClassifier(base, { numClasses: 2, headOn: 'pool5', headPooling: 'gem', freezeUpTo: 'all', dropout: 0.4, seed: 3, featureScale: 0.1 });
     job = await exportTrainingJob({ model: start.model, config, classNames: ['No DR', 'DR'], ordinal: false, items });

@@ -15,6 +15,7 @@ import {
 import { demoImages, hasDemo, imageLookup } from '../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
 import { findTorchPython, runPython } from '../../../scripts/lib/python-torch';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 const SIZE = 64;
 const CLASSES = ['No DR', 'DR'];
@@ -54,7 +55,7 @@ describe.skipIf(!hasDemo())('Export training job: a zip PyTorch trains with torc
   let images: Uint8Array;
   const { items, data, image } = hasDemo() ? demoJob() : ({} as ReturnType<typeof demoJob>);
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     start = await prepareStartingNetwork(base, data, config);
     job = await exportTrainingJob({ model: start.model, config, classNames: CLASSES, ordinal: false, items });

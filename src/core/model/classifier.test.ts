@@ -8,10 +8,11 @@ import {
   buildClassifier, disposeNetwork, disposeNewLayers, FEATURE_SQUARED_NORM, HEAD_POOL_LAYERS, measureFeatureScale, SeededDropout,
   STOCK_POOL5_LAYER,
 } from './classifier';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 describe('SeededDropout', () => {
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
   });
 
   const model = (seed: number) => {
@@ -42,11 +43,11 @@ describe('SeededDropout', () => {
   });
 });
 
-describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('head pooling on the real GoogLeNet (CPU backend, 64 px)', () => {
+describe.skipIf(!existsSync(join(MODEL_DIR, 'model.json')))('head pooling on the real GoogLeNet (wasm backend, 64 px)', () => {
   let base: tf.LayersModel;
   let x: tf.Tensor4D;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
     const rand = mulberry32(11);
     x = tf.tensor4d(Float32Array.from({ length: 2 * 64 * 64 * 3 }, () => 255 * rand() - 120), [2, 64, 64, 3]);

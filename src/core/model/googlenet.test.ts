@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCaffeInput } from '../data/preprocess';
 import { loadForNetwork } from '../../../scripts/lib/node-images';
 import { imagenetClasses, loadGoogLeNet, SHARED_DIR } from '../../../scripts/lib/node-model';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
 const CHECK = join(SHARED_DIR, 'data', 'imagenet-check');
 
@@ -12,10 +13,10 @@ function top(probs: Float32Array, k: number): number[] {
   return Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a]).slice(0, k);
 }
 
-describe.skipIf(!existsSync(CHECK))('converted GoogLeNet predicts ImageNet classes (Node, CPU backend)', () => {
+describe.skipIf(!existsSync(CHECK))('converted GoogLeNet predicts ImageNet classes (Node, wasm backend)', () => {
   let probs: Record<string, Float32Array>;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     const model = await loadGoogLeNet();
     const names = ['chelsea', 'coffee', 'rocket'];
     const input = new Float32Array(names.length * 224 * 224 * 3);

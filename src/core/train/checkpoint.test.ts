@@ -11,8 +11,9 @@ import { isAllowed, SETTING_NAMES, settingAt, settingSpec } from './settings';
 import type { EpochSummary } from './events';
 import { RunControl } from './run-control';
 import { trainClassifier, type TrainerHooks, type TrainingData } from './trainer';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 
-// Real weights and real demo photographs, on the CPU backend at 64 px, as in trainer.test.ts.
+// Real weights and real demo photographs, on the wasm backend at 64 px, as in trainer.test.ts.
 const SIZE = 64;
 
 /** Largest absolute difference between two lists of saved tensors of the same shapes. */
@@ -139,10 +140,10 @@ describe('checkpoints saved before a setting existed', () => {
   });
 });
 
-describe.skipIf(!hasDemo())('epoch-end checkpoints and exact resume (Node, CPU backend, 64 px)', () => {
+describe.skipIf(!hasDemo())('epoch-end checkpoints and exact resume (Node, wasm backend, 64 px)', () => {
   let data: TrainingData;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     data = twoGradeTrainingData(SIZE);
   });
 
@@ -162,7 +163,7 @@ describe.skipIf(!hasDemo())('epoch-end checkpoints and exact resume (Node, CPU b
 
   // inception_5b trains beside the head (so the pretrained optimizer has slots), with dropout and rotations drawing
   // randomness; 4 training images in batches of 2: 2 steps an epoch. (Caching inception_5a's features of each
-  // image at each rotation is most of a run's time on the CPU backend: the data is kept this small.)
+  // image at each rotation is most of a run's time on the wasm backend: the data is kept this small.)
   const resumable = (optimizer: TrainConfig['optimizer']): Partial<TrainConfig> => ({
     scenario: 'custom', freezeUpTo: 'inception_5a', headOn: 'pool5', inputSize: SIZE, epochs: 3, batchSize: 2,
     optimizer, dropout: 0.4, rotations: true, testTimeRotations: false, seed: 5,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasDemo, twoGradeTrainingData } from '../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../scripts/lib/node-model';
+import { useWasmBackend } from '../../../scripts/lib/test-backend';
 import { buildClassifier, disposeNetwork } from '../model/classifier';
 import { exportPackage, importPackage, describePreprocessing, type FoveaManifest } from '../export/package';
 import type { RgbImage } from '../data/preprocess';
@@ -12,13 +13,13 @@ import { inputBatch, trainClassifier, type TrainingData, TrainingDivergedError }
 import type { TrainerEvent } from './events';
 import { CancelledError, RunControl } from './run-control';
 
-// Real weights and real demo photographs, on the CPU backend at 64 px so that Node runs it in seconds.
+// Real weights and real demo photographs, on the wasm backend at 64 px so that Node runs it in seconds.
 const SIZE = 64;
 
-describe.skipIf(!hasDemo())('training on real fundus images (Node, CPU backend, 64 px)', () => {
+describe.skipIf(!hasDemo())('training on real fundus images (Node, wasm backend, 64 px)', () => {
   let data: TrainingData;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     data = twoGradeTrainingData(SIZE);
   });
 

@@ -6,6 +6,7 @@ import { buildClassifier, disposeNetwork, type FoveaNet } from '../../model/clas
 import { exportOnnx, readOnnxMetadata } from './export';
 import { demoImages, hasDemo, imageLookup } from '../../../../scripts/lib/demo-data';
 import { loadGoogLeNet } from '../../../../scripts/lib/node-model';
+import { useWasmBackend } from '../../../../scripts/lib/test-backend';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let m = 0;
@@ -13,7 +14,7 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-/** Runs a network in TF.js (CPU backend) and its ONNX export in onnxruntime-node on the same demo images. */
+/** Runs a network in TF.js (wasm backend) and its ONNX export in onnxruntime-node on the same demo images. */
 async function compare(net: FoveaNet, size: number, count: number) {
   const images = demoImages().filter((_, i) => i % 20 === 3).slice(0, count);
   const image = imageLookup(images, size);
@@ -34,7 +35,7 @@ async function compare(net: FoveaNet, size: number, count: number) {
 describe.skipIf(!hasDemo())('ONNX export vs onnxruntime-node (real weights, demo images)', () => {
   let base: tf.LayersModel;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await useWasmBackend();
     base = await loadGoogLeNet();
   });
   afterAll(() => disposeNetwork(base));

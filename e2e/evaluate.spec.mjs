@@ -46,12 +46,23 @@ function checkMetrics(out, scenarioId) {
     inUnit(set.calibration.eceAfter, 'ECE after');
     assert.ok(set.calibration.temperature > 0, 'temperature > 0');
   }
-  // The operating point is chosen on validation and reaches the target there.
+  // A frozen backbone's operating point is chosen on out-of-fold predictions pooled over train + validation (every
+  // one of those images once) and reaches the target there; the convolution scenarios choose it on validation.
   const valRef = m.validation.binary.find((b) => b.id === 'referable-dr');
-  assert.ok(valRef.operatingPoint.sensitivity.estimate >= 0.9, `validation sensitivity ${valRef.operatingPoint.sensitivity.estimate} < 0.9`);
-  // predictions.csv: one row per validation and test image, probabilities summing to 1.
+  const selection = valRef.operatingPoint.selection;
+  const trainAndValidation = m.data.counts.train.reduce((a, b) => a + b, 0) + m.validation.count;
+  if (m.settings.freezeUpTo === 'all') {
+    assert.equal(selection.source, 'out-of-fold train+validation');
+    assert.equal(selection.positives + selection.negatives, trainAndValidation, 'every train and validation image scored out of fold once');
+  } else {
+    assert.equal(selection.source, 'validation');
+  }
+  assert.ok(selection.sensitivity.estimate >= 0.9, `sensitivity where the threshold was chosen ${selection.sensitivity.estimate} < 0.9`);
+  // predictions.csv: one row per validation and test image (and per out-of-fold image), probabilities summing to 1.
   const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-  assert.equal(rows.length, m.validation.count + m.test.count);
+  const count = (set) => rows.filter((r) => r[1] === set).length;
+  assert.equal(count('validation') + count('test'), m.validation.count + m.test.count);
+  assert.equal(count('out-of-fold'), m.settings.freezeUpTo === 'all' ? trainAndValidation : 0);
   for (const r of rows) {
     const sum = r.slice(5).reduce((a, x) => a + Number(x), 0);
     assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities of ${r[2]} sum to ${sum}`);

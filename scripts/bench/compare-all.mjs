@@ -5,7 +5,7 @@
 // as a teacher would run it: the backend the studio chooses (WebAssembly on a machine whose only GPU is
 // SwiftShader), the recipe's defaults but the input size, N epochs a run. Prints each run's row and the total time;
 // writes results/compare-all-<data>-<size>-<backend>.{json,csv} (the CSV is the studio's own download).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -29,8 +29,11 @@ try {
   const badge = (await waitForBackend(page)).trim();
   log(`backend: ${badge}`);
   await tab(page, 'dataset');
+  // Done when every image file of the folder is listed (the summary counts up while the import runs).
+  const images = readdirSync(values.data, { recursive: true }).filter((f) => /\.(jpe?g|png)$/i.test(String(f))).length;
   await page.getByTestId('folder-input').setInputFiles(values.data);
-  await page.waitForFunction(() => /\b\d+ images\b/.test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''), null, { timeout: 300_000 });
+  await page.waitForFunction((n) => new RegExp(`\\b${n} images\\b`).test(document.querySelector('[data-testid="dataset-summary"]')?.textContent ?? ''),
+    images, { timeout: 600_000 });
   await page.getByTestId('preset-select').selectOption(values.task);
   const dataset = (await page.getByTestId('dataset-summary').textContent()).replace(/\s+/g, ' ').trim();
   log(`dataset: ${dataset}`);

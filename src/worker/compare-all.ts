@@ -12,7 +12,7 @@ import { type TrainOutcome, trainClassifier } from '../core/train/trainer';
 import { backendRefusal } from './capabilities';
 import type { CompareEvent, CompareRequest, CompareRunId, CompareRunResult, TrainRequest, TrainResult } from './protocol';
 import { COMPARE_RUN_IDS } from './protocol';
-import { recordTrainedModel, type TrainedModelRecord } from './trained-model';
+import { adoptTrainedModel } from './trained-model';
 import { TeachingError, type TeachingContext } from './network-views';
 
 /** The config of one run of a comparison: the request's settings with the run's freeze, head and start. */
@@ -87,18 +87,7 @@ export class ComparedRuns {
  */
 export async function makeComparedRunCurrent(ctx: TeachingContext, runs: ComparedRuns, id: CompareRunId): Promise<TrainResult> {
   const { model, request, prep, outcome } = await runs.restore(id);
-  let record: TrainedModelRecord;
-  try {
-    record = recordTrainedModel(request, outcome, prep, ctx.provenance(), new Date().toISOString());
-  } catch (e) {
-    disposeNetwork(model);
-    throw e;
-  }
-  const info = ctx.makeCurrent(model, record);
-  return {
-    config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
-    ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: info, stoppedBecause: outcome.stoppedBecause,
-  };
+  return adoptTrainedModel(request, outcome, prep, ctx.provenance(), (record) => ctx.makeCurrent(model, record), () => disposeNetwork(model));
 }
 
 const countOf = (vars: tf.LayerVariable[]) => vars.reduce((n, v) => n + v.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);

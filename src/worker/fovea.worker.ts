@@ -30,7 +30,7 @@ import type {
   AddImagesResult, BackendInfo, BackendRequest, DecodeOptions, FoveaWorkerApi, ImageFileInput, ImagePrediction, ModelInfo,
   TrainRequest, TrainResult, WorkerErrorName, WorkerEvent,
 } from './protocol';
-import { recordTrainedModel } from './trained-model';
+import { adoptTrainedModel } from './trained-model';
 import { onnxOf, readTrainingResult, torchWeightsOf, trainingJobOf } from './export-formats';
 import { ComparedRuns, compareAll, makeComparedRunCurrent } from './compare-all';
 import { computeGradCam, GradCamCache, insideNetwork, TeachingError, type TeachingContext } from './network-views';
@@ -251,20 +251,11 @@ const api: FoveaWorkerApi = {
           ...(kept ? { extractFeatures: kept } : {}),
         },
       );
-      let record;
-      try {
-        record = recordTrainedModel(request, outcome, prep, provenance, new Date().toISOString());
-      } catch (e) {
-        disposeNetwork(outcome.net.model);
-        throw e;
-      }
-      setCurrent({ model: outcome.net.model, base, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
-      base = null;
-      return {
-        config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
-        ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: infoOf(current!),
-        stoppedBecause: outcome.stoppedBecause, ...(outcome.headFit ? { headFit: outcome.headFit } : {}),
-      };
+      return adoptTrainedModel(request, outcome, prep, provenance, (record) => {
+        setCurrent({ model: outcome.net.model, base: base!, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
+        base = null;
+        return infoOf(current!);
+      }, () => disposeNetwork(outcome.net.model));
     } finally {
       if (base) disposeNetwork(base);
       run = null;
@@ -339,19 +330,10 @@ const api: FoveaWorkerApi = {
     const prep = { fieldOfViewCrop: runCrop(request), colourNormalisation: request.colourNormalisation ?? false };
     const base = await tf.loadLayersModel(modelUrl);
     const outcome = readTrainingResult(base, request, files);
-    let record;
-    try {
-      record = recordTrainedModel(request, outcome, prep, provenance, new Date().toISOString());
-    } catch (e) {
-      disposeNetwork(outcome.net.model, base);
-      throw e;
-    }
-    setCurrent({ model: outcome.net.model, base, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
-    return {
-      config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
-      ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model: infoOf(current!),
-      stoppedBecause: outcome.stoppedBecause,
-    };
+    return adoptTrainedModel(request, outcome, prep, provenance, (record) => {
+      setCurrent({ model: outcome.net.model, base, manifest: record.manifest, modelCard: record.modelCard, origin: 'trained' });
+      return infoOf(current!);
+    }, () => disposeNetwork(outcome.net.model, base));
   }),
 
   // --- teaching (issue 8) --- (implemented in network-views.ts and compare-all.ts; these lines only wire the worker's state in)

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../core/eval/metrics';
 import { resolveTrainConfig } from '../core/train/config';
 import { readPrediction, screeningDecisions } from './prediction';
-import type { TrainRequest } from './protocol';
-import { recordTrainedModel } from './trained-model';
+import type { ModelInfo, TrainRequest } from './protocol';
+import { adoptTrainedModel, recordTrainedModel } from './trained-model';
 
 const CLASSES = ['No DR', 'Mild', 'Moderate', 'Severe', 'Proliferative DR'];
 
@@ -45,7 +45,9 @@ describe('a finished run in the studio', () => {
   it('renders a model card naming the task, the test set and the preprocessing', () => {
     expect(record.modelCard).toMatch(/^# Model card: Five DR grades/);
     expect(record.modelCard).toMatch(/field of view/i);
-    expect(record.modelCard).toMatch(/test/i);
+    // The held-out test set by its size (10 images), and its figures quoted as the test set's.
+    expect(record.modelCard).toContain('The **test set** (10 images) was held out');
+    expect(record.modelCard).toMatch(/\| Referable DR \(grade 2 or worse\): AUC \| test set \|/);
   });
 
   it('answers the screening questions from uncalibrated scores at the validation thresholds', () => {
@@ -93,5 +95,35 @@ describe('a finished run in the studio', () => {
     const p = readPrediction(older, [0.2, 0.2, 0.2, 0.2, 0.2], 1);
     expect(p).toMatchObject({ calibrated: false, rotations: 1, predictedClass: 0 });
     expect(p.screening).toBeUndefined();
+  });
+});
+
+describe('a finished run becoming the current model (train, imported result, Compare all: one path)', () => {
+  const config = resolveTrainConfig({ inputSize: 64 });
+  const outcome = { config, epochs: [], report: report('v', 10), bestEpoch: 0, test: report('s', 10), stoppedBecause: 'completed' as const };
+  const prep = { fieldOfViewCrop: true, colourNormalisation: false };
+  const info = { id: 'm1' } as unknown as ModelInfo;
+
+  it('hands the record to adopt and answers with what adopt made current, never discarding', () => {
+    let adopted: string | null = null;
+    let discarded = false;
+    const result = adoptTrainedModel(request, outcome, prep, { source: 'x' }, (record) => {
+      adopted = record.manifest.format;
+      return info;
+    }, () => { discarded = true; });
+    expect(adopted).toBe('fovea-model');
+    expect(discarded).toBe(false);
+    expect(result.model).toBe(info);
+    expect(result.summary.test?.count).toBe(10);
+    expect(result.stoppedBecause).toBe('completed');
+  });
+
+  it('lets the model go and adopts nothing when its record cannot be built', () => {
+    let discarded = false;
+    let adopted = false;
+    // A report whose classes differ from the request's: the summary refuses it.
+    const broken = { ...outcome, report: evaluate({ classNames: ['a', 'b'], ordinal: false, labels: [0, 1], probs: [[0.9, 0.1], [0.2, 0.8]], ids: ['x', 'y'] }) };
+    expect(() => adoptTrainedModel(request, broken, prep, { source: 'x' }, () => { adopted = true; return info; }, () => { discarded = true; })).toThrow();
+    expect([adopted, discarded]).toEqual([false, true]);
   });
 });

@@ -13,7 +13,7 @@ import { describeImagePreparation, type PreprocessingDescription } from '../core
 import { modelCardOf, modelManifest, type ModelRecordInput } from '../core/export/model-record';
 import { describePreprocessing } from '../core/export/package';
 import type { TrainOutcome } from '../core/train/trainer';
-import type { FoveaManifest, TrainRequest } from './protocol';
+import type { FoveaManifest, ModelInfo, TrainRequest, TrainResult } from './protocol';
 
 /** How the run's images were prepared: the crop they were decoded with, and the run's colour setting. */
 export interface ImagePreparation {
@@ -90,4 +90,28 @@ export function recordTrainedModel(
   const manifest = modelManifest(record);
   const modelCard = modelCardOf(record);
   return { summary, manifest, modelCard };
+}
+
+/**
+ * A finished run (trained, imported from train.py, or kept by Compare all) becomes the worker's current model: its
+ * record is built (the model is let go by `discard` when that fails), `adopt` makes it current, and the run is
+ * answered as a TrainResult. The one path all three take.
+ */
+export function adoptTrainedModel(
+  request: TrainRequest, outcome: Outcome & Pick<TrainOutcome, 'stoppedBecause'>, prep: ImagePreparation,
+  provenance: Record<string, unknown>, adopt: (record: TrainedModelRecord) => ModelInfo, discard: () => void,
+): TrainResult {
+  let record: TrainedModelRecord;
+  try {
+    record = recordTrainedModel(request, outcome, prep, provenance, new Date().toISOString());
+  } catch (e) {
+    discard();
+    throw e;
+  }
+  const model = adopt(record);
+  return {
+    config: outcome.config, epochs: outcome.epochs, report: outcome.report, bestEpoch: outcome.bestEpoch,
+    ...(outcome.test ? { test: outcome.test } : {}), summary: record.summary, model, stoppedBecause: outcome.stoppedBecause,
+    ...(outcome.headFit ? { headFit: outcome.headFit } : {}),
+  };
 }

@@ -73,7 +73,9 @@ function checkMetrics(out, scenarioId) {
 }
 
 test('npm run evaluate on wasm, scenario 1, 64 px: metrics, report, model card and package', { skip: !existsSync(DEMO) && 'no ../shared/data/fundus-demo', timeout: 900_000 }, async () => {
-  const { out } = evaluate('evaluate-wasm', ['--backend', 'wasm', '--scenario', '1', '--input', '64', '--epochs', '3', '--bootstrap', '200']);
+  const { out } = evaluate('evaluate-wasm', ['--backend', 'wasm', '--scenario', '1', '--input', '64', '--epochs', '3', '--bootstrap', '200',
+    // One rotation: a quarter of the frozen features to compute (the recipe's rotations are unit-tested).
+    '--no-rotations']);
   const m = checkMetrics(out, 'linear-top');
   assert.equal(m.data.counts.train.reduce((a, b) => a + b, 0) + m.data.counts.validation.reduce((a, b) => a + b, 0) +
     m.data.counts.test.reduce((a, b) => a + b, 0), 94, 'all 94 demo images used once');
@@ -97,14 +99,16 @@ test('npm run evaluate on wasm, scenario 1, 64 px: metrics, report, model card a
 });
 
 test('npm run evaluate on WebGPU (dawn.node, SwiftShader), scenario 4 trains convolutions, 64 px', { skip: (!existsSync(DEMO) || !existsSync(SWIFTSHADER_ICD)) && 'no demo data or SwiftShader', timeout: 900_000 }, async () => {
+  // No test-time rotations: a quarter of SwiftShader's validation and test passes (they are checked on wasm above).
   const { out } = evaluate('evaluate-webgpu', ['--backend', 'webgpu', '--scenario', '4', '--input', '64', '--epochs', '1',
-    '--limit', '40', '--batch', '8', '--bootstrap', '200']);
+    '--limit', '40', '--batch', '8', '--bootstrap', '200', '--no-tta']);
   const m = checkMetrics(out, 'finetune-pretrained');
   assert.match(m.backend, /webgpu/);
 });
 
 test('npm run evaluate --cv 3: patient-aware folds, every image scored once out of fold', { skip: !existsSync(DEMO) && 'no ../shared/data/fundus-demo', timeout: 600_000 }, async () => {
-  const { out, stderr } = evaluate('evaluate-cv', ['--backend', 'wasm', '--scenario', '1', '--task', 'any-dr', '--input', '64', '--epochs', '2', '--cv', '3', '--bootstrap', '200', '--no-export']);
+  const { out, stderr } = evaluate('evaluate-cv', ['--backend', 'wasm', '--scenario', '1', '--task', 'any-dr', '--input', '64', '--epochs', '2', '--cv', '3', '--bootstrap', '200', '--no-export',
+    '--no-rotations']);
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.equal(m.cv.k, 3);
   assert.equal(m.cv.folds.length, 3);

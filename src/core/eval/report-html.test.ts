@@ -1,6 +1,7 @@
 import { formatFixed, formatPercent } from './format';
 import { describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../train/config';
+import { settingSpec } from '../train/settings';
 import {
   escapeHtml, formatDuration, formatEstimate, formatInterval, formatMetric, keyMetrics, quotedSet, renderReportHtml,
   type ReportInput,
@@ -203,6 +204,9 @@ describe('renderReportHtml', () => {
     expect(html).toContain('APTOS 2019 Blindness Detection');
     expect(html).toContain('<td>1445</td>');
     expect(html).toContain('finetune-pretrained');
+    // Settings: each with what it is, from the one table of settings (settings.ts), as the model card shows them.
+    expect(html).toContain(`<th scope="row">epochs</th><td>12</td><td>${escapeHtml(settingSpec('epochs').help)}</td>`);
+    expect(html).toContain('<th scope="row">task</th><td>grades</td><td></td>');
     expect(html).toContain('10 min 13 s');
     expect(html).toContain(escapeHtml(input.command));
     // The confusion cell for true Moderate predicted Moderate: 78 of 100.

@@ -12,6 +12,7 @@ import type { RocCurve } from './report';
 import type { BinaryTaskSummary, EvaluationSummary, IntervalEstimate, ReliabilityBin, SetSummary } from './summary';
 import { formatDuration, formatEstimate, formatInterval, formatMetric, NOT_MEASURED, type MetricScale } from './format';
 import { headlineMetrics } from './metric-definitions';
+import { SETTING_NAMES, settingAt, settingSpec } from '../train/settings';
 import {
   CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
   prevalenceRows, selectionIntervals, selectionSentence, selectionWarning, temperatureDecisionSentence, validationMixSentence,
@@ -369,6 +370,20 @@ function dataTable(data: DatasetSummary): string {
 }
 
 /** Key/value pairs, two pairs to a row so that long lists of settings stay short. */
+/** A run's settings as rows: the table of settings' entries in its order with what each is, then any others (task, crop). */
+export function settingRows(s: SettingsRecord): { name: string; value: string; help: string }[] {
+  const known = SETTING_NAMES.filter((name) => settingAt(s, name) !== undefined)
+    .map((name) => ({ name: name as string, value: formatSetting(settingAt(s, name)), help: settingSpec(name).help }));
+  const groups = new Set(SETTING_NAMES.map((name) => name.split('.')[0]));
+  const others = Object.entries(s).filter(([k]) => !groups.has(k)).map(([k, v]) => ({ name: k, value: formatSetting(v), help: '' }));
+  return [...known, ...others];
+}
+
+function settingsTable(s: SettingsRecord): string {
+  const rows = settingRows(s).map((r) => `<tr><th scope="row">${escapeHtml(r.name)}</th><td>${escapeHtml(r.value)}</td><td>${escapeHtml(r.help)}</td></tr>`);
+  return `<table class="data settings"><thead><tr><th>Setting</th><th>Value</th><th>What it is</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function keyValueTable(entries: [string, string][]): string {
   const rows: string[] = [];
   for (let i = 0; i < entries.length; i += 2) {
@@ -438,7 +453,6 @@ export function renderReportHtml(input: ReportInput): string {
       `(${set.count} images), which also chose the best epoch, the thresholds and the temperature: they are optimistic. ` +
       'Evaluate on images the model and its settings never saw before quoting them.</p>';
   const timings = Object.entries(input.timings).map(([k, v]): [string, string] => [k, formatDuration(v)]);
-  const settings = Object.entries(input.settings).map(([k, v]): [string, string] => [k, formatSetting(v)]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -458,7 +472,7 @@ ${comparisonTable(summary, confidence)}
 <section><h2>Training</h2>${trainingFigure(input.epochs, input.bestEpoch)}</section>
 ${input.cv ? cvTable(input.cv) : ''}
 <section><h2>Data</h2>${dataTable(input.data)}</section>
-<section><h2>Settings</h2>${keyValueTable(settings)}</section>
+<section><h2>Settings</h2>${settingsTable(input.settings)}</section>
 <section><h2>Timings</h2>${keyValueTable([...timings, ['backend', input.backend]])}</section>
 <section><h2>Command</h2><pre><code>${escapeHtml(input.command)}</code></pre></section>
 <footer>${escapeHtml(`Intervals: ${Math.round(confidence * 100)}% percentile bootstrap, ${summary.bootstrap.resamples} resamples, seed ${summary.bootstrap.seed}. ` +

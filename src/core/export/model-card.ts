@@ -6,7 +6,7 @@
 import type { DatasetSummary } from '../eval/dataset-summary';
 import { splitsOf } from '../eval/dataset-summary';
 import {
-  formatEstimate, formatMetric, formatSetting, keyMetrics, quotedSet, SET_LABELS, type SettingsRecord,
+  formatEstimate, formatMetric, formatSetting, keyMetrics, quotedSet, SET_LABELS, settingRows, type SettingsRecord,
 } from '../eval/report-html';
 import {
   CALIBRATION_AT_PREVALENCE_COLUMNS, CALIBRATION_AT_PREVALENCE_NOTE, calibrationAtPrevalenceRow, calibrationTaskTitle, PREVALENCE_COLUMNS,
@@ -15,7 +15,6 @@ import {
 import type { EvaluationSummary, SetSummary } from '../eval/summary';
 import { BLOCKS } from '../train/config';
 import type { HeadFitSummary } from '../train/head-fit';
-import { SETTING_NAMES, settingAt, settingSpec } from '../train/settings';
 
 export interface PreprocessingDescription {
   /** Square input side in px. */
@@ -173,12 +172,7 @@ function modelDetails(input: ModelCardInput): string {
  * ones by their path; then the record's other entries (the task, the image preparation) as they come.
  */
 function settingsTable(s: SettingsRecord): string {
-  const known = SETTING_NAMES.filter((name) => settingAt(s, name) !== undefined)
-    .map((name) => [escapeMarkdown(name), escapeMarkdown(formatSetting(settingAt(s, name))), escapeMarkdown(settingSpec(name).help)]);
-  const groups = new Set(SETTING_NAMES.map((name) => name.split('.')[0]));
-  const others = Object.entries(s).filter(([k]) => !groups.has(k))
-    .map(([k, v]) => [escapeMarkdown(k), escapeMarkdown(formatSetting(v)), '']);
-  return table(['Setting', 'Value', 'What it is'], [...known, ...others]);
+  return table(['Setting', 'Value', 'What it is'], settingRows(s).map((r) => [escapeMarkdown(r.name), escapeMarkdown(r.value), escapeMarkdown(r.help)]));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

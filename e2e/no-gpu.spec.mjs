@@ -33,6 +33,9 @@ test('no GPU: WebAssembly backend, scenario 4 trains at 64 px, Compare all runs 
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'the page is not cross-origin isolated');
     const badge = await waitForBackend(page);
     assert.match(badge, /CPU \(WebAssembly, SIMD, \d+ threads?\)/, `backend badge says ${badge}`);
+    // Every logical core (tfjs alone would stop at half of them: one thread on a 2-core machine).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.match(badge, new RegExp(`SIMD, ${cores} threads?\\)`), `${cores} logical cores, badge says ${badge}`);
     assert.doesNotMatch(badge, /scenarios 1 and 3/);
     const notice = await page.getByTestId('backend-notice').textContent();
     assert.match(notice, /WebGPU is not available/);

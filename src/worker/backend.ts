@@ -208,7 +208,8 @@ async function tryWasm(threadsWanted?: number): Promise<Started> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     await keepThreadedFactorySource();
     // Read by tfjs only when the backend first starts; a later call (a restart) changes nothing.
-    wasm.setThreadsCount(threadsWanted ?? (self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1));
+    const threads = threadsWanted ?? (self.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1);
+    wasm.setThreadsCount(threads);
     const here = (url: string) => new URL(url, self.location.href).href;
     wasm.setWasmPaths({
       'tfjs-backend-wasm.wasm': here(wasmPlainUrl),
@@ -216,14 +217,36 @@ async function tryWasm(threadsWanted?: number): Promise<Started> {
       'tfjs-backend-wasm-threaded-simd.wasm': here(wasmThreadedSimdUrl),
     });
     // A thread that cannot start leaves tfjs waiting for ever: give up after a while and fall back.
-    const failed = await Promise.race([tryBackend('wasm'), delay(WASM_START_TIMEOUT_MS, 'did not start within a minute')]);
+    const failed = await withThreadCap(threads, () => Promise.race([tryBackend('wasm'), delay(WASM_START_TIMEOUT_MS, 'did not start within a minute')]));
     if (failed !== null) return { failed };
     registerFoveaWasmKernels(); // tfjs-backend-wasm has no Conv2DBackpropFilter: without it no convolution trains
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    const threads = Math.max(1, wasm.getThreadsCount());
-    return { info: { backend: 'wasm', trainsConvolutions: backendTrainsConvolutions('wasm'), wasm: { simd, threads } } };
+    return { info: { backend: 'wasm', trainsConvolutions: backendTrainsConvolutions('wasm'), wasm: { simd, threads: Math.max(1, wasm.getThreadsCount()) } } };
   } catch (e) {
     return { failed: (e as Error).message };
+  }
+}
+
+/**
+ * tfjs-backend-wasm caps its thread pool at half of navigator.hardwareConcurrency (backend.cc: `num_cores =
+ * emscripten_num_logical_cores() / 2`, read once when the module starts), assuming two hyper-threads a core; on a
+ * machine whose logical cores are real cores (most virtual desktops, this 2-core machine) that leaves half of them
+ * idle and, on two, allows one thread whatever setThreadsCount asked. While the module starts, the worker's
+ * navigator reports twice the threads wanted, so the cap is what the caller asked for.
+ */
+async function withThreadCap<T>(threads: number, start: () => Promise<T>): Promise<T> {
+  const nav = self.navigator;
+  const shadowed = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  } catch {
+    return start(); // a browser that refuses: tfjs's own cap applies
+  }
+  try {
+    return await start();
+  } finally {
+    if (shadowed) Object.defineProperty(nav, 'hardwareConcurrency', shadowed);
+    else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
   }
 }
 

@@ -121,9 +121,14 @@ export async function exportTrainingJob(input: TrainingJobInput): Promise<Uint8A
   }, { level: 6 });
 }
 
-/** The images zip: images/<nnnnnn>.rgb in the order of `items` (the same as exportTrainingJob's). */
-export async function exportTrainingImages(items: Pick<TrainingJobItem, 'id'>[], images: ImageSource, inputSize: number): Promise<Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
+/**
+ * Each image of a job as the studio prepared it, in the order of `items` (the same as exportTrainingJob's), handed to
+ * `write` as its file name in the images folder and its raw RGB bytes, a batch at a time: a caller that writes them to
+ * disk holds one batch, not the dataset.
+ */
+export async function forEachTrainingImage(
+  items: Pick<TrainingJobItem, 'id'>[], images: ImageSource, inputSize: number, write: (name: string, rgb: Uint8Array) => void,
+): Promise<void> {
   const READ_BATCH = 32;
   for (let first = 0; first < items.length; first += READ_BATCH) {
     const chunk = items.slice(first, first + READ_BATCH);
@@ -133,9 +138,15 @@ export async function exportTrainingImages(items: Pick<TrainingJobItem, 'id'>[],
       if (img.width !== inputSize || img.height !== inputSize) {
         throw new TrainingJobError(`image ${it.id} is ${img.width}x${img.height}, the job needs ${inputSize}x${inputSize}`);
       }
-      files[pixelsFile(first + j)] = img.data;
+      write(pixelsFile(first + j), img.data);
     });
   }
+}
+
+/** The images zip: images/<nnnnnn>.rgb in the order of `items` (the same as exportTrainingJob's). */
+export async function exportTrainingImages(items: Pick<TrainingJobItem, 'id'>[], images: ImageSource, inputSize: number): Promise<Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  await forEachTrainingImage(items, images, inputSize, (name, rgb) => { files[name] = rgb; });
   return zipSync({ images: files }, { level: 6 });
 }
 

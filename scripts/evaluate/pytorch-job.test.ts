@@ -9,7 +9,7 @@ import { hasDemo, DEMO_DIR } from '../lib/demo-data';
 import { findTorchPython } from '../lib/python-torch';
 import { planExperiment } from './folds';
 import { parseEvaluateArgs } from './options';
-import { runPytorchEvaluation } from './pytorch-job';
+import { PytorchJobError, runPytorchEvaluation } from './pytorch-job';
 
 const python = findTorchPython();
 
@@ -49,4 +49,14 @@ describe.skipIf(!hasDemo() || !python)('npm run evaluate:pytorch: the same exper
     expect(existsSync(join(out, 'pytorch-job'))).toBe(false);
     expect(existsSync(join(out, 'weights.safetensors'))).toBe(true);
   }, 300_000);
+
+  it('refuses --cv and a Python that will not start, in plain words', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'fovea-pytorch-job-'));
+    const args = ['--train', DEMO_DIR, '--task', 'any-dr', '--input', '64', '--epochs', '1', '--limit', '30', '--bootstrap', '100', '--out', out];
+    const log = () => undefined;
+    await expect(runPytorchEvaluation({ config: parseEvaluateArgs([...args, '--cv', '3']), command: 'test', log }, { python: python!, threads: 1 }))
+      .rejects.toThrow(PytorchJobError);
+    await expect(runPytorchEvaluation({ config: parseEvaluateArgs(args), command: 'test', log }, { python: join(out, 'no-python'), threads: 1 }))
+      .rejects.toThrow(/no-python did not start/);
+  }, 120_000);
 });

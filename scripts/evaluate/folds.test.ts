@@ -13,7 +13,8 @@ describe.skipIf(!hasDemo())('evaluate: the experiment plan (data, split, folds)'
     const [fold] = plan.folds;
     const ids = [...fold.train, ...fold.val, ...fold.test].map((it) => it.id);
     expect(new Set(ids).size).toBe(94);
-    const sideOf = new Map([...fold.train.map((it) => [it.id, 'train']), ...fold.val.map((it) => [it.id, 'val']), ...fold.test.map((it) => [it.id, 'test'])]);
+    const sideOf = new Map<string, string>();
+    for (const [side, items] of [['train', fold.train], ['val', fold.val], ['test', fold.test]] as const) for (const it of items) sideOf.set(it.id, side);
     for (const [id, patient] of plan.patients) {
       for (const [other, p2] of plan.patients) if (p2 === patient) expect(sideOf.get(other)).toBe(sideOf.get(id));
     }

@@ -86,7 +86,7 @@ function ResultRow({ index, result, running, open, onOpen, busy }: {
         <>
           {METRIC_COLUMNS.map((c) => <td key={c.key} data-testid={`compare-${c.key.replace('_', '-')}`}>{formatMetric(c.read(result), c.scale)}</td>)}
           <td>{duration(result.seconds ?? 0)}</td>
-          <td>{(result.imagesPerSecond ?? 0).toFixed(1)}</td>
+          <td title="training images a second; n/a for a head fitted in one step (no batches)">{fixed(result.imagesPerSecond || undefined, 1)}</td>
           <td title={result.trainableParams?.toLocaleString()}>{compactCount(result.trainableParams ?? 0)}</td>
           <td>{result.inputSize} px{result.status === 'cancelled' ? ' · cancelled' : ''}</td>
         </>

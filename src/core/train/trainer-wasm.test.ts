@@ -89,12 +89,15 @@ describe.skipIf(!hasDemo())("training convolutions on wasm (Fovea's filter gradi
     return { tensors, dataIds };
   };
 
-  it('trains scenario 4 for three epochs without a tensor or a wasm buffer more after epoch 3 than after epoch 1', async () => {
+  it('trains scenario 4 for three epochs without a tensor or a wasm buffer more after epoch 3 than after epoch 2', async () => {
     const { tensors, dataIds } = await epochs({ scenario: 'finetune-pretrained' });
     expect(tensors).toHaveLength(3);
     expect(tensors[2]).toBe(tensors[0]);
-    // The backend's own buffers: what the kernel's intermediates would leak, which tensors do not count.
-    expect(dataIds[2]).toBe(dataIds[0]);
+    // The backend's own buffers: what the kernel's intermediates would leak, which tensors do not count. From
+    // epoch 2: after epoch 1 the best-epoch snapshot (tf.clone) still shares its data with the variables it copies
+    // (Fovea's Identity shares, as the cpu backend's does); their next step gives the variables new data.
+    expect(dataIds[2]).toBe(dataIds[1]);
+    expect(dataIds[1]).toBeGreaterThan(dataIds[0]);
   }, 300_000);
 
   it('trains every layer from scratch (conv1, LRN and conv2 too) without a tensor or a wasm buffer more', async () => {
@@ -102,6 +105,6 @@ describe.skipIf(!hasDemo())("training convolutions on wasm (Fovea's filter gradi
       scenario: 'custom', freezeUpTo: 'none', headOn: 'pool5', initialisation: 'random', pretrainedLrMultiplier: 1,
     });
     expect(tensors[2]).toBe(tensors[0]);
-    expect(dataIds[2]).toBe(dataIds[0]);
+    expect(dataIds[2]).toBe(dataIds[1]);
   }, 300_000);
 });

@@ -2,6 +2,8 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { wasmConv2DBackpropInputKernel } from './conv2d_backprop_input';
+import { wasmIdentityConfig } from './identity';
+import { wasmMaxPoolGradConfig } from './max_pool_grad';
 import { stockWasmKernel, WASM_BUILDING_BLOCKS } from './ops';
 
 export { UnsupportedWasmConvolutionError } from './conv2d_backprop_filter';
@@ -11,15 +13,19 @@ export { WasmKernelsMissingError } from './ops';
 const ADDED: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig];
 
 /** Stock wasm kernels Fovea replaces, each built from the stock function it leaves some inputs to. */
-const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => KernelConfig }[] = [wasmConv2DBackpropInputKernel];
+const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => KernelConfig }[] = [
+  wasmConv2DBackpropInputKernel,
+  { kernelName: wasmMaxPoolGradConfig.kernelName, make: () => wasmMaxPoolGradConfig },
+  { kernelName: wasmIdentityConfig.kernelName, make: () => wasmIdentityConfig },
+];
 
 /** Fovea's replacements while registered, by kernel name (to tell them from the stock ones). */
 const replacements = new Map<string, KernelFunc>();
 
 /**
  * Adds Fovea's wasm kernels so that convolutions train on the CPU: Conv2DBackpropFilter, which
- * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and a stride-1 Conv2DBackpropInput on XNNPACK in place
- * of the stock plain loop. Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
+ * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and in place of stock ones a stride-1 Conv2DBackpropInput
+ * on XNNPACK, a scatter MaxPoolGrad and an Identity that shares its input's data instead of copying it. Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
  * otherwise); idempotent; a Conv2DBackpropFilter a later tfjs-backend-wasm brings itself is left in place.
  */
 export function registerFoveaWasmKernels(): void {

@@ -46,8 +46,16 @@ export class WasmOps {
     return this.run(Reshape, { x }, { shape });
   }
 
+  /**
+   * x with its axes permuted, on the fewest axes that describe the move: size-1 axes dropped, and axes that stay
+   * next to each other in the same order merged (the stock kernel drops size-1 axes only, and its general
+   * loop is several times slower than its 2-D one: a 1x1 convolution's [N, H, W, C] -> [C, N, H, W] is [NHW, C]^T).
+   */
   transpose(x: TensorInfo, perm: number[]): TensorInfo {
-    return this.run(Transpose, { x }, { perm });
+    const { shape, perm: merged } = mergeTransposeAxes(x.shape, perm);
+    const outShape = perm.map((axis) => x.shape[axis]);
+    if (merged.every((axis, i) => axis === i)) return this.reshape(x, outShape); // moves no data
+    return this.reshape(this.run(Transpose, { x: this.reshape(x, shape) }, { perm: merged }), outShape);
   }
 
   pad(x: TensorInfo, paddings: [number, number][]): TensorInfo {
@@ -80,6 +88,13 @@ export class WasmOps {
     return out;
   }
 
+  /** A new float32 intermediate of `shape`, its contents unset: the caller fills it from the heap. */
+  empty(shape: number[]): TensorInfo {
+    const out = this.backend.makeOutput(shape, 'float32');
+    this.intermediates.push(out);
+    return out;
+  }
+
   concat(xs: TensorInfo[], axis: number): TensorInfo {
     return this.run(Concat, xs as unknown as Record<string, TensorInfo>, { axis });
   }
@@ -94,4 +109,27 @@ export class WasmOps {
     for (const t of this.intermediates) this.backend.disposeData(t.dataId);
     this.intermediates.length = 0;
   }
+}
+
+/**
+ * The same permutation on fewer axes: size-1 axes dropped, then each run of input axes that lands consecutively
+ * and in order in the output merged into one. Returns the input's reshaped shape and the permutation on it.
+ */
+export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  const kept = perm.filter((axis) => shape[axis] !== 1);
+  if (kept.length === 0) return { shape: [], perm: [] };
+  // Runs in output order: an axis joins the previous one's run when it directly follows it in the input.
+  const runs: number[][] = [];
+  for (const axis of kept) {
+    const last = runs[runs.length - 1];
+    const prev = last?.[last.length - 1];
+    // Input axes between prev and axis all have size 1 (dropped) when the next kept input axis after prev is axis.
+    if (last && axis > prev! && shape.slice(prev! + 1, axis).every((d) => d === 1)) last.push(axis);
+    else runs.push([axis]);
+  }
+  const byInput = [...runs].sort((a, b) => a[0] - b[0]);
+  return {
+    shape: byInput.map((run) => run.reduce((n, axis) => n * shape[axis], 1)),
+    perm: runs.map((run) => byInput.indexOf(run)),
+  };
 }

@@ -3,7 +3,9 @@
  * images/s of inference (whole network) and of a scenario-4 training step (conv1 and conv2 frozen: their forward
  * runs every step, as PyTorch's train.py does; everything after trains, SGD with momentum) on
  *  - Fovea: tfjs-backend-wasm in Node (one thread: tfjs-wasm has no threads under Node), the trainer's own
- *    TrainStep, with Fovea's wasm convolution-gradient kernel;
+ *    TrainStep, with Fovea's wasm kernels (scripts/bench/cpu-rates.ts);
+ *  - Fovea in Chromium: the same code in a worker of e2e/pages/cpu-bench.html, on WebAssembly started as the
+ *    studio starts it, with threads on every logical core (`--no-browser` leaves it out);
  *  - PyTorch on the CPU (Debian's python3-torch; the training job's model.py), at one thread and at all threads.
  * Ratios are per thread: Fovea on one thread over PyTorch's all-thread images/s divided by its threads (Debian's
  * torch 1.13 is several times slower on one thread than half of its two-thread speed, so its one-thread run would
@@ -12,16 +14,17 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { imagesFrom } from '../../src/core/data/image-source';
+import type { Browser } from 'playwright-core';
+import type { CpuBenchRequest, CpuBenchResult } from '../../e2e/pages/cpu-bench-worker';
+import type { FoveaCpuBenchPage } from '../../e2e/pages/cpu-bench';
 import { registerFoveaWasmKernels } from '../../src/core/kernels/wasm';
-import { buildClassifier, disposeNetwork, measureFeatureScale } from '../../src/core/model/classifier';
-import { classifierConfigOf, resolveTrainConfig } from '../../src/core/train/config';
-import { inputBatch, TrainStep } from '../../src/core/train/trainer';
-import { demoImages, imageLookup } from '../lib/demo-data';
+import { demoImages, DEMO_DIR, imageLookup } from '../lib/demo-data';
 import { loadGoogLeNet, PROJECT_ROOT } from '../lib/node-model';
 import { findTorchPython } from '../lib/python-torch';
+import { cpuBenchBatch, foveaCpuRates, type Rate } from './cpu-rates';
 
 /** Issue 15's targets on this machine: Fovea's images/s per thread over PyTorch's. */
 export const CPU_TARGETS = { inference: 0.6, train: 0.4 } as const;
@@ -33,21 +36,22 @@ export interface CpuBenchConfig {
   warmup: number;
   /** PyTorch's "all threads" run. */
   threads: number;
+  /** Also measure in Chromium (WebAssembly with threads, as the studio runs). */
+  browser: boolean;
   out: string | null;
 }
 
-interface Rate {
-  stepMs: number;
-  imgPerSec: number;
-}
-
-export const CPU_BENCH_USAGE = `npm run bench -- --cpu [--sizes 224,96] [--batch 8] [--steps 5] [--warmup 1] [--threads N] [--out FILE]`;
+export const CPU_BENCH_USAGE = `npm run bench -- --cpu [--sizes 224,96] [--batch 8] [--steps 5] [--warmup 1] [--threads N] [--no-browser] [--out FILE]`;
 
 export function parseCpuBenchArgs(argv: readonly string[]): CpuBenchConfig {
-  const c: CpuBenchConfig = { sizes: [224, 96], batch: 8, steps: 5, warmup: 1, threads: availableParallelism(), out: null };
+  const c: CpuBenchConfig = { sizes: [224, 96], batch: 8, steps: 5, warmup: 1, threads: availableParallelism(), browser: true, out: null };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
     if (name === '--cpu') continue;
+    if (name === '--no-browser') {
+      c.browser = false;
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${name} needs a value.\n${CPU_BENCH_USAGE}`);
     const int = () => {
@@ -66,54 +70,54 @@ export function parseCpuBenchArgs(argv: readonly string[]): CpuBenchConfig {
   return c;
 }
 
-async function medianRate(run: () => Promise<void>, images: number, warmup: number, steps: number): Promise<Rate> {
-  for (let i = 0; i < warmup; i++) await run();
-  const samples: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    await run();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const stepMs = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
-  return { stepMs, imgPerSec: (images * 1000) / stepMs };
-}
-
 /** Fovea on tfjs-backend-wasm in this process: inference and a scenario-4 step at `size`, on real demo photographs. */
 async function foveaRates(size: number, config: CpuBenchConfig, log: (l: string) => void): Promise<{ inference: Rate; train: Rate }> {
-  const demo = demoImages();
-  const chosen = [...demo.filter((d) => d.grade === 0).slice(0, config.batch >> 1), ...demo.filter((d) => d.grade >= 2).slice(0, config.batch - (config.batch >> 1))];
+  const chosen = cpuBenchBatch(demoImages(), config.batch);
   const lookup = imageLookup(chosen, size);
-  const x = await inputBatch({ images: imagesFrom(lookup) }, chosen.map((d) => ({ id: d.id, rotation: 0 })), size);
-  const labels = chosen.map((d) => (d.grade === 0 ? 0 : 1));
-  const training = resolveTrainConfig({ scenario: 'finetune-pretrained', inputSize: size, batchSize: config.batch });
-  const base = await loadGoogLeNet();
-  const featureScale = await measureFeatureScale(base, training.headOn, x, training.headPooling);
-  const net = buildClassifier(base, classifierConfigOf(training, 2, featureScale));
-  const step = new TrainStep(net, training, 2);
+  const photos = chosen.map((d) => ({ image: lookup(d.id), label: d.grade === 0 ? 0 : 1 }));
+  return foveaCpuRates(await loadGoogLeNet(), photos, size, config, (l) => log(`  fovea wasm ${l}`));
+}
+
+/** Where the driver serves the demo photographs to the page (DEMO_URL in e2e/pages/cpu-bench-worker.ts). */
+const DEMO_URL = '/__fovea-bench-demo/';
+
+/** The same measurement in Chromium: e2e/pages/cpu-bench.html on the vite dev server, no GPU API. */
+async function chromiumRates(config: CpuBenchConfig, log: (l: string) => void): Promise<CpuBenchResult> {
+  const lib = (name: string) => import(pathToFileURL(join(PROJECT_ROOT, 'e2e', 'lib', name)).href);
+  const [{ launchBrowser }, { startDevServer }] = await Promise.all([lib('browser.mjs'), lib('servers.mjs')]);
+  const chosen = cpuBenchBatch(demoImages(), config.batch);
+  const served = new Set(chosen.map((d) => d.id));
+  const server = await startDevServer();
+  let browser: Browser | null = null;
   try {
-    const inference = await medianRate(async () => {
-      const p = net.model.predict(x) as tf.Tensor;
-      await p.data();
-      p.dispose();
-    }, config.batch, config.warmup, config.steps);
-    log(`  fovea wasm ${size} px inference ${inference.imgPerSec.toFixed(2)} img/s`);
-    const prefix = net.prefix;
-    const train = await medianRate(async () => {
-      const f = prefix ? (prefix.predict(x) as tf.Tensor) : x;
+    browser = (await launchBrowser({ webgpu: false, webgl: false })) as Browser;
+    const page = await browser.newPage();
+    page.on('console', (msg) => log(`  chromium ${msg.text()}`));
+    page.on('pageerror', (err) => log(`  [page error] ${err.message}`));
+    await page.route(`**${DEMO_URL}**`, async (route) => {
+      const id = decodeURIComponent(new URL(route.request().url()).pathname.slice(DEMO_URL.length));
+      if (!served.has(id)) return route.fulfill({ status: 404, body: `not a bench photograph: ${id}` });
+      return route.fulfill({ path: join(DEMO_DIR, id), contentType: 'image/jpeg' });
+    });
+    type BenchWindow = Window & { foveaCpuBench?: FoveaCpuBenchPage };
+    const request: CpuBenchRequest = {
+      sizes: config.sizes, batch: config.batch, warmup: config.warmup, steps: config.steps,
+      photos: chosen.map((d) => ({ id: d.id, label: d.grade === 0 ? 0 : 1 })),
+    };
+    for (let attempt = 1; ; attempt++) {
+      await page.goto(`${server.url}e2e/pages/cpu-bench.html`);
+      await page.waitForFunction(() => (window as BenchWindow).foveaCpuBench !== undefined, null, { timeout: 120_000 });
       try {
-        await step.run(f, labels);
-      } finally {
-        if (f !== x) f.dispose();
+        return await page.evaluate((r) => (window as BenchWindow).foveaCpuBench!.run(r), request);
+      } catch (e) {
+        // The dev server reloads the page the first time the worker's imports need dependencies optimised.
+        if (attempt >= 3 || !/context was destroyed|navigat/i.test((e as Error).message)) throw e;
+        log('  (the dev server reloaded the page after optimising dependencies: measuring again)');
       }
-    }, config.batch, config.warmup, config.steps);
-    log(`  fovea wasm ${size} px scenario-4 step ${train.imgPerSec.toFixed(2)} img/s`);
-    return { inference, train };
+    }
   } finally {
-    step.dispose();
-    x.dispose();
-    disposeNetwork(net.model, base);
+    await browser?.close();
+    await server.close();
   }
 }
 
@@ -127,6 +131,10 @@ interface CpuRow {
   ratioPerThread: { inference: number; train: number };
   /** Fovea (one thread) / PyTorch on one thread. */
   ratioVsPytorchOneThread: { inference: number; train: number };
+  /** Fovea in Chromium, WebAssembly with threads as the studio starts it (absent with --no-browser). */
+  foveaWasmChromium?: { threads: number; inference: number; train: number };
+  /** (Chromium / its threads) / (PyTorch all threads / threads). */
+  ratioChromiumPerThread?: { inference: number; train: number };
   targets: typeof CPU_TARGETS;
   meetsTargets: { inference: boolean; train: boolean };
 }
@@ -136,6 +144,8 @@ export interface CpuBenchReport {
   createdAt: string;
   torch: string;
   unit: 'images per second';
+  /** Chromium's user agent, when the browser column ran. */
+  chromium?: string;
   rows: CpuRow[];
 }
 
@@ -172,6 +182,11 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
     log(`Fovea (wasm, Node, 1 thread), ${size} px, batch ${config.batch}`);
     fovea.set(size, await foveaRates(size, config, log));
   }
+  let chromium: CpuBenchResult | null = null;
+  if (config.browser) {
+    log(`Fovea (wasm, Chromium, threads on every core), batch ${config.batch}`);
+    chromium = await chromiumRates(config, log);
+  }
   log(`PyTorch, ${config.threads} threads`);
   const torchN = config.threads > 1 ? pytorchRates(python, config.threads, config) : torch1;
   for (const size of config.sizes) {
@@ -183,8 +198,16 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
       inference: round(f.inference.imgPerSec / (tn.inference.imgPerSec / n)), train: round(f.train.imgPerSec / (tn.train.imgPerSec / n)),
     };
     const vsOne = { inference: round(f.inference.imgPerSec / t1.inference.imgPerSec), train: round(f.train.imgPerSec / t1.train.imgPerSec) };
+    const c = chromium?.sizes.find((s) => s.size === size);
+    const inChromium = chromium && c ? {
+      foveaWasmChromium: { threads: chromium.threads, inference: round(c.inference.imgPerSec), train: round(c.train.imgPerSec) },
+      ratioChromiumPerThread: {
+        inference: round(c.inference.imgPerSec / chromium.threads / (tn.inference.imgPerSec / n)),
+        train: round(c.train.imgPerSec / chromium.threads / (tn.train.imgPerSec / n)),
+      },
+    } : {};
     rows.push({
-      size, batch: config.batch,
+      size, batch: config.batch, ...inChromium,
       foveaWasmNode1Thread: { inference: round(f.inference.imgPerSec), train: round(f.train.imgPerSec) },
       pytorch1Thread: { inference: round(t1.inference.imgPerSec), train: round(t1.train.imgPerSec) },
       pytorchAllThreads: { threads: config.threads, inference: round(tn.inference.imgPerSec), train: round(tn.train.imgPerSec) },
@@ -193,7 +216,10 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
       meetsTargets: { inference: perThread.inference >= CPU_TARGETS.inference, train: perThread.train >= CPU_TARGETS.train },
     });
   }
-  return { bench: 'cpu', createdAt: new Date().toISOString(), torch: torch1.torch, unit: 'images per second', rows };
+  return {
+    bench: 'cpu', createdAt: new Date().toISOString(), torch: torch1.torch, unit: 'images per second',
+    ...(chromium ? { chromium: chromium.userAgent } : {}), rows,
+  };
 }
 
 export function cpuSummaryLines(report: CpuBenchReport): string[] {
@@ -202,6 +228,12 @@ export function cpuSummaryLines(report: CpuBenchReport): string[] {
     lines.push(`${r.size} | ${r.foveaWasmNode1Thread.inference} / ${r.foveaWasmNode1Thread.train} | ${r.pytorch1Thread.inference} / ${r.pytorch1Thread.train} | ` +
       `${r.pytorchAllThreads.inference} / ${r.pytorchAllThreads.train} (${r.pytorchAllThreads.threads}T) | ${r.ratioPerThread.inference} / ${r.ratioPerThread.train} | ` +
       `${r.ratioVsPytorchOneThread.inference} / ${r.ratioVsPytorchOneThread.train}`);
+  }
+  const browser = report.rows.filter((r) => r.foveaWasmChromium);
+  if (browser.length > 0) lines.push('size | fovea chromium wasm inf / train (threads) | per thread vs pytorch NT, inf / train');
+  for (const r of browser) {
+    const c = r.foveaWasmChromium!;
+    lines.push(`${r.size} | ${c.inference} / ${c.train} (${c.threads}T) | ${r.ratioChromiumPerThread!.inference} / ${r.ratioChromiumPerThread!.train}`);
   }
   return lines;
 }

@@ -163,11 +163,11 @@ async function runProbes(candidates: BackendName[], facts: BackendFacts, modelUr
   return timings;
 }
 
-type Started = { info: BackendInfo } | { failed: string };
+export type Started = { info: BackendInfo } | { failed: string };
 
 /** Starts one backend; `onDeviceLost` null for a probe (a device the studio does not keep using is not watched). */
 async function startBackend(backend: BackendName, request: BackendRequest, onDeviceLost: ((message: string) => void) | null): Promise<Started> {
-  if (backend === 'wasm') return tryWasm(request.wasmThreads);
+  if (backend === 'wasm') return startWasm(request.wasmThreads);
   if (backend === 'webgpu') return tryWebGpu(onDeviceLost);
   const failed = await tryBackend(backend);
   return failed === null ? { info: { backend, trainsConvolutions: backendTrainsConvolutions(backend) } } : { failed };
@@ -202,8 +202,9 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 /**
  * Starts the WebAssembly backend on `threads` threads (default: every logical core when the page is cross-origin
  * isolated, which threads need for SharedArrayBuffer; else one). tfjs's own default is half the cores, at most 8.
+ * Exported for the CPU bench's Chromium worker (e2e/pages/cpu-bench-worker.ts), which must start it as the studio does.
  */
-async function tryWasm(threadsWanted?: number): Promise<Started> {
+export async function startWasm(threadsWanted?: number): Promise<Started> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     await keepThreadedFactorySource();

@@ -52,3 +52,42 @@ test('backend choice: Auto picks WebAssembly over software WebGPU, says why, and
     await studio.close();
   }
 });
+
+test('backend probe: timed once (?probe=1), kept for the next visit, and run again on request', { timeout: 420_000 }, async () => {
+  // No WebGPU; WebGL on SwiftShader: the probe times WebGL and WebAssembly.
+  const studio = await openStudio({ webgpu: false, webgl: true, backend: 'auto' });
+  const { page, server } = studio;
+  const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem('fovea.backendProbe') ?? 'null'));
+  const evidence = async () => {
+    await page.getByTestId('backend-badge').click();
+    return page.getByTestId('backend-evidence').textContent();
+  };
+  try {
+    await page.goto(`${server.url}?probe=1`);
+    assert.match(await waitForBackend(page), /WebAssembly/);
+    const measured = await evidence();
+    assert.match(measured, /Probe \(GoogLeNet, 64 px, batch 2\): WebGL [\d.]+ images\/s, WebAssembly [\d.]+ images\/s; it took [\d.]+ s/);
+    assert.match(await page.getByTestId('backend-reason').textContent(), /A short GoogLeNet probe measured .*WebAssembly is the fastest here/);
+    const first = await kept();
+    assert.deepEqual(first.probes.map((p) => p.backend), ['webgl', 'wasm']);
+    assert.equal(await page.getByTestId('backend-measure-again').count(), 0, 'nothing to measure again right after measuring');
+
+    // The next visit uses the kept timings: no probe, the same choice, and says from when.
+    await page.reload();
+    assert.match(await waitForBackend(page), /WebAssembly/);
+    assert.match(await evidence(), /Probe \(GoogLeNet, 64 px, batch 2\) kept from .*: WebGL [\d.]+ images\/s, WebAssembly [\d.]+ images\/s; run again after 30 days/);
+    assert.deepEqual(await kept(), first);
+    await screenshot(page, 'backend-choice-03-probe-kept');
+
+    // Measure again: a fresh probe, kept in place of the old one.
+    await page.getByTestId('backend-measure-again').click();
+    await page.waitForFunction(() => /it took [\d.]+ s/.test(document.querySelector('[data-testid="backend-evidence"]')?.textContent ?? ''), null, { timeout: 240_000 });
+    assert.match(await badgeText(page), /WebAssembly/);
+    const again = await kept();
+    assert.notEqual(again.measuredAt, first.measuredAt);
+    assert.equal(again.key, first.key);
+    assert.deepEqual(studio.errors, [], `page errors: ${studio.errors.join('; ')}`);
+  } finally {
+    await studio.close();
+  }
+});

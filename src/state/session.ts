@@ -11,6 +11,7 @@ import { toUserError } from './errors';
 import { projectStorage, selectProject } from './project-storage';
 import { activeProjectId } from './projects';
 import { handleWorkerEvent } from './worker-events';
+import { forgetProbeRecord, loadProbeRecord, rememberProbes } from './probe-store';
 
 /** The pretrained model, served from public/ under the app's base path. */
 export const PRETRAINED_MODEL_URL = `${import.meta.env.BASE_URL}models/googlenet/model.json`;
@@ -27,15 +28,22 @@ export function backendRequestFromAddress(search: string): BackendRequest | null
   return { preference, source: 'url', ...(Number.isInteger(threads) && threads >= 1 ? { wasmThreads: threads } : {}) };
 }
 
-/** The address's override, else the project's saved preference, else 'auto'. */
+/** `?probe=1`: time the candidate backends even where the browser's facts settle the choice (support, tests). */
+export function probeAlwaysFromAddress(search: string): boolean {
+  return new URLSearchParams(search).get('probe') === '1';
+}
+
+/** The address's override, else the project's saved preference, else 'auto'; with `?probe=1` if the address says so. */
 async function startingBackendRequest(): Promise<BackendRequest> {
-  const fromAddress = backendRequestFromAddress(globalThis.location?.search ?? '');
-  if (fromAddress) return fromAddress;
+  const search = globalThis.location?.search ?? '';
+  const probe = probeAlwaysFromAddress(search) ? { probeAlways: true } : {};
+  const fromAddress = backendRequestFromAddress(search);
+  if (fromAddress) return { ...fromAddress, ...probe };
   try {
     selectProject(activeProjectId());
-    return { preference: (await projectStorage().loadBackendPreference()) ?? 'auto', source: 'settings' };
+    return { preference: (await projectStorage().loadBackendPreference()) ?? 'auto', source: 'settings', ...probe };
   } catch {
-    return { preference: 'auto', source: 'settings' };
+    return { preference: 'auto', source: 'settings', ...probe };
   }
 }
 
@@ -62,7 +70,8 @@ export async function startWorker(): Promise<void> {
     useAppStore.getState().setBackendPreference(request.preference, request.source);
     // The worker resolves relative URLs against its own script; give it an absolute one.
     const modelUrl = new URL(PRETRAINED_MODEL_URL, window.location.href).href;
-    const info = await foveaWorker().init(eventSink(handleWorkerEvent), modelUrl, request);
+    const info = await foveaWorker().init(eventSink(handleWorkerEvent), modelUrl, { ...request, knownProbes: loadProbeRecord() });
+    rememberProbes(info);
     useAppStore.getState().modelReady(info);
     measureInBackground(info);
   } catch (e) {
@@ -81,7 +90,29 @@ export async function changeBackendPreference(preference: BackendPreference): Pr
   // Saving may fail (private mode, quota): the switch still applies to this session.
   await projectStorage().saveBackendPreference(preference).catch(() => undefined);
   try {
-    const info = await foveaWorker().setBackendPreference({ preference, source: 'settings' });
+    const info = await foveaWorker().setBackendPreference({ preference, source: 'settings', knownProbes: loadProbeRecord() });
+    rememberProbes(info);
+    useAppStore.getState().backendSwitched(info);
+    measureInBackground(info);
+  } catch (e) {
+    useAppStore.getState().backendSwitchFailed(toUserError(e));
+  }
+}
+
+/**
+ * Drops the probe timings kept from an earlier visit and chooses the backend again with the saved preference, probing
+ * afresh where the facts do not settle it (the badge's "Measure again").
+ */
+export async function measureBackendAgain(): Promise<void> {
+  forgetProbeRecord();
+  const app = useAppStore.getState();
+  if (app.backendSwitching || app.modelStatus !== 'ready') return;
+  const { backendPreference: preference, backendPreferenceSource: source } = app;
+  app.backendSwitchStarted(preference);
+  try {
+    const probe = probeAlwaysFromAddress(globalThis.location?.search ?? '') ? { probeAlways: true } : {};
+    const info = await foveaWorker().setBackendPreference({ preference, source, ...probe });
+    rememberProbes(info);
     useAppStore.getState().backendSwitched(info);
     measureInBackground(info);
   } catch (e) {

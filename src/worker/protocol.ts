@@ -5,6 +5,7 @@
  * WorkerErrorName so the UI can say what to do next.
  */
 import type { BackendFacts, BackendName, BackendPreference, PreferenceSource, ProbeTiming } from '../core/backend/choice';
+import type { ProbeRecord } from '../core/backend/probe-record';
 import type { LabelPresetId } from '../core/data/presets';
 import type { EvalReport } from '../core/eval/report';
 import type { EvaluationSummary } from '../core/eval/summary';
@@ -32,8 +33,12 @@ export interface BackendChoice {
   facts: BackendFacts;
   /** Probe timings, when the facts did not settle it (none for a hardware GPU or a clear software one). */
   probes?: ProbeTiming[];
-  /** Seconds the probes took, loading included (0 without probes). */
+  /** Seconds the probes took, loading included (0 without probes, or with probes kept from an earlier visit). */
   probeSeconds: number;
+  /** The probes as a record to keep (core/backend/probe-record.ts): measured now, or the earlier one reused. */
+  probeRecord?: ProbeRecord;
+  /** True when `probes` are an earlier visit's (`probeRecord.measuredAt`), not measured at this start. */
+  probesReused?: boolean;
 }
 
 /** What the page asks of the backend choice: the user's preference, and (for measurements) a wasm thread count. */
@@ -42,6 +47,10 @@ export interface BackendRequest {
   source: PreferenceSource;
   /** Threads of the WebAssembly backend; defaults to every logical core when the page is cross-origin isolated, else 1. */
   wasmThreads?: number;
+  /** Probe timings kept from an earlier visit: used instead of probing again when they still describe this computer. */
+  knownProbes?: ProbeRecord;
+  /** `?probe=1`: with 'auto', time every candidate even where the facts settle it (a kept record still counts). */
+  probeAlways?: boolean;
 }
 
 export interface BackendInfo {

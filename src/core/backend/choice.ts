@@ -59,6 +59,8 @@ export interface BackendChoiceInput {
   preferenceSource?: PreferenceSource;
   /** Timings of a probe run because an earlier decision asked for it. */
   probes?: readonly ProbeTiming[];
+  /** Time every available candidate even where the facts settle it (`?probe=1`: support, tests). */
+  probeAlways?: boolean;
 }
 
 export type BackendDecision =
@@ -171,7 +173,13 @@ function measuredSentence(probes: readonly ProbeTiming[], chosen: BackendName): 
 }
 
 /** The automatic choice: hardware GPU, else a probe where the facts are unclear, else WebAssembly. */
-function decideAutomatically(facts: BackendFacts, probes: readonly ProbeTiming[] | undefined): BackendDecision {
+function decideAutomatically(facts: BackendFacts, probes: readonly ProbeTiming[] | undefined, probeAlways = false): BackendDecision {
+  if (probeAlways && !probes) {
+    const candidates = [...gpuOptions(facts).map((g) => g.backend), ...(isAvailable(facts, 'wasm') ? ['wasm' as const] : [])];
+    if (candidates.length > 1) {
+      return { kind: 'probe', candidates, reason: `A probe was asked for (?probe=1): it times ${candidates.map((c) => BACKEND_TITLES[c]).join(' and ')}.` };
+    }
+  }
   const measured = (probes ?? []).filter((p) => p.imagesPerSecond !== null && isAvailable(facts, p.backend));
   if (measured.length > 0) {
     const fastest = measured.reduce((a, b) => (b.imagesPerSecond! > a.imagesPerSecond! ? b : a));
@@ -222,7 +230,7 @@ function decideAutomatically(facts: BackendFacts, probes: readonly ProbeTiming[]
 export function decideBackend(input: BackendChoiceInput): BackendDecision {
   const { facts, probes } = input;
   const preference = input.preference ?? 'auto';
-  if (preference === 'auto') return decideAutomatically(facts, probes);
+  if (preference === 'auto') return decideAutomatically(facts, probes, input.probeAlways);
   const where = (input.preferenceSource ?? 'settings') === 'url' ? 'by the page address (?backend=)' : 'in the settings';
   const asked = BACKEND_TITLES[preference];
   if (isAvailable(facts, preference)) {

@@ -3,8 +3,9 @@ import {
   BACKEND_PREFERENCES, BACKEND_TITLES, describeAdapter, formatImagesPerSecond, gpuKindOfAdapter, gpuKindOfRenderer,
   type BackendPreference, type GpuKind,
 } from '../../core/backend/choice';
+import { PROBE_RECORD_MAX_AGE_DAYS } from '../../core/backend/probe-record';
 import { useAppStore } from '../../state/app';
-import { changeBackendPreference, startWorker } from '../../state/session';
+import { changeBackendPreference, measureBackendAgain, startWorker } from '../../state/session';
 import { isActive, useTrainingStore } from '../../state/training';
 import type { BackendChoice, BackendInfo } from '../../worker/protocol';
 import { Banner, ErrorBanner } from './Banner';
@@ -65,7 +66,10 @@ export function evidenceLines(info: BackendInfo): string[] {
   }
   if (choice.probes) {
     const timings = choice.probes.map((p) => `${BACKEND_TITLES[p.backend]} ${p.imagesPerSecond === null ? `failed (${p.error ?? '?'})` : `${formatImagesPerSecond(p.imagesPerSecond)} images/s`}`);
-    lines.push(`Probe (GoogLeNet, 64 px, batch 2): ${timings.join(', ')}; it took ${choice.probeSeconds.toFixed(1)} s`);
+    lines.push(choice.probesReused && choice.probeRecord
+      ? `Probe (GoogLeNet, 64 px, batch 2) kept from ${new Date(choice.probeRecord.measuredAt).toLocaleDateString()}: ${timings.join(', ')}; ` +
+        `run again after ${PROBE_RECORD_MAX_AGE_DAYS} days or when the browser or GPU changes`
+      : `Probe (GoogLeNet, 64 px, batch 2): ${timings.join(', ')}; it took ${choice.probeSeconds.toFixed(1)} s`);
   }
   if (info.wasm) lines.push(`WebAssembly: ${info.wasm.simd ? 'SIMD' : 'no SIMD'}, ${info.wasm.threads === 1 ? '1 thread' : `${info.wasm.threads} threads`}`);
   if (info.imagesPerSecond !== undefined) {
@@ -137,6 +141,13 @@ export function BackendBadge() {
           <ul className="small muted" data-testid="backend-evidence">
             {evidenceLines(backend).map((line) => <li key={line}>{line}</li>)}
           </ul>
+        )}
+        {backend?.choice?.probesReused && (
+          <p className="small">
+            <button type="button" className="button secondary" data-testid="backend-measure-again" disabled={modelStatus !== 'ready'} onClick={() => void measureBackendAgain()}>
+              Measure again
+            </button>
+          </p>
         )}
         <BackendPreferenceSetting />
       </div>

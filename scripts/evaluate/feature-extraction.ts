@@ -4,7 +4,7 @@
  * as TrainerHooks.extractFeatures, and the images it reads.
  */
 import type { ImageSource } from '../../src/core/data/image-source';
-import { type FeatureRequest, inputBatch } from '../../src/core/train/trainer';
+import { type FeatureRequest, inputBatch, type SharedStepRequest, type TrainerHooks } from '../../src/core/train/trainer';
 import type { FeatureExtractor, FeatureStore } from './feature-store';
 import type { FundusPreprocessing } from './options';
 import type { WorkerPool } from './pool';
@@ -34,6 +34,8 @@ export interface FeatureSources {
   extractFeatures: FeatureExtractor | undefined;
   /** Who computes frozen features, for the progress line ('2 worker threads', 'main thread'). */
   computedBy: string;
+  /** Data-parallel SGD steps on the pool's threads (wasm, two threads or more), for runs that train convolutions. */
+  shareStep: TrainerHooks['shareStep'];
 }
 
 /**
@@ -54,5 +56,7 @@ export function featureSources(
     : (request) => extractOnThisThread(request, images);
   const extractFeatures = store ? (request: FeatureRequest) => store.extract(request, pathOf, preprocessing, compute) : threads ? compute : undefined;
   const computedBy = threads ? `${threads.size} worker thread${threads.size === 1 ? '' : 's'}` : 'main thread';
-  return { images, extractFeatures, computedBy };
+  // One thread would only move the step off this (then idle) thread: sharing pays from two.
+  const shareStep = threads && threads.size >= 2 ? (request: SharedStepRequest) => threads.shareStep(request) : undefined;
+  return { images, extractFeatures, computedBy, shareStep };
 }

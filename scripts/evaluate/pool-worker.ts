@@ -3,6 +3,8 @@
  * of GoogLeNet over them on its own wasm tfjs instance (tfjs-backend-wasm has no threads under Node, so the pool
  * is how a run uses every core). The prefix is the one buildClassifier cuts for the run's settings, built here
  * from a freshly loaded GoogLeNet exactly as the trainer builds it, so its features are the trainer's.
+ * For the scenarios that train convolutions it also holds a replica of the run's whole network and computes the
+ * gradients of its share of each batch (data-parallel SGD: the pool averages them and the trainer applies them).
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +14,7 @@ import type { RgbImage } from '../../src/core/data/preprocess';
 import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
 import { reinitialiseWeights } from '../../src/core/model/reinitialise';
 import { classifierConfigOf, type TrainConfig } from '../../src/core/train/config';
-import { inputTensor } from '../../src/core/train/trainer';
+import { inputTensor, TrainStep } from '../../src/core/train/trainer';
 import { loadGoogLeNet } from '../lib/node-model';
 import { installBackend } from './backend';
 import { prepareImage } from './dataset';
@@ -31,6 +33,29 @@ export interface FeatureJob extends PrefixSpec {
   samples: { path: string; rotation: number }[];
 }
 
+/** How the run's network was built (SharedStepRequest): the replica is built the same way. */
+export interface ReplicaSpec extends PrefixSpec {
+  featureScale: number;
+}
+
+export interface GradientJob extends ReplicaSpec {
+  /** The trained variables' values, concatenated in TrainStep.variables' order: the replica takes them first. */
+  values: Float32Array;
+  /** This thread's share of the batch's suffix inputs, and its shape. */
+  x: Float32Array;
+  xShape: number[];
+  labels: number[];
+  weights?: number[];
+}
+
+export interface GradientResult {
+  /** The share's gradients, concatenated as `values`. */
+  grads: Float32Array;
+  loss: number;
+  objective: number;
+  correct: number;
+}
+
 export interface PoolWorkerApi {
   /** Loads the backend and GoogLeNet from the model folder (prefixes are built on it); says what backend runs. */
   start(modelDir: string): Promise<string>;
@@ -40,6 +65,10 @@ export interface PoolWorkerApi {
   features(job: FeatureJob): Promise<Float32Array>;
   /** Images decoded, cropped and resized as the run reads them. */
   decode(paths: string[], size: number, preprocessing: FundusPreprocessing): Promise<RgbImage[]>;
+  /** Builds (or keeps) the replica for these settings; returns its trained variables' shapes, in order. */
+  prepareReplica(spec: ReplicaSpec): Promise<number[][]>;
+  /** The gradients of a share of a batch on the replica, after it takes the job's values. */
+  gradients(job: GradientJob): Promise<GradientResult>;
 }
 
 let modelDir = '';
@@ -61,6 +90,25 @@ async function prefixFor(spec: PrefixSpec): Promise<NonNullable<typeof built>> {
   if (!net.prefix) throw new Error(`freezing up to ${spec.config.freezeUpTo} leaves no frozen prefix to extract features from`);
   built = { key, base, prefix: net.prefix, fingerprint: await prefixFingerprint(net.prefix) };
   return built;
+}
+
+/** The replica of the run's network, with the step that computes its gradients (its optimizers stay unused). */
+let replica: { key: string; base: tf.LayersModel; step: TrainStep } | null = null;
+
+async function replicaFor(spec: ReplicaSpec): Promise<NonNullable<typeof replica>> {
+  const key = JSON.stringify([spec.config, spec.classCount, spec.featureScale]);
+  if (replica?.key === key) return replica;
+  if (replica) {
+    replica.step.dispose();
+    disposeNetwork(replica.base);
+  }
+  replica = null;
+  // Its own GoogLeNet (the prefix's may be rebuilt for other settings); every trained weight comes with each job.
+  const base = await loadGoogLeNet(modelDir);
+  if (spec.config.initialisation === 'random') reinitialiseWeights(base, spec.config.seed);
+  const net = buildClassifier(base, classifierConfigOf(spec.config, spec.classCount, spec.featureScale));
+  replica = { key, base, step: new TrainStep(net, spec.config, spec.classCount) };
+  return replica;
 }
 
 const api: PoolWorkerApi = {
@@ -90,6 +138,34 @@ const api: PoolWorkerApi = {
     const values = (await f.data()) as Float32Array;
     f.dispose();
     return Comlink.transfer(values, [values.buffer]);
+  },
+  async prepareReplica(spec) {
+    return (await replicaFor(spec)).step.variables.map((v) => [...v.shape]);
+  },
+  async gradients(job) {
+    const { step } = await replicaFor(job);
+    let at = 0;
+    for (const v of step.variables) {
+      const t = tf.tensor(job.values.subarray(at, at + v.size), v.shape);
+      v.assign(t);
+      t.dispose();
+      at += v.size;
+    }
+    if (at !== job.values.length) throw new Error(`${job.values.length} values for replica variables of ${at}`);
+    const x = tf.tensor(job.x, job.xShape);
+    try {
+      const { grads, result } = await step.gradients(x, job.labels, job.weights);
+      const out = new Float32Array(at);
+      let offset = 0;
+      for (const g of grads) {
+        out.set((await g.data()) as Float32Array, offset);
+        offset += g.size;
+      }
+      tf.dispose(grads);
+      return Comlink.transfer({ grads: out, ...result }, [out.buffer]);
+    } finally {
+      x.dispose();
+    }
   },
   async decode(paths, size, preprocessing) {
     const images = paths.map((p) => prepareImage(p, size, preprocessing));

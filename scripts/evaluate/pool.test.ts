@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClassifier, disposeNetwork } from '../../src/core/model/classifier';
 import { classifierConfigOf, resolveTrainConfig, type TrainConfig } from '../../src/core/train/config';
-import { type FeatureRequest, inputTensor, type Sample } from '../../src/core/train/trainer';
+import { type FeatureRequest, inputTensor, type Sample, TrainStep } from '../../src/core/train/trainer';
 import { demoImages, hasDemo } from '../lib/demo-data';
 import { loadGoogLeNet } from '../lib/node-model';
 import { installBackend } from './backend';
@@ -75,6 +75,54 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
     // The first job's progress stops it; the other thread's job in hand still reports.
     expect(calls).toBeLessThanOrEqual(2);
   }, 120_000);
+
+  it('shares SGD steps between the threads (data-parallel): the weights move as steps on this thread move them', async () => {
+    // Scenario 4 without dropout (each thread draws its own masks), 5 photographs: shares of 3 and 2, two steps.
+    const config = resolveTrainConfig({ scenario: 'finetune-pretrained', inputSize: SIZE, dropout: 0, classWeighting: 'loss' });
+    const labels = [0, 1, 1, 0, 1];
+    const weights = [0.75, 1.5, 1.5, 0.75, 1.5];
+    const images = demoImages().filter((_, i) => i % 11 === 0).slice(0, 5);
+    const steps = async (shared: boolean) => {
+      const base = await loadGoogLeNet();
+      const net = buildClassifier(base, classifierConfigOf(config, 2, 1));
+      const train = new TrainStep(net, config, 2);
+      const x = inputTensor(images.map((d) => prepareImage(d.path, SIZE, 'fov')), images.map((d) => ({ id: d.id, rotation: 0 })), SIZE);
+      const f = net.prefix!.predict(x) as tf.Tensor;
+      const before = train.variables.map((v) => Float32Array.from(v.dataSync()));
+      const results = [];
+      for (let i = 0; i < 2; i++) {
+        results.push(shared
+          ? await pool.shareStep({ step: train, x: f, labels, weights, config, classCount: 2, featureScale: 1 })
+          : await train.run(f, labels, weights));
+      }
+      const moved = train.variables.map((v, i) => ({ after: Float32Array.from(v.dataSync()), before: before[i] }));
+      tf.dispose([x, f]);
+      train.dispose();
+      disposeNetwork(net.model, base);
+      return { results, moved };
+    };
+    const here = await steps(false);
+    const tensorsBefore = tf.memory().numTensors;
+    const shared = await steps(true);
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // the averaged gradients were applied and freed
+    shared.results.forEach((r, i) => {
+      expect(r.loss).toBeCloseTo(here.results[i].loss, 5);
+      expect(r.objective).toBeCloseTo(here.results[i].objective, 5);
+      expect(r.correct).toBe(here.results[i].correct);
+    });
+    let worst = 0;
+    let movedVariables = 0;
+    here.moved.forEach(({ before, after }, i) => {
+      const stepSize = after.reduce((m, v, k) => Math.max(m, Math.abs(v - before[k])), 0);
+      if (stepSize > 0) movedVariables++;
+      const diff = after.reduce((m, v, k) => Math.max(m, Math.abs(v - shared.moved[i].after[k])), 0);
+      worst = Math.max(worst, diff / (stepSize + 1e-12));
+    });
+    expect(movedVariables).toBeGreaterThan(100);
+    // Two share means averaged vs one mean: float32 rounding only (shares weighted equally, or a thread computing the
+    // second step on the first step's weights, moves some variable by a sizeable fraction of its steps).
+    expect(worst).toBeLessThan(1e-3);
+  }, 300_000);
 
   it('decodes images in the threads as the run reads them', async () => {
     const ids = demo.map((d) => d.id);

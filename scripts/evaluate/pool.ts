@@ -2,8 +2,9 @@
  * The evaluate command's worker pool: tfjs-backend-wasm has no threads under Node, so one run used one core.
  * Each pool thread (pool-worker.ts) holds its own wasm tfjs and GoogLeNet; the pool hands them the expensive,
  * independent part of a run: decoding images and running the frozen prefix over them for the feature cache
- * (TrainerHooks.extractFeatures), batch by batch, to whichever thread is free. Training the head stays on the
- * main thread (it is cheap on cached features).
+ * (TrainerHooks.extractFeatures), batch by batch, to whichever thread is free. Training a head on cached features
+ * stays on the main thread (it is cheap); the scenarios that train convolutions share each SGD step between the
+ * threads instead (TrainerHooks.shareStep, {@link WorkerPool.shareStep}).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +14,9 @@ import { Worker } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { ImageSource } from '../../src/core/data/image-source';
-import type { FeatureRequest } from '../../src/core/train/trainer';
+import * as tf from '@tensorflow/tfjs';
+import type { FeatureRequest, SharedStepRequest } from '../../src/core/train/trainer';
+import type { StepResult } from '../../src/core/train/train-step';
 import { ImageDecodeError } from '../lib/node-images';
 import type { FundusPreprocessing } from './options';
 import type { PoolWorkerApi } from './pool-worker';
@@ -22,6 +25,24 @@ import { prefixFingerprint } from './prefix-fingerprint';
 /** The pool's threads built a prefix that differs from the trainer's (a bug, never expected): refuses its features. */
 export class PoolPrefixMismatchError extends Error {
   override name = 'PoolPrefixMismatchError';
+}
+
+/** The threads built a network whose trained variables differ from the trainer's (a bug, never expected). */
+export class PoolReplicaMismatchError extends Error {
+  override name = 'PoolReplicaMismatchError';
+}
+
+/** `n` items in `parts` contiguous shares as even as can be (the first ones one larger): their [start, end). */
+export function shares(n: number, parts: number): [number, number][] {
+  const base = Math.floor(n / parts);
+  const larger = n % parts;
+  const out: [number, number][] = [];
+  for (let p = 0, start = 0; p < parts; p++) {
+    const size = base + (p < larger ? 1 : 0);
+    out.push([start, start + size]);
+    start += size;
+  }
+  return out;
 }
 
 /**
@@ -146,6 +167,66 @@ export class WorkerPool {
     await Promise.all(this.apis.map(runThread));
     await progress;
     return stopped ? null : out;
+  }
+
+  /** The replica settings the threads hold, once checked against the trainer's variables. */
+  private replicaKey: string | null = null;
+
+  /**
+   * One data-parallel SGD step (TrainerHooks.shareStep): the batch is cut into one contiguous share per thread
+   * (fewer when the batch is smaller); each thread takes the step's current variables, computes its share's
+   * gradients on its replica and sends them back; their average weighted by share size, which is the gradient of
+   * the whole batch's mean objective, is applied by `step` here, so optimizer state stays on this thread. Loss and
+   * objective are the share-weighted means, correct the sum. Dropout masks are the threads' own.
+   */
+  async shareStep(request: SharedStepRequest): Promise<StepResult> {
+    const { step, x, labels, weights, config, classCount, featureScale } = request;
+    const spec = { config, classCount, featureScale };
+    const key = JSON.stringify([config, classCount, featureScale]);
+    if (this.replicaKey !== key) {
+      const expected = JSON.stringify(step.variables.map((v) => v.shape));
+      const built = await Promise.all(this.apis.map((api) => api.prepareReplica(spec)));
+      if (built.some((shapes) => JSON.stringify(shapes) !== expected)) {
+        throw new PoolReplicaMismatchError('The worker threads built a network whose trained layers differ from the trainer\'s; rerun with --workers 0 and report this.');
+      }
+      this.replicaKey = key;
+    }
+    const sizes = step.variables.map((v) => v.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const values = new Float32Array(total);
+    let at = 0;
+    for (const v of step.variables) {
+      values.set((await v.data()) as Float32Array, at);
+      at += v.size;
+    }
+    const n = labels.length;
+    const perItem = x.size / n;
+    const xs = (await x.data()) as Float32Array;
+    const parts = shares(n, Math.min(this.apis.length, n));
+    const results = await Promise.all(parts.map(([start, end], t) => {
+      const mine = values.slice();
+      const share = xs.slice(start * perItem, end * perItem);
+      return this.apis[t].gradients(Comlink.transfer({
+        ...spec, values: mine, x: share, xShape: [end - start, ...x.shape.slice(1)],
+        labels: labels.slice(start, end), ...(weights ? { weights: weights.slice(start, end) } : {}),
+      }, [mine.buffer, share.buffer]));
+    }));
+    const mean = new Float32Array(total);
+    results.forEach((r, t) => {
+      if (r.grads.length !== total) throw new Error(`a worker thread gave ${r.grads.length} gradient values for ${total}`);
+      const share = (parts[t][1] - parts[t][0]) / n;
+      for (let i = 0; i < total; i++) mean[i] += share * r.grads[i];
+    });
+    at = 0;
+    const grads = step.variables.map((v) => {
+      const g = tf.tensor(mean.subarray(at, at + v.size), v.shape);
+      at += v.size;
+      return g;
+    });
+    step.apply(grads);
+    const weighted = (pick: (r: (typeof results)[number]) => number) =>
+      results.reduce((sum, r, t) => sum + ((parts[t][1] - parts[t][0]) / n) * pick(r), 0);
+    return { loss: weighted((r) => r.loss), objective: weighted((r) => r.objective), correct: results.reduce((s, r) => s + r.correct, 0) };
   }
 
   /** The images decoded by the threads, spread evenly over them. */

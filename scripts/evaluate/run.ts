@@ -21,6 +21,7 @@ import type { TrainerEvent } from '../../src/core/train/events';
 import type { HeadFitSummary } from '../../src/core/train/head-fit';
 import type { OutOfFoldPredictions } from '../../src/core/train/out-of-fold';
 import { trainClassifier, type TrainOutcome } from '../../src/core/train/trainer';
+import { runTrainsConvolutions } from '../../src/worker/capabilities';
 import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { diskImages, EvaluateDataError, type TaskClasses } from './dataset';
 import { featureSources, type FeatureSources } from './feature-extraction';
@@ -140,6 +141,7 @@ async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, source
       {
         onEvent: progressReporter(ctx.log, fold.name, sources.computedBy),
         ...(sources.extractFeatures ? { extractFeatures: sources.extractFeatures } : {}),
+        ...(sources.shareStep && runTrainsConvolutions(resolveTrainConfig(ctx.config.training).freezeUpTo) ? { shareStep: sources.shareStep } : {}),
       },
     );
   } catch (e) {
@@ -187,7 +189,7 @@ function sourceCommit(): string | null {
  */
 async function runFolds(
   ctx: RunContext, folds: Fold[], classes: TaskClasses, paths: ReadonlyMap<string, string>, describeRun: string,
-): Promise<FoldResult[]> {
+): Promise<{ results: FoldResult[]; parallel: { workers: number; stepsSharedByWorkers: boolean } }> {
   const { config, log } = ctx;
   const { inputSize } = resolveTrainConfig(config.training);
   const parallel = ctx.parallel ?? { workers: 0, cacheDir: null };
@@ -206,9 +208,11 @@ async function runFolds(
       diskImages: diskImages(paths, inputSize, config.preprocessing),
     });
     const results: FoldResult[] = [];
+    const shared = Boolean(sources.shareStep) && runTrainsConvolutions(resolveTrainConfig(config.training).freezeUpTo);
     for (const fold of folds) {
       log(`${fold.name} ${fold.train.length} train, ${fold.val.length} validation, ${fold.test.length} test images; ` +
         `${classes.classNames.length} classes (${classes.task}); ${describeRun}; frozen features on ${sources.computedBy}` +
+        (shared ? `; each step shared by ${sources.computedBy} (data-parallel)` : '') +
         (store ? `, cached in ${store.dir}` : ''));
       const read = store?.stats.read ?? 0;
       const computed = store?.stats.computed ?? 0;
@@ -221,7 +225,7 @@ async function runFolds(
       log(`${fold.name} ${shown.set}: ${Object.entries(headline(shown)).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
       if (results.length < folds.length) disposeNetwork(result.outcome.net.model);
     }
-    return results;
+    return { results, parallel: { workers: pool?.size ?? 0, stepsSharedByWorkers: shared } };
   } finally {
     await pool?.close();
   }
@@ -246,7 +250,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   };
   const provenance = JSON.parse(readFileSync(join(config.model ?? MODEL_DIR, 'provenance.json'), 'utf8')) as Record<string, unknown>;
 
-  const results = await runFolds(ctx, folds, classes, paths, `${ctx.backend}; ${training.inputSize} px; scenario ${scenario ? scenario.number : 'custom'}`);
+  const { results, parallel } = await runFolds(ctx, folds, classes, paths, `${ctx.backend}; ${training.inputSize} px; scenario ${scenario ? scenario.number : 'custom'}`);
 
   // The model kept (exported, described by the model card) is the last fold's; with --cv the report's headline is
   // the pooled out-of-fold summary: every image scored once by a model that never saw it in training.
@@ -274,7 +278,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
   const epochs = main.outcome.epochs;
   const metrics: Record<string, unknown> = {
     tool: 'fovea evaluate', createdAt: new Date().toISOString(), command: ctx.command, backend: ctx.backend,
-    commit,
+    commit, parallel,
     settings, seeds: { split: config.seed, training: training.seed, bootstrap: config.seed },
     data, notes: trainSet.notes, epochs, bestEpoch: main.outcome.bestEpoch, stoppedBecause: main.outcome.stoppedBecause,
     featureCache: main.outcome.cache, timings, headFit: main.outcome.headFit ?? null,

@@ -86,14 +86,22 @@ export class TrainStep {
   private readonly headOpt: tf.Optimizer;
   private readonly preOpt: tf.Optimizer;
   private readonly preVars: tf.LayerVariable[];
+  /** What trains, head first: the order of gradients() and apply(). */
+  private readonly trained: tf.LayerVariable[];
   private readonly allVars: tf.Variable[];
   private restorable = true;
 
   constructor(private readonly net: FoveaNet, private readonly config: TrainConfig, private readonly numClasses: number) {
     this.preVars = config.pretrainedLrMultiplier > 0 ? net.pretrainedVariables : [];
-    this.allVars = [...net.headVariables, ...this.preVars].map((v) => v.read() as tf.Variable);
+    this.trained = [...net.headVariables, ...this.preVars];
+    this.allVars = this.trained.map((v) => v.read() as tf.Variable);
     this.headOpt = makeOptimizer(config, config.learningRate);
     this.preOpt = makeOptimizer(config, config.learningRate * config.pretrainedLrMultiplier);
+  }
+
+  /** The variables a step changes, in the order of gradients() and apply(): the head's, then the pretrained ones. */
+  get variables(): readonly tf.Variable[] {
+    return this.allVars;
   }
 
   setLearningRate(headRate: number): void {
@@ -101,11 +109,18 @@ export class TrainStep {
     setOptimizerRate(this.preOpt, headRate * this.config.pretrainedLrMultiplier);
   }
 
-  /**
-   * Trains on one batch of suffix inputs `x` (not disposed here) with per-example loss `weights` (default 1).
-   */
+  /** Trains on one batch of suffix inputs `x` (not disposed here) with per-example loss `weights` (default 1). */
   async run(x: tf.Tensor, labels: number[], weights?: number[]): Promise<StepResult> {
-    this.restorable = false;
+    const { grads, result } = await this.gradients(x, labels, weights);
+    this.apply(grads);
+    return result;
+  }
+
+  /**
+   * The gradients of one batch's objective for {@link variables} (in that order; the caller owns them), without
+   * changing anything: a step shared between threads (data-parallel) averages several of these, then applies.
+   */
+  async gradients(x: tf.Tensor, labels: number[], weights?: number[]): Promise<{ grads: tf.Tensor[]; result: StepResult }> {
     if (weights && weights.length !== labels.length) throw new Error(`${weights.length} weights for ${labels.length} labels`);
     const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), this.numClasses).toFloat());
     const w = weights ? tf.tensor1d(weights) : null;
@@ -118,23 +133,40 @@ export class TrainStep {
       meanLoss = tf.keep(tf.mean(perExample));
       return (w ? tf.mean(tf.mul(perExample, w)) : tf.mean(perExample)) as tf.Scalar;
     }, this.allVars);
-    tf.tidy(() => {
-      const withDecay = (vars: tf.LayerVariable[]) =>
-        Object.fromEntries(
-          vars.map((v) => {
-            const variable = v.read() as tf.Variable;
-            const g = grads[variable.name];
-            const decay = this.config.weightDecay > 0 && isKernel(v);
-            return [variable.name, decay ? g.add(variable.mul(this.config.weightDecay)) : g];
-          }),
-        );
-      this.headOpt.applyGradients(withDecay(this.net.headVariables));
-      if (this.preVars.length > 0) this.preOpt.applyGradients(withDecay(this.preVars));
-    });
-    const [objective, loss, hits] = await Promise.all([value.data(), meanLoss!.data(), correct!.data()]);
-    tf.dispose([y, value, correct!, meanLoss!, ...Object.values(grads)]);
-    w?.dispose();
-    return { loss: loss[0], objective: objective[0], correct: hits[0] };
+    try {
+      const [objective, loss, hits] = await Promise.all([value.data(), meanLoss!.data(), correct!.data()]);
+      return { grads: this.allVars.map((v) => grads[v.name]), result: { loss: loss[0], objective: objective[0], correct: hits[0] } };
+    } finally {
+      tf.dispose([y, value, correct!, meanLoss!]);
+      w?.dispose();
+    }
+  }
+
+  /**
+   * One optimisation step from gradients of {@link variables} (in that order; disposed here): L2 decay on kernels
+   * (not biases, as Caffe's decay_mult 0), the head at the full rate, pretrained layers at rate x multiplier.
+   */
+  apply(grads: tf.Tensor[]): void {
+    this.restorable = false;
+    if (grads.length !== this.trained.length) throw new Error(`${grads.length} gradients for ${this.trained.length} variables`);
+    try {
+      tf.tidy(() => {
+        const withDecay = (from: number, to: number) =>
+          Object.fromEntries(
+            this.trained.slice(from, to).map((v, i) => {
+              const variable = this.allVars[from + i];
+              const g = grads[from + i];
+              const decay = this.config.weightDecay > 0 && isKernel(v);
+              return [variable.name, decay ? g.add(variable.mul(this.config.weightDecay)) : g];
+            }),
+          );
+        const heads = this.net.headVariables.length;
+        this.headOpt.applyGradients(withDecay(0, heads));
+        if (this.preVars.length > 0) this.preOpt.applyGradients(withDecay(heads, this.trained.length));
+      });
+    } finally {
+      tf.dispose(grads);
+    }
   }
 
   /** The two optimizers' state (iterations, momentum or Adam moments), copied to plain data. */

@@ -31,7 +31,7 @@ import {
 import { fitHeadWithCrossValidation, type HeadFitSummary, softmaxRow } from './head-fit';
 import { outOfFoldPredictions, type OutOfFoldItem, type OutOfFoldPredictions } from './out-of-fold';
 import { CancelledError, RunControl } from './run-control';
-import { TrainingDivergedError, TrainStep } from './train-step';
+import { type StepResult, TrainingDivergedError, TrainStep } from './train-step';
 
 export { TrainingDivergedError, TrainStep } from './train-step';
 export { CheckpointMismatchError, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
@@ -70,6 +70,25 @@ export interface TrainerHooks {
    * result is then kept as a CPU cache. Defaults to none: the prefix runs here (the studio).
    */
   extractFeatures?: (request: FeatureRequest) => Promise<Float32Array | null>;
+  /**
+   * Takes each SGD step elsewhere too (the evaluate command: worker threads each computing the gradients of a share
+   * of the batch on their own copy of the network, data-parallel): must leave `step`'s network and optimizers as
+   * step.run would, i.e. apply the batch's gradients through step.apply. Defaults to none: step.run here.
+   */
+  shareStep?: (request: SharedStepRequest) => Promise<StepResult>;
+}
+
+/** What TrainerHooks.shareStep is asked: one batch, the step to apply its gradients with, and how the network was built. */
+export interface SharedStepRequest {
+  step: TrainStep;
+  /** Suffix inputs (the caller owns them). */
+  x: tf.Tensor;
+  labels: number[];
+  weights?: number[];
+  /** A network built from these by buildClassifier(base, classifierConfigOf(config, classCount, featureScale)) is this run's. */
+  config: TrainConfig;
+  classCount: number;
+  featureScale: number;
 }
 
 /** What TrainerHooks.extractFeatures is asked for: the same features the trainer's own prefix would give. */
@@ -265,6 +284,7 @@ interface TrainingRun {
   featureScale: number;
   /** Trainable-suffix inputs of batches of samples given by their index in plan.samples (the caller owns each). */
   features: (batches: number[][]) => FeatureBatches;
+  shareStep?: TrainerHooks['shareStep'];
 }
 
 /** Builds the frozen-prefix feature cache when the network has a frozen prefix and it fits; null otherwise. */
@@ -382,7 +402,10 @@ async function runEpoch(ctx: TrainingRun, step: TrainStep, epoch: number, pace: 
       const x = await features.batch(b);
       let result;
       try {
-        result = await step.run(x, labels, weights ? labels.map((c) => weights[c]) : undefined);
+        const w = weights ? labels.map((c) => weights[c]) : undefined;
+        result = ctx.shareStep
+          ? await ctx.shareStep({ step, x, labels, weights: w, config, classCount: k, featureScale: ctx.featureScale })
+          : await step.run(x, labels, w);
       } finally {
         x.dispose();
       }
@@ -754,6 +777,7 @@ export async function trainClassifier(
     if (control.cancelled) throw new CancelledError();
     const ctx: TrainingRun = {
       net, config, data, k, plan, emit, control, featureScale, features: featureSource(net, data, plan, config, cache),
+      ...(hooks.shareStep ? { shareStep: hooks.shareStep } : {}),
     };
     if (config.headFit === 'converged' && cache) {
       // One step: a checkpoint taken after it holds the finished fit, so resuming from it just finishes.

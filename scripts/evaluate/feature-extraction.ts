@@ -4,7 +4,7 @@
  * as TrainerHooks.extractFeatures, and the images it reads.
  */
 import type { ImageSource } from '../../src/core/data/image-source';
-import { type FeatureRequest, inputBatch, type SharedStepRequest, type TrainerHooks } from '../../src/core/train/trainer';
+import { type FeatureRequest, inputBatch, type SharedPredictRequest, type SharedStepRequest, type TrainerHooks } from '../../src/core/train/trainer';
 import type { FeatureExtractor, FeatureStore } from './feature-store';
 import type { FundusPreprocessing } from './options';
 import type { WorkerPool } from './pool';
@@ -36,6 +36,8 @@ export interface FeatureSources {
   computedBy: string;
   /** Data-parallel SGD steps on the pool's threads (wasm, two threads or more), for runs that train convolutions. */
   shareStep: TrainerHooks['shareStep'];
+  /** Validation and test logits shared the same way, for the same runs. */
+  sharePredict: TrainerHooks['sharePredict'];
 }
 
 /**
@@ -57,6 +59,8 @@ export function featureSources(
   const extractFeatures = store ? (request: FeatureRequest) => store.extract(request, pathOf, preprocessing, compute) : threads ? compute : undefined;
   const computedBy = threads ? `${threads.size} worker thread${threads.size === 1 ? '' : 's'}` : 'main thread';
   // One thread would only move the step off this (then idle) thread: sharing pays from two.
-  const shareStep = threads && threads.size >= 2 ? (request: SharedStepRequest) => threads.shareStep(request) : undefined;
-  return { images, extractFeatures, computedBy, shareStep };
+  const shared = threads && threads.size >= 2 ? threads : null;
+  const shareStep = shared ? (request: SharedStepRequest) => shared.shareStep(request) : undefined;
+  const sharePredict = shared ? (request: SharedPredictRequest) => shared.sharePredict(request) : undefined;
+  return { images, extractFeatures, computedBy, shareStep, sharePredict };
 }

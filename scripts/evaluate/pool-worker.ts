@@ -48,6 +48,13 @@ export interface GradientJob extends ReplicaSpec {
   weights?: number[];
 }
 
+export interface PredictJob extends ReplicaSpec {
+  /** As GradientJob's, when the network changed since the replica last took values; absent: unchanged. */
+  values?: Float32Array;
+  x: Float32Array;
+  xShape: number[];
+}
+
 export interface GradientResult {
   /** The share's gradients, concatenated as `values`. */
   grads: Float32Array;
@@ -69,6 +76,8 @@ export interface PoolWorkerApi {
   prepareReplica(spec: ReplicaSpec): Promise<number[][]>;
   /** The gradients of a share of a batch on the replica, after it takes the job's values. */
   gradients(job: GradientJob): Promise<GradientResult>;
+  /** The replica's logits for a share of a batch (rows of classCount), after it takes the job's values if any. */
+  predict(job: PredictJob): Promise<Float32Array>;
 }
 
 let modelDir = '';
@@ -93,7 +102,7 @@ async function prefixFor(spec: PrefixSpec): Promise<NonNullable<typeof built>> {
 }
 
 /** The replica of the run's network, with the step that computes its gradients (its optimizers stay unused). */
-let replica: { key: string; base: tf.LayersModel; step: TrainStep } | null = null;
+let replica: { key: string; base: tf.LayersModel; suffix: tf.LayersModel; step: TrainStep } | null = null;
 
 async function replicaFor(spec: ReplicaSpec): Promise<NonNullable<typeof replica>> {
   const key = JSON.stringify([spec.config, spec.classCount, spec.featureScale]);
@@ -107,8 +116,20 @@ async function replicaFor(spec: ReplicaSpec): Promise<NonNullable<typeof replica
   const base = await loadGoogLeNet(modelDir);
   if (spec.config.initialisation === 'random') reinitialiseWeights(base, spec.config.seed);
   const net = buildClassifier(base, classifierConfigOf(spec.config, spec.classCount, spec.featureScale));
-  replica = { key, base, step: new TrainStep(net, spec.config, spec.classCount) };
+  replica = { key, base, suffix: net.suffix, step: new TrainStep(net, spec.config, spec.classCount) };
   return replica;
+}
+
+/** The replica's trained variables take `values` (concatenated in their order). */
+function takeValues(step: TrainStep, values: Float32Array): void {
+  let at = 0;
+  for (const v of step.variables) {
+    const t = tf.tensor(values.subarray(at, at + v.size), v.shape);
+    v.assign(t);
+    t.dispose();
+    at += v.size;
+  }
+  if (at !== values.length) throw new Error(`${values.length} values for replica variables of ${at}`);
 }
 
 const api: PoolWorkerApi = {
@@ -144,18 +165,11 @@ const api: PoolWorkerApi = {
   },
   async gradients(job) {
     const { step } = await replicaFor(job);
-    let at = 0;
-    for (const v of step.variables) {
-      const t = tf.tensor(job.values.subarray(at, at + v.size), v.shape);
-      v.assign(t);
-      t.dispose();
-      at += v.size;
-    }
-    if (at !== job.values.length) throw new Error(`${job.values.length} values for replica variables of ${at}`);
+    takeValues(step, job.values);
     const x = tf.tensor(job.x, job.xShape);
     try {
       const { grads, result } = await step.gradients(x, job.labels, job.weights);
-      const out = new Float32Array(at);
+      const out = new Float32Array(job.values.length);
       let offset = 0;
       for (const g of grads) {
         out.set((await g.data()) as Float32Array, offset);
@@ -166,6 +180,15 @@ const api: PoolWorkerApi = {
     } finally {
       x.dispose();
     }
+  },
+  async predict(job) {
+    const { step, suffix } = await replicaFor(job);
+    if (job.values) takeValues(step, job.values);
+    if (job.xShape[0] === 0) return new Float32Array(0); // took the values only
+    const logits = tf.tidy(() => suffix.predict(tf.tensor(job.x, job.xShape)) as tf.Tensor);
+    const values = (await logits.data()) as Float32Array;
+    logits.dispose();
+    return Comlink.transfer(values, [values.buffer]);
   },
   async decode(paths, size, preprocessing) {
     const images = paths.map((p) => prepareImage(p, size, preprocessing));

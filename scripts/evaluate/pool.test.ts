@@ -124,6 +124,40 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
     expect(worst).toBeLessThan(1e-3);
   }, 300_000);
 
+  it("shares predictions: the threads' logits are this thread's, after the weights change too, and for a batch smaller than the pool", async () => {
+    const config = resolveTrainConfig({ scenario: 'finetune-pretrained', inputSize: SIZE });
+    const images = demoImages().filter((_, i) => i % 13 === 0).slice(0, 3);
+    const base = await loadGoogLeNet();
+    const net = buildClassifier(base, classifierConfigOf(config, 2, 1));
+    const train = new TrainStep(net, config, 2);
+    const x = inputTensor(images.map((d) => prepareImage(d.path, SIZE, 'fov')), images.map((d) => ({ id: d.id, rotation: 0 })), SIZE);
+    const f = net.prefix!.predict(x) as tf.Tensor;
+    const one = f.slice(0, 1);
+    const compare = async (batch: tf.Tensor) => {
+      const here = net.suffix.predict(batch) as tf.Tensor;
+      const expected = Float32Array.from(await here.data());
+      here.dispose();
+      const there = await pool.sharePredict({ variables: train.variables, x: batch, config, classCount: 2, featureScale: 1 });
+      expect(there.length).toBe(expected.length);
+      const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expected.forEach((v, i) => expect(Math.abs(there[i] - v)).toBeLessThanOrEqual(1e-5 * scale));
+      return expected;
+    };
+    try {
+      const before = await compare(f);
+      await train.run(f, [0, 1, 1]); // the weights change here, not through the pool: the replicas must take them
+      const after = await compare(f);
+      expect(Math.max(...after.map((v, i) => Math.abs(v - before[i])))).toBeGreaterThan(1e-3);
+      await compare(one);
+      await train.run(f, [1, 0, 0]);
+      await compare(one); // one row, two threads: both take the new values, one predicts
+    } finally {
+      tf.dispose([x, f, one]);
+      train.dispose();
+      disposeNetwork(net.model, base);
+    }
+  }, 300_000);
+
   it('decodes images in the threads as the run reads them', async () => {
     const ids = demo.map((d) => d.id);
     const images = await pool.images(pathOf, SIZE, 'fov').load(ids);

@@ -15,11 +15,11 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { ImageSource } from '../../src/core/data/image-source';
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureRequest, SharedStepRequest } from '../../src/core/train/trainer';
+import type { FeatureRequest, SharedPredictRequest, SharedStepRequest } from '../../src/core/train/trainer';
 import type { StepResult } from '../../src/core/train/train-step';
 import { ImageDecodeError } from '../lib/node-images';
 import type { FundusPreprocessing } from './options';
-import type { PoolWorkerApi } from './pool-worker';
+import type { PoolWorkerApi, ReplicaSpec } from './pool-worker';
 import { prefixFingerprint } from './prefix-fingerprint';
 
 /** The pool's threads built a prefix that differs from the trainer's (a bug, never expected): refuses its features. */
@@ -30,6 +30,17 @@ export class PoolPrefixMismatchError extends Error {
 /** The threads built a network whose trained variables differ from the trainer's (a bug, never expected). */
 export class PoolReplicaMismatchError extends Error {
   override name = 'PoolReplicaMismatchError';
+}
+
+/** The variables' values one after another, in their order. */
+async function concatenatedValues(variables: readonly tf.Variable[]): Promise<Float32Array> {
+  const values = new Float32Array(variables.reduce((n, v) => n + v.size, 0));
+  let at = 0;
+  for (const v of variables) {
+    values.set((await v.data()) as Float32Array, at);
+    at += v.size;
+  }
+  return values;
 }
 
 /** `n` items in `parts` contiguous shares as even as can be (the first ones one larger): their [start, end). */
@@ -171,6 +182,52 @@ export class WorkerPool {
 
   /** The replica settings the threads hold, once checked against the trainer's variables. */
   private replicaKey: string | null = null;
+  /**
+   * The variables' data the replicas last took (tfjs variables change data, never values in place: the same data
+   * objects mean the same values); null after a step, whose update they did not see.
+   */
+  private replicaData: readonly object[] | null = null;
+
+  private async checkReplicas(variables: readonly tf.Variable[], spec: ReplicaSpec): Promise<void> {
+    const key = JSON.stringify([spec.config, spec.classCount, spec.featureScale]);
+    if (this.replicaKey === key) return;
+    const expected = JSON.stringify(variables.map((v) => v.shape));
+    const built = await Promise.all(this.apis.map((api) => api.prepareReplica(spec)));
+    if (built.some((shapes) => JSON.stringify(shapes) !== expected)) {
+      throw new PoolReplicaMismatchError('The worker threads built a network whose trained layers differ from the trainer\'s; rerun with --workers 0 and report this.');
+    }
+    this.replicaKey = key;
+    this.replicaData = null;
+  }
+
+  /**
+   * A batch's logits (TrainerHooks.sharePredict), one contiguous share per thread; the replicas first take the
+   * variables' values when these changed since they last took them (after a step, or the best epoch's restored).
+   */
+  async sharePredict(request: SharedPredictRequest): Promise<Float32Array> {
+    const { variables, x, config, classCount, featureScale } = request;
+    const spec = { config, classCount, featureScale };
+    await this.checkReplicas(variables, spec);
+    const data = variables.map((v) => v.dataId);
+    const current = this.replicaData !== null && data.length === this.replicaData.length && data.every((d, i) => d === this.replicaData![i]);
+    const values = current ? null : await concatenatedValues(variables);
+    const n = x.shape[0];
+    const perItem = x.size / n;
+    const xs = (await x.data()) as Float32Array;
+    // Every thread takes the new values once, even one without a share of this batch.
+    const parts = shares(n, values ? this.apis.length : Math.min(this.apis.length, n));
+    const logits = await Promise.all(parts.map(([start, end], t) => {
+      const mine = values?.slice();
+      const share = xs.slice(start * perItem, end * perItem);
+      return this.apis[t].predict(Comlink.transfer({
+        ...spec, ...(mine ? { values: mine } : {}), x: share, xShape: [end - start, ...x.shape.slice(1)],
+      }, mine ? [mine.buffer, share.buffer] : [share.buffer]));
+    }));
+    this.replicaData = data;
+    const out = new Float32Array(n * classCount);
+    logits.forEach((l, t) => out.set(l, parts[t][0] * classCount));
+    return out;
+  }
 
   /**
    * One data-parallel SGD step (TrainerHooks.shareStep): the batch is cut into one contiguous share per thread
@@ -182,23 +239,10 @@ export class WorkerPool {
   async shareStep(request: SharedStepRequest): Promise<StepResult> {
     const { step, x, labels, weights, config, classCount, featureScale } = request;
     const spec = { config, classCount, featureScale };
-    const key = JSON.stringify([config, classCount, featureScale]);
-    if (this.replicaKey !== key) {
-      const expected = JSON.stringify(step.variables.map((v) => v.shape));
-      const built = await Promise.all(this.apis.map((api) => api.prepareReplica(spec)));
-      if (built.some((shapes) => JSON.stringify(shapes) !== expected)) {
-        throw new PoolReplicaMismatchError('The worker threads built a network whose trained layers differ from the trainer\'s; rerun with --workers 0 and report this.');
-      }
-      this.replicaKey = key;
-    }
-    const sizes = step.variables.map((v) => v.size);
-    const total = sizes.reduce((a, b) => a + b, 0);
-    const values = new Float32Array(total);
+    await this.checkReplicas(step.variables, spec);
+    const values = await concatenatedValues(step.variables);
+    const total = values.length;
     let at = 0;
-    for (const v of step.variables) {
-      values.set((await v.data()) as Float32Array, at);
-      at += v.size;
-    }
     const n = labels.length;
     const perItem = x.size / n;
     const xs = (await x.data()) as Float32Array;
@@ -224,6 +268,7 @@ export class WorkerPool {
       return g;
     });
     step.apply(grads);
+    this.replicaData = null; // the replicas computed on the values before this update
     const weighted = (pick: (r: (typeof results)[number]) => number) =>
       results.reduce((sum, r, t) => sum + ((parts[t][1] - parts[t][0]) / n) * pick(r), 0);
     return { loss: weighted((r) => r.loss), objective: weighted((r) => r.objective), correct: results.reduce((s, r) => s + r.correct, 0) };

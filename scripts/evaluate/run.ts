@@ -141,7 +141,8 @@ async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, source
       {
         onEvent: progressReporter(ctx.log, fold.name, sources.computedBy),
         ...(sources.extractFeatures ? { extractFeatures: sources.extractFeatures } : {}),
-        ...(sources.shareStep && runTrainsConvolutions(resolveTrainConfig(ctx.config.training).freezeUpTo) ? { shareStep: sources.shareStep } : {}),
+        ...(sources.shareStep && sources.sharePredict && runTrainsConvolutions(resolveTrainConfig(ctx.config.training).freezeUpTo)
+          ? { shareStep: sources.shareStep, sharePredict: sources.sharePredict } : {}),
       },
     );
   } catch (e) {
@@ -212,7 +213,7 @@ async function runFolds(
     for (const fold of folds) {
       log(`${fold.name} ${fold.train.length} train, ${fold.val.length} validation, ${fold.test.length} test images; ` +
         `${classes.classNames.length} classes (${classes.task}); ${describeRun}; frozen features on ${sources.computedBy}` +
-        (shared ? `; each step shared by ${sources.computedBy} (data-parallel)` : '') +
+        (shared ? `; each step and prediction shared by ${sources.computedBy} (data-parallel)` : '') +
         (store ? `, cached in ${store.dir}` : ''));
       const read = store?.stats.read ?? 0;
       const computed = store?.stats.computed ?? 0;

@@ -82,6 +82,11 @@ export interface StepResult {
  * biases, as Caffe's decay_mult 0), and two optimizers (new head at the full rate, pretrained layers at
  * rate x multiplier).
  */
+/** What a step of `config` trains on `net`, head first: TrainStep's order (its gradients, apply, and replicas' weights). */
+export function trainedLayerVariables(net: FoveaNet, config: TrainConfig): tf.LayerVariable[] {
+  return [...net.headVariables, ...(config.pretrainedLrMultiplier > 0 ? net.pretrainedVariables : [])];
+}
+
 export class TrainStep {
   private readonly headOpt: tf.Optimizer;
   private readonly preOpt: tf.Optimizer;
@@ -93,7 +98,7 @@ export class TrainStep {
 
   constructor(private readonly net: FoveaNet, private readonly config: TrainConfig, private readonly numClasses: number) {
     this.preVars = config.pretrainedLrMultiplier > 0 ? net.pretrainedVariables : [];
-    this.trained = [...net.headVariables, ...this.preVars];
+    this.trained = trainedLayerVariables(net, config);
     this.allVars = this.trained.map((v) => v.read() as tf.Variable);
     this.headOpt = makeOptimizer(config, config.learningRate);
     this.preOpt = makeOptimizer(config, config.learningRate * config.pretrainedLrMultiplier);

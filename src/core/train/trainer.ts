@@ -31,7 +31,7 @@ import {
 import { fitHeadWithCrossValidation, type HeadFitSummary, softmaxRow } from './head-fit';
 import { outOfFoldPredictions, type OutOfFoldItem, type OutOfFoldPredictions } from './out-of-fold';
 import { CancelledError, RunControl } from './run-control';
-import { type StepResult, TrainingDivergedError, TrainStep } from './train-step';
+import { type StepResult, trainedLayerVariables, TrainingDivergedError, TrainStep } from './train-step';
 
 export { TrainingDivergedError, TrainStep } from './train-step';
 export { CheckpointMismatchError, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
@@ -76,6 +76,22 @@ export interface TrainerHooks {
    * step.run would, i.e. apply the batch's gradients through step.apply. Defaults to none: step.run here.
    */
   shareStep?: (request: SharedStepRequest) => Promise<StepResult>;
+  /**
+   * Computes the suffix's logits elsewhere (the evaluate command: shares of each validation and test batch on the
+   * worker threads' replicas, which take `variables`' current values first). Defaults to none: predicted here.
+   */
+  sharePredict?: (request: SharedPredictRequest) => Promise<Float32Array>;
+}
+
+/** What TrainerHooks.sharePredict is asked: a batch's logits, [rows, classCount] row after row, with the network as now. */
+export interface SharedPredictRequest {
+  /** The trained variables in TrainStep's order (trainedLayerVariables): their values are the network's now. */
+  variables: readonly tf.Variable[];
+  /** Suffix inputs (the caller owns them). */
+  x: tf.Tensor;
+  config: TrainConfig;
+  classCount: number;
+  featureScale: number;
 }
 
 /** What TrainerHooks.shareStep is asked: one batch, the step to apply its gradients with, and how the network was built. */
@@ -285,6 +301,7 @@ interface TrainingRun {
   /** Trainable-suffix inputs of batches of samples given by their index in plan.samples (the caller owns each). */
   features: (batches: number[][]) => FeatureBatches;
   shareStep?: TrainerHooks['shareStep'];
+  sharePredict?: TrainerHooks['sharePredict'];
 }
 
 /** Builds the frozen-prefix feature cache when the network has a frozen prefix and it fits; null otherwise. */
@@ -443,16 +460,17 @@ async function predictSplit(ctx: TrainingRun, split: SplitLayout): Promise<numbe
     batches.push(Array.from({ length: count * rotations }, (_, j) => offset + first * rotations + j));
   }
   const features = ctx.features(batches);
+  const variables = ctx.sharePredict ? trainedLayerVariables(net, config).map((v) => v.read() as tf.Variable) : [];
   try {
     for (let b = 0; b < batches.length; b++) {
       const count = batches[b].length / rotations;
       const x = await features.batch(b);
-      const mean = tf.tidy(() => {
-        const probs = tf.softmax(net.suffix.predict(x) as tf.Tensor2D);
-        return tf.mean(tf.reshape(probs, [count, rotations, k]), 1);
-      });
+      const logits = ctx.sharePredict
+        ? tf.tensor2d(await ctx.sharePredict({ variables, x, config, classCount: k, featureScale: ctx.featureScale }), [x.shape[0], k])
+        : (net.suffix.predict(x) as tf.Tensor2D);
+      const mean = tf.tidy(() => tf.mean(tf.reshape(tf.softmax(logits), [count, rotations, k]), 1));
       const values = (await mean.data()) as Float32Array;
-      tf.dispose([x, mean]);
+      tf.dispose([x, logits, mean]);
       for (let r = 0; r < count; r++) rows.push(Array.from(values.subarray(r * k, (r + 1) * k)));
     }
   } finally {
@@ -778,6 +796,7 @@ export async function trainClassifier(
     const ctx: TrainingRun = {
       net, config, data, k, plan, emit, control, featureScale, features: featureSource(net, data, plan, config, cache),
       ...(hooks.shareStep ? { shareStep: hooks.shareStep } : {}),
+      ...(hooks.sharePredict ? { sharePredict: hooks.sharePredict } : {}),
     };
     if (config.headFit === 'converged' && cache) {
       // One step: a checkpoint taken after it holds the finished fit, so resuming from it just finishes.

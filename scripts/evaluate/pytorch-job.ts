@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Papa from 'papaparse';
 import { unzipSync } from 'fflate';
 import { binaryTasksFor, summariseEvaluation, type ScoredSet } from '../../src/core/eval/evaluation';
 import { renderReportHtml } from '../../src/core/eval/report-html';
@@ -24,6 +23,7 @@ import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { diskImages } from './dataset';
 import { foldDatasetSummary, planExperiment, type Fold } from './folds';
 import type { EvaluateConfig } from './options';
+import { type PredictionRow, predictionsCsv } from './predictions-csv';
 
 export interface PytorchJobOptions {
   /** A Python that imports torch (scripts/lib/python-torch.ts findTorchPython). */
@@ -105,13 +105,9 @@ const scored = (p: ExternalPredictions, patients: ReadonlyMap<string, string>): 
 });
 
 /** Every validation and test image's probabilities as train.py wrote them (averaged over its test-time rotations). */
-function predictionsCsv(result: TrainingResultMetrics, classNames: string[]): string {
-  const rows = [['validation', result.val] as const, ['test', result.test] as const].flatMap(([set, p]) => (p ? p.ids.map((id, i) => {
-    const probs = p.probs[i];
-    const predicted = probs.indexOf(Math.max(...probs));
-    return [set, id, classNames[p.labels[i]], classNames[predicted], ...probs.map((x) => x.toPrecision(6))];
-  }) : []));
-  return Papa.unparse({ fields: ['set', 'image', 'true_class', 'predicted_class', ...classNames.map((c) => `p_${c}`)], data: rows }) + '\n';
+function predictionRows(result: TrainingResultMetrics): PredictionRow[] {
+  return ([['validation', result.val] as const, ['test', result.test] as const]).flatMap(([set, p]) =>
+    (p ? p.ids.map((id, i) => ({ fold: 1, set, id, trueClass: p.labels[i], probs: p.probs[i] })) : []));
 }
 
 /** Trains the experiment's one split with train.py and writes metrics.json, report.html and predictions.csv. */
@@ -161,7 +157,7 @@ export async function runPytorchEvaluation(ctx: JobContext, options: PytorchJobO
     bestEpoch: result.bestEpoch, timings: { 'job export': timings.jobSeconds, training: timings.trainSeconds, total: timings.totalSeconds },
     backend: trainer,
   }));
-  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(result, classes.classNames));
+  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(predictionRows(result), classes.classNames));
   // The job folder holds every image as raw pixels (435 MB for 2,889 images at 224 px): keep only train.py's result.
   for (const name of ['weights.safetensors', 'metrics.json']) {
     writeFileSync(join(config.out, name === 'metrics.json' ? 'train-py-metrics.json' : name), readFileSync(join(work, 'job', 'result', name)));

@@ -26,6 +26,7 @@ import { loadGoogLeNet, MODEL_DIR } from '../lib/node-model';
 import { diskImages, EvaluateDataError, type TaskClasses } from './dataset';
 import { featureSources, type FeatureSources } from './feature-extraction';
 import { FeatureStore } from './feature-store';
+import { type PredictionRow, predictionsCsv } from './predictions-csv';
 import { foldDatasetSummary, planExperiment, type Fold } from './folds';
 import type { EvaluateConfig } from './options';
 import type { ParallelConfig } from './parallel-options';
@@ -155,22 +156,16 @@ async function runFold(ctx: RunContext, fold: Fold, classes: TaskClasses, source
 
 /**
  * Every validation and test image's probabilities (averaged over the test-time rotations, before temperature
- * scaling) with its set and true class, and the out-of-fold ones (set 'out-of-fold'): what any other figure can
- * be recomputed from.
+ * scaling) with its set and true class, and the out-of-fold ones (set 'out-of-fold').
  */
-function predictionsCsv(outcomes: TrainOutcome[], classes: TaskClasses): string {
-  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const header = ['fold', 'set', 'image', 'true_class', 'predicted_class', ...classes.classNames.map((c) => `p_${c}`)];
-  const rows = outcomes.flatMap((outcome, f) => [['validation', outcome.report] as const, ['test', outcome.test] as const].flatMap(([set, report]) =>
-    (report?.predictions ?? []).map((p) => [String(f + 1), set, p.id, classes.classNames[p.trueClass], classes.classNames[p.predictedClass],
-      ...p.probs.map((x) => x.toPrecision(6))])));
-  // The out-of-fold predictions the operating points were chosen on (train + validation images), when there are some.
-  const outOfFold = outcomes.flatMap((outcome, f) => (outcome.outOfFold ? outcome.outOfFold.ids.map((id, i) => {
-    const probs = outcome.outOfFold!.probs[i];
-    return [String(f + 1), 'out-of-fold', id, classes.classNames[outcome.outOfFold!.labels[i]],
-      classes.classNames[probs.indexOf(Math.max(...probs))], ...probs.map((x) => x.toPrecision(6))];
-  }) : []));
-  return [header, ...rows, ...outOfFold].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+function predictionRows(outcomes: TrainOutcome[]): PredictionRow[] {
+  return outcomes.flatMap((outcome, f) => [
+    ...([['validation', outcome.report] as const, ['test', outcome.test] as const]).flatMap(([set, report]) =>
+      (report?.predictions ?? []).map((p) => ({ fold: f + 1, set, id: p.id, trueClass: p.trueClass, probs: p.probs }))),
+    ...(outcome.outOfFold
+      ? outcome.outOfFold.ids.map((id, i) => ({ fold: f + 1, set: 'out-of-fold' as const, id, trueClass: outcome.outOfFold!.labels[i], probs: outcome.outOfFold!.probs[i] }))
+      : []),
+  ]);
 }
 
 /** The project commit the run's code came from (with '+changes' when the work tree differed), or null outside git. */
@@ -300,7 +295,7 @@ export async function runEvaluation(ctx: RunContext): Promise<{ metricsPath: str
     epochs, bestEpoch: main.outcome.bestEpoch, timings: { total: timings.totalSeconds }, backend: ctx.backend,
     ...(cv ? { cv } : {}),
   }));
-  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(results.map((r) => r.outcome), classes));
+  writeFileSync(join(config.out, 'predictions.csv'), predictionsCsv(predictionRows(results.map((r) => r.outcome)), classes.classNames));
   const record: ModelRecordInput = {
     createdAt: metrics.createdAt as string, classNames: classes.classNames, ordinal: classes.ordinal, task: classes.task,
     config: training, epochs, validation: main.outcome.report, summary: main.summary,

@@ -242,7 +242,6 @@ export class WorkerPool {
     await this.checkReplicas(step.variables, spec);
     const values = await concatenatedValues(step.variables);
     const total = values.length;
-    let at = 0;
     const n = labels.length;
     const perItem = x.size / n;
     const xs = (await x.data()) as Float32Array;
@@ -261,7 +260,7 @@ export class WorkerPool {
       const share = (parts[t][1] - parts[t][0]) / n;
       for (let i = 0; i < total; i++) mean[i] += share * r.grads[i];
     });
-    at = 0;
+    let at = 0;
     const grads = step.variables.map((v) => {
       const g = tf.tensor(mean.subarray(at, at + v.size), v.shape);
       at += v.size;

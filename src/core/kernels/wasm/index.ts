@@ -6,6 +6,7 @@ import { wasmIdentityConfig } from './identity';
 import { wasmLrnConfig } from './lrn';
 import { wasmMaxPoolGradConfig } from './max_pool_grad';
 import { wasmSplitVKernel } from './split_v';
+import { wasmSumKernel } from './sum';
 import { stockWasmKernel, WASM_BUILDING_BLOCKS } from './ops';
 
 export { UnsupportedWasmConvolutionError } from './conv2d_backprop_filter';
@@ -21,6 +22,7 @@ const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => Kern
   { kernelName: wasmIdentityConfig.kernelName, make: () => wasmIdentityConfig },
   wasmSplitVKernel,
   { kernelName: wasmLrnConfig.kernelName, make: () => wasmLrnConfig },
+  wasmSumKernel,
 ];
 
 /** Fovea's replacements while registered, by kernel name (to tell them from the stock ones). */
@@ -29,8 +31,8 @@ const replacements = new Map<string, KernelFunc>();
 /**
  * Adds Fovea's wasm kernels so that convolutions train on the CPU: Conv2DBackpropFilter, which
  * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and in place of stock ones a stride-1 Conv2DBackpropInput
- * on XNNPACK, a scatter MaxPoolGrad, an Identity that shares its input's data instead of copying it, and SplitV
- * and LRN that run several times faster (each file says by how much). Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
+ * on XNNPACK, a scatter MaxPoolGrad, an Identity that shares its input's data instead of copying it, and SplitV,
+ * LRN and a leading-axes Sum that run several times faster (each file says by how much). Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
  * otherwise); idempotent; a Conv2DBackpropFilter a later tfjs-backend-wasm brings itself is left in place.
  */
 export function registerFoveaWasmKernels(): void {

@@ -9,6 +9,7 @@ interface PoolCase {
   size: number;
   stride: number;
   pad: 'same' | 'valid';
+  negative?: boolean;
 }
 
 /** tf.grads of sum(maxPool(x) * dy) on `backend`: MaxPoolGrad(dy, x, maxPool(x)). */
@@ -56,9 +57,13 @@ describe("Fovea's wasm MaxPoolGrad", () => {
       { what: '3x3/2 valid', xShape: [2, 9, 9, 3], size: 3, stride: 2, pad: 'valid' },
       { what: '3x3/1 same on 1x1', xShape: [3, 1, 1, 4], size: 3, stride: 1, pad: 'same' },
       { what: 'overlap-free 2x2/2', xShape: [1, 6, 6, 8], size: 2, stride: 2, pad: 'valid' },
+      { what: 'negative values at the borders, 3x3/1 same', xShape: [2, 5, 5, 6], size: 3, stride: 1, pad: 'same', negative: true },
+      { what: 'negative values, 3x3/2 same', xShape: [1, 8, 8, 4], size: 3, stride: 2, pad: 'same', negative: true },
     ];
     for (const [i, c] of cases.entries()) {
-      const x = reluLike(c.xShape.reduce((a, b) => a * b), 10 + i);
+      const size = c.xShape.reduce((a, b) => a * b);
+      // Padding must never win: all-negative windows at the border send their gradient to their largest value.
+      const x = c.negative ? tf.tidy(() => tf.sub(tf.randomNormal([size], 0, 1, 'float32', 30 + i), 3).dataSync() as Float32Array) : reluLike(size, 10 + i);
       const dy = tf.tidy(() => tf.randomNormal(dyShapeOf(c), 0, 1, 'float32', 50 + i).dataSync() as Float32Array);
       await tf.setBackend('wasm');
       const before = tf.engine().backend.numDataIds();

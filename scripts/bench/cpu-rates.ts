@@ -9,7 +9,7 @@ import { imagesFrom } from '../../src/core/data/image-source';
 import type { RgbImage } from '../../src/core/data/preprocess';
 import { buildClassifier, disposeNetwork, measureFeatureScale } from '../../src/core/model/classifier';
 import { classifierConfigOf, resolveTrainConfig } from '../../src/core/train/config';
-import { inputBatch, TrainStep } from '../../src/core/train/trainer';
+import { inputBatch, type TrainerHooks, TrainStep } from '../../src/core/train/trainer';
 
 export interface Rate {
   stepMs: number;
@@ -37,6 +37,24 @@ export async function medianRate(run: () => Promise<void>, images: number, warmu
   return { stepMs, imgPerSec: (images * 1000) / stepMs };
 }
 
+/** One batch at `size` and a scenario-4 network with its TrainStep, built as the trainer builds them. */
+async function scenario4(base: tf.LayersModel, photos: { image: RgbImage; label: number }[], size: number, config: RateConfig) {
+  const lookup = new Map(photos.map((p, i) => [String(i), p.image]));
+  const x = await inputBatch({ images: imagesFrom((id) => lookup.get(id)!) }, photos.map((_, i) => ({ id: String(i), rotation: 0 })), size);
+  const training = resolveTrainConfig({ scenario: 'finetune-pretrained', inputSize: size, batchSize: config.batch });
+  const featureScale = await measureFeatureScale(base, training.headOn, x, training.headPooling);
+  const net = buildClassifier(base, classifierConfigOf(training, 2, featureScale));
+  const step = new TrainStep(net, training, 2);
+  return {
+    x, net, step, training, featureScale, labels: photos.map((p) => p.label),
+    dispose: () => {
+      step.dispose();
+      x.dispose();
+      disposeNetwork(net.model, base);
+    },
+  };
+}
+
 /**
  * Inference and scenario-4 step rates at `size` on one batch of `photos` (config.batch of them, each with its
  * class, 0 or 1). `base` is the pretrained GoogLeNet; it is disposed with the classifier built on it.
@@ -44,13 +62,7 @@ export async function medianRate(run: () => Promise<void>, images: number, warmu
 export async function foveaCpuRates(
   base: tf.LayersModel, photos: { image: RgbImage; label: number }[], size: number, config: RateConfig, log: (l: string) => void,
 ): Promise<{ inference: Rate; train: Rate }> {
-  const lookup = new Map(photos.map((p, i) => [String(i), p.image]));
-  const x = await inputBatch({ images: imagesFrom((id) => lookup.get(id)!) }, photos.map((_, i) => ({ id: String(i), rotation: 0 })), size);
-  const labels = photos.map((p) => p.label);
-  const training = resolveTrainConfig({ scenario: 'finetune-pretrained', inputSize: size, batchSize: config.batch });
-  const featureScale = await measureFeatureScale(base, training.headOn, x, training.headPooling);
-  const net = buildClassifier(base, classifierConfigOf(training, 2, featureScale));
-  const step = new TrainStep(net, training, 2);
+  const { x, net, step, labels, dispose } = await scenario4(base, photos, size, config);
   try {
     const inference = await medianRate(async () => {
       const p = net.model.predict(x) as tf.Tensor;
@@ -70,9 +82,33 @@ export async function foveaCpuRates(
     log(`${size} px scenario-4 step ${train.imgPerSec.toFixed(2)} img/s`);
     return { inference, train };
   } finally {
-    step.dispose();
-    x.dispose();
-    disposeNetwork(net.model, base);
+    dispose();
+  }
+}
+
+/**
+ * The scenario-4 step rate when each step is shared (TrainerHooks.shareStep: the evaluate command's data-parallel
+ * worker threads); the frozen prefix runs here, as in the trainer.
+ */
+export async function foveaSharedStepRate(
+  base: tf.LayersModel, photos: { image: RgbImage; label: number }[], size: number, config: RateConfig,
+  shareStep: NonNullable<TrainerHooks['shareStep']>, log: (l: string) => void,
+): Promise<Rate> {
+  const { x, net, step, training, featureScale, labels, dispose } = await scenario4(base, photos, size, config);
+  try {
+    const prefix = net.prefix;
+    const train = await medianRate(async () => {
+      const f = prefix ? (prefix.predict(x) as tf.Tensor) : x;
+      try {
+        await shareStep({ step, x: f, labels, config: training, classCount: 2, featureScale });
+      } finally {
+        if (f !== x) f.dispose();
+      }
+    }, photos.length, config.warmup, config.steps);
+    log(`${size} px scenario-4 step, shared ${train.imgPerSec.toFixed(2)} img/s`);
+    return train;
+  } finally {
+    dispose();
   }
 }
 

@@ -22,9 +22,10 @@ import type { CpuBenchRequest, CpuBenchResult } from '../../e2e/pages/cpu-bench-
 import type { FoveaCpuBenchPage } from '../../e2e/pages/cpu-bench';
 import { registerFoveaWasmKernels } from '../../src/core/kernels/wasm';
 import { demoImages, DEMO_DIR, imageLookup } from '../lib/demo-data';
-import { loadGoogLeNet, PROJECT_ROOT } from '../lib/node-model';
+import { loadGoogLeNet, MODEL_DIR, PROJECT_ROOT } from '../lib/node-model';
+import { poolAvailable, WorkerPool } from '../evaluate/pool';
 import { findTorchPython } from '../lib/python-torch';
-import { cpuBenchBatch, foveaCpuRates, type Rate } from './cpu-rates';
+import { cpuBenchBatch, foveaCpuRates, foveaSharedStepRate, type Rate } from './cpu-rates';
 
 /** Issue 15's targets on this machine: Fovea's images/s per thread over PyTorch's. */
 export const CPU_TARGETS = { inference: 0.6, train: 0.4 } as const;
@@ -76,6 +77,27 @@ async function foveaRates(size: number, config: CpuBenchConfig, log: (l: string)
   const lookup = imageLookup(chosen, size);
   const photos = chosen.map((d) => ({ image: lookup(d.id), label: d.grade === 0 ? 0 : 1 }));
   return foveaCpuRates(await loadGoogLeNet(), photos, size, config, (l) => log(`  fovea wasm ${l}`));
+}
+
+/**
+ * Fovea in this process with each scenario-4 step shared by `threads` worker threads (data-parallel, as
+ * `npm run evaluate` trains the scenarios that train convolutions); null where threads cannot start (a bundle).
+ */
+async function dataParallelRates(config: CpuBenchConfig, log: (l: string) => void): Promise<Map<number, Rate> | null> {
+  if (!poolAvailable()) return null;
+  const pool = await WorkerPool.start({ workers: config.threads, modelDir: MODEL_DIR });
+  try {
+    const chosen = cpuBenchBatch(demoImages(), config.batch);
+    const rates = new Map<number, Rate>();
+    for (const size of config.sizes) {
+      const lookup = imageLookup(chosen, size);
+      const photos = chosen.map((d) => ({ image: lookup(d.id), label: d.grade === 0 ? 0 : 1 }));
+      rates.set(size, await foveaSharedStepRate(await loadGoogLeNet(), photos, size, config, (r) => pool.shareStep(r), (l) => log(`  fovea wasm ${l}`)));
+    }
+    return rates;
+  } finally {
+    await pool.close();
+  }
 }
 
 /** Where the driver serves the demo photographs to the page (DEMO_URL in e2e/pages/cpu-bench-worker.ts). */
@@ -131,6 +153,10 @@ interface CpuRow {
   ratioPerThread: { inference: number; train: number };
   /** Fovea (one thread) / PyTorch on one thread. */
   ratioVsPytorchOneThread: { inference: number; train: number };
+  /** Fovea in Node with each step shared by the worker threads (npm run evaluate's data-parallel training). */
+  foveaWasmNodeDataParallel?: { threads: number; train: number };
+  /** (data-parallel / its threads) / (PyTorch all threads / threads). */
+  ratioDataParallelPerThread?: { train: number };
   /** Fovea in Chromium, WebAssembly with threads as the studio starts it (absent with --no-browser). */
   foveaWasmChromium?: { threads: number; inference: number; train: number };
   /** (Chromium / its threads) / (PyTorch all threads / threads). */
@@ -182,6 +208,11 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
     log(`Fovea (wasm, Node, 1 thread), ${size} px, batch ${config.batch}`);
     fovea.set(size, await foveaRates(size, config, log));
   }
+  let shared: Map<number, Rate> | null = null;
+  if (config.threads > 1) {
+    log(`Fovea (wasm, Node, each step shared by ${config.threads} worker threads), batch ${config.batch}`);
+    shared = await dataParallelRates(config, log);
+  }
   let chromium: CpuBenchResult | null = null;
   if (config.browser) {
     log(`Fovea (wasm, Chromium, threads on every core), batch ${config.batch}`);
@@ -206,8 +237,13 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
         train: round(c.train.imgPerSec / chromium.threads / (tn.train.imgPerSec / n)),
       },
     } : {};
+    const dp = shared?.get(size);
+    const dataParallel = dp ? {
+      foveaWasmNodeDataParallel: { threads: config.threads, train: round(dp.imgPerSec) },
+      ratioDataParallelPerThread: { train: round(dp.imgPerSec / config.threads / (tn.train.imgPerSec / n)) },
+    } : {};
     rows.push({
-      size, batch: config.batch, ...inChromium,
+      size, batch: config.batch, ...dataParallel, ...inChromium,
       foveaWasmNode1Thread: { inference: round(f.inference.imgPerSec), train: round(f.train.imgPerSec) },
       pytorch1Thread: { inference: round(t1.inference.imgPerSec), train: round(t1.train.imgPerSec) },
       pytorchAllThreads: { threads: config.threads, inference: round(tn.inference.imgPerSec), train: round(tn.train.imgPerSec) },
@@ -229,6 +265,9 @@ export function cpuSummaryLines(report: CpuBenchReport): string[] {
       `${r.pytorchAllThreads.inference} / ${r.pytorchAllThreads.train} (${r.pytorchAllThreads.threads}T) | ${r.ratioPerThread.inference} / ${r.ratioPerThread.train} | ` +
       `${r.ratioVsPytorchOneThread.inference} / ${r.ratioVsPytorchOneThread.train}`);
   }
+  const dp = report.rows.filter((r) => r.foveaWasmNodeDataParallel);
+  if (dp.length > 0) lines.push('size | fovea node data-parallel train (threads) | per thread vs pytorch NT');
+  for (const r of dp) lines.push(`${r.size} | ${r.foveaWasmNodeDataParallel!.train} (${r.foveaWasmNodeDataParallel!.threads}T) | ${r.ratioDataParallelPerThread!.train}`);
   const browser = report.rows.filter((r) => r.foveaWasmChromium);
   if (browser.length > 0) lines.push('size | fovea chromium wasm inf / train (threads) | per thread vs pytorch NT, inf / train');
   for (const r of browser) {

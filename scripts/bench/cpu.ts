@@ -14,7 +14,6 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Browser } from 'playwright-core';
@@ -25,6 +24,7 @@ import { demoImages, DEMO_DIR, imageLookup } from '../lib/demo-data';
 import { loadGoogLeNet, MODEL_DIR, PROJECT_ROOT } from '../lib/node-model';
 import { poolAvailable, WorkerPool } from '../evaluate/pool';
 import { findTorchPython } from '../lib/python-torch';
+import { e2eLib, serveDemoImages } from './browser-driver';
 import { cpuBenchBatch, foveaCpuRates, foveaSharedStepRate, type Rate } from './cpu-rates';
 
 /** Issue 15's targets on this machine: Fovea's images/s per thread over PyTorch's. */
@@ -100,27 +100,19 @@ async function dataParallelRates(config: CpuBenchConfig, log: (l: string) => voi
   }
 }
 
-/** Where the driver serves the demo photographs to the page (DEMO_URL in e2e/pages/cpu-bench-worker.ts). */
-const DEMO_URL = '/__fovea-bench-demo/';
-
 /** The same measurement in Chromium: e2e/pages/cpu-bench.html on the vite dev server, no GPU API. */
 async function chromiumRates(config: CpuBenchConfig, log: (l: string) => void): Promise<CpuBenchResult> {
-  const lib = (name: string) => import(pathToFileURL(join(PROJECT_ROOT, 'e2e', 'lib', name)).href);
-  const [{ launchBrowser }, { startDevServer }] = await Promise.all([lib('browser.mjs'), lib('servers.mjs')]);
+  const { launchBrowser, startDevServer } = await e2eLib();
   const chosen = cpuBenchBatch(demoImages(), config.batch);
   const served = new Set(chosen.map((d) => d.id));
   const server = await startDevServer();
   let browser: Browser | null = null;
   try {
-    browser = (await launchBrowser({ webgpu: false, webgl: false })) as Browser;
+    browser = await launchBrowser({ webgpu: false, webgl: false });
     const page = await browser.newPage();
     page.on('console', (msg) => log(`  chromium ${msg.text()}`));
     page.on('pageerror', (err) => log(`  [page error] ${err.message}`));
-    await page.route(`**${DEMO_URL}**`, async (route) => {
-      const id = decodeURIComponent(new URL(route.request().url()).pathname.slice(DEMO_URL.length));
-      if (!served.has(id)) return route.fulfill({ status: 404, body: `not a bench photograph: ${id}` });
-      return route.fulfill({ path: join(DEMO_DIR, id), contentType: 'image/jpeg' });
-    });
+    await serveDemoImages(page, DEMO_DIR, served);
     type BenchWindow = Window & { foveaCpuBench?: FoveaCpuBenchPage };
     const request: CpuBenchRequest = {
       sizes: config.sizes, batch: config.batch, warmup: config.warmup, steps: config.steps,

@@ -7,7 +7,9 @@ import type {
 } from '@tensorflow/tfjs';
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { useWinograd } from './conv2d';
 import { WasmOps } from './ops';
+import { winogradFilterGradient3x3 } from './winograd';
 
 /**
  * Filter gradient of an NHWC, dilation-1 convolution on tfjs-backend-wasm, which has none (tensorflow/tfjs#8474),
@@ -22,6 +24,7 @@ import { WasmOps } from './ops';
  * [kh, kw, Cin, Cout] layout; the stack is built in chunks of at most {@link MAX_STACK_FLOATS}.
  * Every product is a plain [M, L] @ [L, Cout]: XNNPACK's fast path takes no transposed operand
  * (x^T dy with transposeA measured 10x slower here), and dy's packed copy is reused by every chunk.
+ * 3x3 stride-1 ones over enough output blocks go to Winograd ({@link winogradFilterGradient3x3}).
  */
 type Args = { inputs: Conv2DBackpropFilterInputs; backend: BackendWasm; attrs: Conv2DBackpropFilterAttrs };
 
@@ -46,6 +49,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: Args): TensorIn
   if (dataFormat !== 'NHWC') throw new UnsupportedWasmConvolutionError(`dataFormat '${dataFormat}'`);
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  if (useWinograd(info)) return winogradFilterGradient3x3(backend, x, dy, info.padInfo);
   const ops = new WasmOps(backend);
   try {
     const stride1 = info.strideHeight === 1 && info.strideWidth === 1;

@@ -1,5 +1,6 @@
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
+import { wasmConv2DKernel, wasmFusedConv2DKernel } from './conv2d';
 import { wasmConv2DBackpropFilterConfig } from './conv2d_backprop_filter';
 import { wasmConv2DBackpropInputKernel } from './conv2d_backprop_input';
 import { wasmIdentityConfig } from './identity';
@@ -17,6 +18,8 @@ const ADDED: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig];
 
 /** Stock wasm kernels Fovea replaces, each built from the stock function it leaves some inputs to. */
 const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => KernelConfig }[] = [
+  wasmConv2DKernel,
+  wasmFusedConv2DKernel,
   wasmConv2DBackpropInputKernel,
   { kernelName: wasmMaxPoolGradConfig.kernelName, make: () => wasmMaxPoolGradConfig },
   { kernelName: wasmIdentityConfig.kernelName, make: () => wasmIdentityConfig },
@@ -30,8 +33,9 @@ const replacements = new Map<string, KernelFunc>();
 
 /**
  * Adds Fovea's wasm kernels so that convolutions train on the CPU: Conv2DBackpropFilter, which
- * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and in place of stock ones a stride-1 Conv2DBackpropInput
- * on XNNPACK, a scatter MaxPoolGrad, an Identity that shares its input's data instead of copying it, and SplitV,
+ * tfjs-backend-wasm 4.22 lacks (tensorflow/tfjs#8474), and in place of stock ones Conv2D and FusedConv2D that run
+ * 3x3 stride-1 convolutions by Winograd (winograd.ts; filter and input gradients too), a stride-1
+ * Conv2DBackpropInput on XNNPACK, a scatter MaxPoolGrad, an Identity that shares its input's data instead of copying it, and SplitV,
  * LRN and a leading-axes Sum that run several times faster (each file says by how much). Call after importing '@tensorflow/tfjs-backend-wasm' (WasmKernelsMissingError
  * otherwise); idempotent; a Conv2DBackpropFilter a later tfjs-backend-wasm brings itself is left in place.
  */

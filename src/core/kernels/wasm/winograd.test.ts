@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MIN_WINOGRAD_TILES } from './conv2d';
+import { MIN_FRESH_WINOGRAD_TILES, MIN_FRESH_WINOGRAD_WORK, MIN_WINOGRAD_TILES } from './conv2d';
 import { registerFoveaWasmKernels } from './index';
 import { type Padding, winogradConv3x3, winogradFilterGradient3x3, type WinogradOptions } from './winograd';
 
@@ -146,5 +146,33 @@ describe("Fovea's Winograd F(2x2, 3x3) convolutions on wasm", () => {
       }
       tf.dispose([xt, wt, bt, dyt, ...Object.values(kernel)]);
     }
+  });
+
+  it(`takes a new filter to Winograd from ${MIN_FRESH_WINOGRAD_TILES} blocks with enough work, and a filter seen before to the stock kernel's packed copy`, async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as BackendWasm;
+    // 8 images of 6x6: 72 blocks, x 160 x 192 channels = 2.2M >= 2^21.
+    const [xShape, wShape, dyShape]: Shape4[] = [[8, 6, 6, 160], [3, 3, 160, 192], [8, 6, 6, 192]];
+    expect(72 * 160 * 192).toBeGreaterThanOrEqual(MIN_FRESH_WINOGRAD_WORK);
+    const [xt, wt, dyt] = [tf.tensor4d(seeded(xShape, 80), xShape), tf.tensor4d(seeded(wShape, 81), wShape), tf.tensor4d(seeded(dyShape, 82), dyShape)];
+    const values = (t: tf.Tensor | tf.TensorInfo) => {
+      const tensor = t instanceof tf.Tensor ? t : tf.engine().makeTensorFromTensorInfo(t);
+      const v = tensor.dataSync() as Float32Array;
+      tensor.dispose();
+      return v;
+    };
+    const winograd = values(winogradConv3x3(backend, xt, wt, SAME));
+    const first = values(tf.conv2d(xt, wt, 1, 'same'));
+    const again = values(tf.conv2d(xt, wt, 1, 'same'));
+    expect(first.every((v, k) => v === winograd[k]), 'a new filter: Winograd').toBe(true);
+    expect(again.every((v, k) => v === winograd[k]), 'the same filter again: stock').toBe(false);
+    expect(relativeError(winograd, again)).toBeLessThan(1e-5);
+    // The gradients' stock paths pack a new operand every time: Winograd, with the same filter as above.
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), dyt)))([xt, wt]);
+    const dxWinograd = values(winogradConv3x3(backend, dyt, wt, SAME, { reading: 'turned' }));
+    const dwWinograd = values(winogradFilterGradient3x3(backend, xt, dyt, SAME));
+    expect(values(dx).every((v, k) => v === dxWinograd[k]), 'dx').toBe(true);
+    expect(values(dw).every((v, k) => v === dwWinograd[k]), 'dW').toBe(true);
+    tf.dispose([xt, wt, dyt]);
   });
 });

@@ -1,6 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmOps } from './ops';
+import { simdKernels } from './simd/simd';
 
 /**
  * A 3x3, stride-1, dilation-1 NHWC convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016),
@@ -9,7 +10,8 @@ import { WasmOps } from './ops';
  * XNNPACK: 2.25x fewer multiplications than the direct convolution, whose speed (35 GFLOP/s, WebAssembly SIMD
  * without FMA) bounds a training step on the CPU. The transforms are additions over contiguous channel runs.
  * Rounding: each output sums 16 products of transformed values instead of 9; error measured against the
- * direct convolution in winograd.test.ts.
+ * direct convolution in winograd.test.ts. With WebAssembly SIMD and channels in fours the input, output and dy
+ * transforms run in kernels.wat (simd/), 4 channels at a time; the loops here are their reference.
  */
 
 /** Zero padding of the input, in pixels. */
@@ -146,7 +148,10 @@ function transformInput(
 ): void {
   const cin = xp.shape[3];
   const { heap, at: x0 } = heapOf(backend, xp);
-  const [v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15] = v.map((t) => heapOf(backend, t).at);
+  const vAt = v.map((t) => heapOf(backend, t).at);
+  const simd = layout === 'rows' && cin % 4 === 0 ? simdKernels(backend) : null;
+  if (simd) return simd.winograd_input(4 * x0, hp, wp, cin, first, images, th, tw, ...vAt.map((a) => 4 * a));
+  const [v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15] = vAt;
   const col = cin; // distance between horizontally adjacent pixels
   const [tileStride, cStride] = layout === 'rows' ? [cin, 1] : [1, images * th * tw];
   let o = 0; // tile * tileStride
@@ -188,9 +193,14 @@ function transformOutput(
 ): void {
   const cout = out.shape[3];
   const { heap, at: y0 } = heapOf(backend, out);
-  const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15] = m.map((t) => heapOf(backend, t).at);
+  const mAt = m.map((t) => heapOf(backend, t).at);
   const b0 = bias ? heapOf(backend, bias).at : -1;
   const low = relu ? 0 : -Infinity;
+  const simd = cout % 4 === 0 ? simdKernels(backend) : null;
+  if (simd) {
+    return simd.winograd_output(...mAt.map((a) => 4 * a), 4 * y0, bias ? 4 * b0 : -1, low, cout, first, images, th, tw, oh, ow);
+  }
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15] = mAt;
   let o = 0; // tile * cout
   for (let b = first; b < first + images; b++) {
     for (let ty = 0; ty < th; ty++) {
@@ -311,7 +321,10 @@ function transformGradient(
 ): void {
   const [, oh, ow, cout] = dy.shape;
   const { heap, at: g0 } = heapOf(backend, dy);
-  const [e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15] = e.map((t) => heapOf(backend, t).at);
+  const eAt = e.map((t) => heapOf(backend, t).at);
+  const simd = layout === 'rows' && cout % 4 === 0 ? simdKernels(backend) : null;
+  if (simd) return simd.winograd_gradient(4 * g0, oh, ow, cout, first, images, th, tw, ...eAt.map((a) => 4 * a));
+  const [e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15] = eAt;
   const [tileStride, cStride] = layout === 'rows' ? [cout, 1] : [1, images * th * tw];
   let o = 0; // tile * tileStride
   for (let b = first; b < first + images; b++) {

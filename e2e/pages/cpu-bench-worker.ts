@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '../../src/core/model/lrn';
 import { centreCropResize, rgbaToRgb, type RgbImage } from '../../src/core/data/preprocess';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels } from '../../src/core/kernels/wasm/simd/simd';
 import { startWasm } from '../../src/worker/backend';
 import { foveaCpuRates, type Rate, type RateConfig } from '../../scripts/bench/cpu-rates';
 
@@ -20,6 +22,8 @@ export interface CpuBenchRequest extends RateConfig {
 export interface CpuBenchResult {
   threads: number;
   simd: boolean;
+  /** Whether Fovea's SIMD kernels run on this backend (src/core/kernels/wasm/simd). */
+  foveaSimdKernels: boolean;
   userAgent: string;
   sizes: { size: number; inference: Rate; train: Rate }[];
 }
@@ -43,7 +47,8 @@ async function run(request: CpuBenchRequest): Promise<CpuBenchResult> {
   const started = await startWasm();
   if ('failed' in started) throw new Error(`WebAssembly did not start: ${started.failed}`);
   const { wasm } = started.info;
-  log(`wasm: ${wasm?.threads} threads, SIMD ${wasm?.simd}`);
+  const foveaSimdKernels = simdKernels(tf.backend() as unknown as BackendWasm) !== null;
+  log(`wasm: ${wasm?.threads} threads, SIMD ${wasm?.simd}, Fovea's SIMD kernels ${foveaSimdKernels}`);
   const decoded = await Promise.all(request.photos.map((p) => decode(p.id)));
   const sizes: CpuBenchResult['sizes'] = [];
   for (const size of request.sizes) {
@@ -51,7 +56,7 @@ async function run(request: CpuBenchRequest): Promise<CpuBenchResult> {
     const base = await tf.loadLayersModel(MODEL_URL);
     sizes.push({ size, ...(await foveaCpuRates(base, photos, size, request, log)) });
   }
-  return { threads: wasm?.threads ?? 1, simd: wasm?.simd ?? false, userAgent: navigator.userAgent, sizes };
+  return { threads: wasm?.threads ?? 1, simd: wasm?.simd ?? false, foveaSimdKernels, userAgent: navigator.userAgent, sizes };
 }
 
 self.onmessage = ({ data }: MessageEvent<CpuBenchRequest>) => {

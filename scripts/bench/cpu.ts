@@ -17,9 +17,11 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { Browser } from 'playwright-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { CpuBenchRequest, CpuBenchResult } from '../../e2e/pages/cpu-bench-worker';
 import type { FoveaCpuBenchPage } from '../../e2e/pages/cpu-bench';
 import { registerFoveaWasmKernels } from '../../src/core/kernels/wasm';
+import { simdKernels } from '../../src/core/kernels/wasm/simd/simd';
 import { demoImages, DEMO_DIR, imageLookup } from '../lib/demo-data';
 import { loadGoogLeNet, MODEL_DIR, PROJECT_ROOT } from '../lib/node-model';
 import { poolAvailable, WorkerPool } from '../evaluate/pool';
@@ -164,6 +166,8 @@ export interface CpuBenchReport {
   unit: 'images per second';
   /** Chromium's user agent, when the browser column ran. */
   chromium?: string;
+  /** Whether Fovea's SIMD kernels (src/core/kernels/wasm/simd) ran, in Node and in Chromium (or the JavaScript ones). */
+  foveaSimdKernels: { node: boolean; chromium?: boolean };
   rows: CpuRow[];
 }
 
@@ -246,7 +250,9 @@ export async function runCpuBench(config: CpuBenchConfig, log: (l: string) => vo
   }
   return {
     bench: 'cpu', createdAt: new Date().toISOString(), torch: torch1.torch, unit: 'images per second',
-    ...(chromium ? { chromium: chromium.userAgent } : {}), rows,
+    ...(chromium ? { chromium: chromium.userAgent } : {}),
+    foveaSimdKernels: { node: simdKernels(tf.backend() as unknown as BackendWasm) !== null, ...(chromium ? { chromium: chromium.foveaSimdKernels } : {}) },
+    rows,
   };
 }
 

@@ -42,7 +42,7 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
 
   // Scenario 3 with a max-pooled head: a setting of the head that the threads must build as the trainer does.
   for (const [scenario, headPooling] of [['linear-top', 'average'], ['linear-early', 'max']] as const) {
-    it(`gives the in-process features within 1e-5 (${scenario}, ${headPooling} pooling, 64 px, ${samples.length} samples, 2 threads)`, async () => {
+    it(`gives the in-process features within 1e-5 of their scale (${scenario}, ${headPooling} pooling, 64 px, ${samples.length} samples, 2 threads)`, async () => {
       const config = resolveTrainConfig({ scenario, inputSize: SIZE, headPooling });
       const here = await inProcess(config);
       const progress: number[] = [];
@@ -56,7 +56,11 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
       expect(pooled.length).toBe(here.values.length);
       let maxDiff = 0;
       for (let i = 0; i < pooled.length; i++) maxDiff = Math.max(maxDiff, Math.abs(pooled[i] - here.values[i]));
-      expect(maxDiff).toBeLessThanOrEqual(1e-5);
+      // Float32 rounding only: a thread's batch of 4 or 2 and this one of 6 may take different convolution
+      // algorithms (Winograd by block count, src/core/kernels/wasm/conv2d.ts); a wrong image or order moves a
+      // feature by the order of the features themselves.
+      const scale = here.values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(maxDiff).toBeLessThanOrEqual(1e-5 * scale);
       expect(progress[progress.length - 1]).toBe(samples.length);
     }, 120_000);
   }
@@ -105,9 +109,11 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
     const tensorsBefore = tf.memory().numTensors;
     const shared = await steps(true);
     expect(tf.memory().numTensors).toBe(tensorsBefore); // the averaged gradients were applied and freed
+    // Within float32 rounding of the losses (shares of 3 and 2 may take other convolution algorithms than 5).
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 * Math.abs(b) + 1e-6);
     shared.results.forEach((r, i) => {
-      expect(r.loss).toBeCloseTo(here.results[i].loss, 5);
-      expect(r.objective).toBeCloseTo(here.results[i].objective, 5);
+      close(r.loss, here.results[i].loss);
+      close(r.objective, here.results[i].objective);
       expect(r.correct).toBe(here.results[i].correct);
     });
     let worst = 0;
@@ -115,7 +121,9 @@ describe.skipIf(!hasDemo())('evaluate: the worker pool', () => {
     here.moved.forEach(({ before, after }, i) => {
       const stepSize = after.reduce((m, v, k) => Math.max(m, Math.abs(v - before[k])), 0);
       if (stepSize > 0) movedVariables++;
-      const diff = after.reduce((m, v, k) => Math.max(m, Math.abs(v - shared.moved[i].after[k])), 0);
+      // Beyond the last rounding of the weight itself (value - rate x step lands an ulp apart when the steps differ
+      // in their last bits: a bias moving 3e-5 a step did, 1 ulp = 2e-3 of its step).
+      const diff = after.reduce((m, v, k) => Math.max(m, Math.abs(v - shared.moved[i].after[k]) - 2 * Math.abs(v) * 2 ** -23), 0);
       worst = Math.max(worst, diff / (stepSize + 1e-12));
     });
     expect(movedVariables).toBeGreaterThan(100);

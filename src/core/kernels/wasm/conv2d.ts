@@ -21,25 +21,23 @@ type Conv2DArgs = { inputs: Conv2DInputs; backend: BackendWasm; attrs: Conv2DAtt
 type FusedArgs = { inputs: FusedConv2DInputs; backend: BackendWasm; attrs: FusedConv2DAttrs };
 
 /**
- * Output blocks (2x2) from which Winograd pays for a filter the stock kernel has packed before: it keeps the packed
- * copy (an XNNPACK operator per filter tensor), and Winograd's 16 products' fixed costs (the filter's transform,
- * each product packing its own) outweigh the saved multiplications below this. Measured here, batch 8, 3x3
- * 192 -> 384 at 7x7 px (128 blocks) took as long either way, 96 -> 128 at 12x12 (288) 21% less by Winograd,
- * 96 -> 208 at 14x14 for one image (49) 42% more.
+ * Output blocks (2x2) from which Winograd pays whatever the channels: its 16 products' fixed costs (the filter's
+ * transform, each product packing its own) outweigh the saved multiplications below this for small convolutions.
+ * Measured here, batch 8, 3x3 96 -> 128 at 12x12 px (288 blocks) 21% less time by Winograd, 96 -> 208 at 14x14 for
+ * one image (49) 42% more.
  */
 export const MIN_WINOGRAD_TILES = 256;
 
 /**
- * For a filter new to the kernel (every training step's, and always for the gradients, whose stock paths pack a
- * new operand each time), packing costs the stock kernel about 8 ns a weight here, and Winograd wins from 64 blocks
- * when blocks x Cin x Cout reaches 2^21: measured (fresh filters, batch 8, ms, stock / Winograd) 6x6 px 160 -> 320
- * 11.2 / 8.1 (filter gradient 8.4 / 6.7), 96 -> 208 4.3 / 5.4; 3x3 px 160 -> 320 5.0 / 5.4.
+ * Below {@link MIN_WINOGRAD_TILES}, Winograd still wins from 64 blocks when blocks x Cin x Cout reaches 2^21: the
+ * stock kernel packs every new filter (every training step's; the gradients' stock paths pack a new operand every
+ * call) at about 8 ns a weight here. Measured (new filters, batch 8, ms, stock / Winograd) 6x6 px 160 -> 320
+ * 11.2 / 8.1 (filter gradient 8.4 / 6.7), 96 -> 208 4.3 / 5.4; 3x3 px 160 -> 320 5.0 / 5.4. A filter used again
+ * (inference) finds the stock kernel's packed copy, which would move the break-even up, but the choice stays a
+ * function of shapes alone: the same batch gives the same numbers whatever ran before (exact resume relies on it).
  */
 export const MIN_FRESH_WINOGRAD_TILES = 64;
 export const MIN_FRESH_WINOGRAD_WORK = 2 ** 21;
-
-/** Filters (their data ids) the forward kernels have seen: a second call finds the stock kernel's packed copy. */
-const seenFilters = new WeakSet<object>();
 
 /** The explicit padding of a convolution Winograd should take, or null for the stock kernel. */
 function winogradPadding(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs): backend_util.PadInfo | null {
@@ -49,24 +47,20 @@ function winogradPadding(x: TensorInfo, filter: TensorInfo, attrs: Conv2DAttrs):
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations,
     pad, dimRoundingMode, false, 'channelsLast');
-  const fresh = !seenFilters.has(filter.dataId);
-  seenFilters.add(filter.dataId);
-  return useWinograd(info, { fresh }) ? info.padInfo : null;
+  return useWinograd(info) ? info.padInfo : null;
 }
 
 /**
- * Whether a 3x3 stride-1 convolution is worth Winograd, given the size of what is computed (its output, or for its
- * input gradient, a 3x3 convolution of dy, its input) and whether the stock kernel would pack a new filter.
+ * Whether a 3x3 stride-1 convolution is worth Winograd, from the size of what is computed: its output, or for its
+ * input gradient (a 3x3 convolution of dy) its input.
  */
-export function useWinograd(
-  info: backend_util.Conv2DInfo, { computed = 'output', fresh = true }: { computed?: 'output' | 'input'; fresh?: boolean } = {},
-): boolean {
+export function useWinograd(info: backend_util.Conv2DInfo, computed: 'output' | 'input' = 'output'): boolean {
   if (!isWinogradShape([info.filterHeight, info.filterWidth], [info.strideHeight, info.strideWidth],
     [info.dilationHeight, info.dilationWidth])) return false;
   const [h, w] = computed === 'output' ? [info.outHeight, info.outWidth] : [info.inHeight, info.inWidth];
   const tiles = info.batchSize * Math.ceil(h / 2) * Math.ceil(w / 2);
   if (tiles >= MIN_WINOGRAD_TILES) return true;
-  return fresh && tiles >= MIN_FRESH_WINOGRAD_TILES && tiles * info.inChannels * info.outChannels >= MIN_FRESH_WINOGRAD_WORK;
+  return tiles >= MIN_FRESH_WINOGRAD_TILES && tiles * info.inChannels * info.outChannels >= MIN_FRESH_WINOGRAD_WORK;
 }
 
 export function makeConv2D(stock: KernelFunc): KernelFunc {

@@ -37,7 +37,7 @@ export function makeConv2DBackpropInput(stock: KernelFunc): KernelFunc {
     const turnedPadding = {
       top: kh - 1 - padInfo.top, bottom: kh - 1 - padInfo.bottom, left: kw - 1 - padInfo.left, right: kw - 1 - padInfo.right,
     };
-    if (useWinograd(info, { computed: 'input' })) return winogradConv3x3(backend, dy, filter, turnedPadding, { reading: 'turned' });
+    if (useWinograd(info, 'input')) return winogradConv3x3(backend, dy, filter, turnedPadding, { reading: 'turned' });
     const ops = new WasmOps(backend);
     try {
       // [kh, kw, Cin, Cout] -> [kh*kw, Cout, Cin], its kh*kw spatial blocks in reverse order (the half turn): block

@@ -7,6 +7,7 @@ import { type FoveaNet, isKernel } from '../model/classifier';
 import { CheckpointMismatchError, checkSavedTensors, type SavedTensor, type TrainingCheckpoint } from './checkpoint';
 import { savedToTensor, saveTensor } from './checkpoint-tensors';
 import type { TrainConfig } from './config';
+import { type DecayedGradient, DecayedMomentumOptimizer } from './momentum';
 
 /**
  * The batch loss became NaN or Infinity: the steps were too large and the weights blew up. `epoch` is 0-based,
@@ -25,8 +26,12 @@ export class TrainingDivergedError extends Error {
 }
 
 function makeOptimizer(config: TrainConfig, lr: number): tf.Optimizer {
-  return config.optimizer === 'adam' ? tf.train.adam(lr) : tf.train.momentum(lr, config.momentum);
+  return config.optimizer === 'adam' ? tf.train.adam(lr) : new DecayedMomentumOptimizer(lr, config.momentum);
 }
+
+/** By its method: tfjs's Optimizer[Symbol.hasInstance] duck-types, so `instanceof` would pass Adam too. */
+const isDecayedMomentum = (opt: tf.Optimizer): opt is DecayedMomentumOptimizer =>
+  typeof (opt as Partial<DecayedMomentumOptimizer>).applyDecayedGradients === 'function';
 
 /** An optimizer's slots as plain data: iterations, then its per-variable slots (getWeights' order). */
 async function saveOptimizer(opt: tf.Optimizer): Promise<SavedTensor[]> {
@@ -156,18 +161,21 @@ export class TrainStep {
     if (grads.length !== this.trained.length) throw new Error(`${grads.length} gradients for ${this.trained.length} variables`);
     try {
       tf.tidy(() => {
-        const withDecay = (from: number, to: number) =>
-          Object.fromEntries(
-            this.trained.slice(from, to).map((v, i) => {
-              const variable = this.allVars[from + i];
-              const g = grads[from + i];
-              const decay = this.config.weightDecay > 0 && isKernel(v);
-              return [variable.name, decay ? g.add(variable.mul(this.config.weightDecay)) : g];
-            }),
-          );
+        const entries = (from: number, to: number): DecayedGradient[] =>
+          this.trained.slice(from, to).map((v, i) => ({
+            variable: this.allVars[from + i],
+            gradient: grads[from + i],
+            decay: this.config.weightDecay > 0 && isKernel(v) ? this.config.weightDecay : 0,
+          }));
+        // Momentum takes the decay into its step (one fused kernel a variable on wasm); Adam gets decayed gradients.
+        const step = (opt: tf.Optimizer, e: DecayedGradient[]) => {
+          if (isDecayedMomentum(opt)) opt.applyDecayedGradients(e);
+          else opt.applyGradients(Object.fromEntries(e.map(({ variable, gradient, decay }) =>
+            [variable.name, decay > 0 ? gradient.add(variable.mul(decay)) : gradient])));
+        };
         const heads = this.net.headVariables.length;
-        this.headOpt.applyGradients(withDecay(0, heads));
-        if (this.preVars.length > 0) this.preOpt.applyGradients(withDecay(heads, this.trained.length));
+        step(this.headOpt, entries(0, heads));
+        if (this.preVars.length > 0) step(this.preOpt, entries(heads, this.trained.length));
       });
     } finally {
       tf.dispose(grads);

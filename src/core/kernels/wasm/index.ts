@@ -6,6 +6,7 @@ import { wasmConv2DBackpropInputKernel } from './conv2d_backprop_input';
 import { wasmIdentityConfig } from './identity';
 import { wasmLrnConfig } from './lrn';
 import { wasmMaxPoolGradConfig } from './max_pool_grad';
+import { wasmMomentumStepConfig } from './momentum_step';
 import { wasmSplitVKernel } from './split_v';
 import { wasmSumKernel } from './sum';
 import { stockWasmKernel, WASM_BUILDING_BLOCKS } from './ops';
@@ -13,8 +14,8 @@ import { stockWasmKernel, WASM_BUILDING_BLOCKS } from './ops';
 export { UnsupportedWasmConvolutionError } from './conv2d_backprop_filter';
 export { WasmKernelsMissingError } from './ops';
 
-/** Kernels tfjs-backend-wasm lacks and training needs, added by Fovea for the 'wasm' backend. */
-const ADDED: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig];
+/** Kernels tfjs-backend-wasm lacks and training needs, and Fovea's fused optimizer step, added for the 'wasm' backend. */
+const ADDED: readonly KernelConfig[] = [wasmConv2DBackpropFilterConfig, wasmMomentumStepConfig];
 
 /** Stock wasm kernels Fovea replaces, each built from the stock function it leaves some inputs to. */
 const REPLACED: readonly { kernelName: string; make: (stock: KernelFunc) => KernelConfig }[] = [

@@ -318,4 +318,44 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $b_loop)))
   )
+;; One SGD-with-momentum step of one variable of n floats (momentum_step.ts), as tfjs's optimizer and Fovea's
+  ;; decay compute it, in float32 in the same order: g' = g + v * decay (decay 0: g), acc' = momentum * acc + g',
+  ;; v' = (-lr) * acc' + v. Writes acc' and v' to a2 and v2.
+  (func (export "momentum_step")
+    (param $v i32) (param $a i32) (param $g i32) (param $a2 i32) (param $v2 i32) (param $n i32)
+    (param $negLr f32) (param $momentum f32) (param $decay f32)
+    (local $i i32) (local $end i32) (local $tail i32) (local $decayed i32)
+    (local $x v128) (local $acc v128) (local $lr4 v128) (local $m4 v128) (local $d4 v128)
+    (local $xs f32) (local $accs f32) (local $gs f32)
+    (local.set $decayed (f32.ne (local.get $decay) (f32.const 0)))
+    (local.set $lr4 (f32x4.splat (local.get $negLr)))
+    (local.set $m4 (f32x4.splat (local.get $momentum)))
+    (local.set $d4 (f32x4.splat (local.get $decay)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $tail (i32.and (local.get $end) (i32.const -16)))
+    (local.set $i (i32.const 0))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $i) (local.get $tail)))
+      (local.set $x (v128.load (i32.add (local.get $v) (local.get $i))))
+      (local.set $acc (v128.load (i32.add (local.get $g) (local.get $i))))
+      (if (local.get $decayed) (then
+        (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $d4))))))
+      (local.set $acc (f32x4.add (f32x4.mul (local.get $m4) (v128.load (i32.add (local.get $a) (local.get $i)))) (local.get $acc)))
+      (v128.store (i32.add (local.get $a2) (local.get $i)) (local.get $acc))
+      (v128.store (i32.add (local.get $v2) (local.get $i)) (f32x4.add (f32x4.mul (local.get $lr4) (local.get $acc)) (local.get $x)))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $loop)))
+    ;; the last n mod 4 floats
+    (block $tail_done (loop $tail_loop
+      (br_if $tail_done (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $xs (f32.load (i32.add (local.get $v) (local.get $i))))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+      (if (local.get $decayed) (then
+        (local.set $gs (f32.add (local.get $gs) (f32.mul (local.get $xs) (local.get $decay))))))
+      (local.set $accs (f32.add (f32.mul (local.get $momentum) (f32.load (i32.add (local.get $a) (local.get $i)))) (local.get $gs)))
+      (f32.store (i32.add (local.get $a2) (local.get $i)) (local.get $accs))
+      (f32.store (i32.add (local.get $v2) (local.get $i)) (f32.add (f32.mul (local.get $negLr) (local.get $accs)) (local.get $xs)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $tail_loop)))
+  )
 )

@@ -15,6 +15,8 @@ export interface SimdKernels {
   winograd_output(...args: number[]): void;
   winograd_gradient(g: number, oh: number, ow: number, cout: number, first: number, images: number, th: number, tw: number,
     ...e: number[]): void;
+  /** Any length (a scalar tail after the blocks of 4). */
+  momentum_step(v: number, a: number, g: number, a2: number, v2: number, n: number, negLr: number, momentum: number, decay: number): void;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, SimdKernels | null>();

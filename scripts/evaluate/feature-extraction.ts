@@ -27,6 +27,13 @@ export async function extractOnThisThread(request: FeatureRequest, images: Image
   return out;
 }
 
+/**
+ * Smallest input size whose SGD steps the pool shares (data-parallel). Each shared step copies the trained
+ * weights (23 MB for scenario 4) to every thread; measured on 2 threads (`npm run bench -- --cpu`, scenario-4
+ * step, batch 8, images/s, one thread / shared): 224 px 4.4-4.5 / 6.1-6.2, 96 px 18.5 / 15.9-16.8.
+ */
+export const MIN_SHARED_STEP_SIZE = 160;
+
 export interface FeatureSources {
   /** The images as the trainer reads them (the feature-scale probe, and every batch when nothing is cached). */
   images: ImageSource;
@@ -34,7 +41,10 @@ export interface FeatureSources {
   extractFeatures: FeatureExtractor | undefined;
   /** Who computes frozen features, for the progress line ('2 worker threads', 'main thread'). */
   computedBy: string;
-  /** Data-parallel SGD steps on the pool's threads (wasm, two threads or more), for runs that train convolutions. */
+  /**
+   * Data-parallel SGD steps on the pool's threads (wasm, two threads or more, inputs from {@link MIN_SHARED_STEP_SIZE}
+   * px), for runs that train convolutions.
+   */
   shareStep: TrainerHooks['shareStep'];
   /** Validation and test logits shared the same way, for the same runs. */
   sharePredict: TrainerHooks['sharePredict'];
@@ -58,8 +68,9 @@ export function featureSources(
     : (request) => extractOnThisThread(request, images);
   const extractFeatures = store ? (request: FeatureRequest) => store.extract(request, pathOf, preprocessing, compute) : threads ? compute : undefined;
   const computedBy = threads ? `${threads.size} worker thread${threads.size === 1 ? '' : 's'}` : 'main thread';
-  // One thread would only move the step off this (then idle) thread: sharing pays from two.
-  const shared = threads && threads.size >= 2 ? threads : null;
+  // One thread would only move the step off this (then idle) thread: sharing pays from two, and at sizes where the
+  // half step saves more than copying the weights to every thread each step costs.
+  const shared = threads && threads.size >= 2 && inputSize >= MIN_SHARED_STEP_SIZE ? threads : null;
   const shareStep = shared ? (request: SharedStepRequest) => shared.shareStep(request) : undefined;
   const sharePredict = shared ? (request: SharedPredictRequest) => shared.sharePredict(request) : undefined;
   return { images, extractFeatures, computedBy, shareStep, sharePredict };

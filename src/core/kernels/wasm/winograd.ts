@@ -71,12 +71,7 @@ export function winogradConv3x3(
   if (n * oh * ow * cout === 0) return out;
   const ops = new WasmOps(backend);
   try {
-    const th = Math.ceil(oh / 2);
-    const tw = Math.ceil(ow / 2);
-    // Padded so that every tile lies inside: (2 th + 2) x (2 tw + 2), the extra rows and columns zeros.
-    const hp = 2 * th + 2;
-    const wp = 2 * tw + 2;
-    const xp = ops.pad(x, [[0, 0], [padding.top, hp - h - padding.top], [padding.left, wp - w - padding.left], [0, 0]]);
+    const { th, tw, hp, wp, xp } = tileGrid(ops, x, padding, oh, ow);
     const u = transformFilter(backend, ops, filter, reading);
     const perImage = th * tw * Math.max(cin, cout) * 16;
     const chunk = Math.max(1, Math.min(n, Math.floor(maxChunkFloats / perImage)));
@@ -97,6 +92,20 @@ export function winogradConv3x3(
   } finally {
     ops.disposeIntermediates();
   }
+}
+
+/**
+ * The grid of 2x2 output blocks (th x tw) over an oh x ow output and x padded to match: (2 th + 2) x (2 tw + 2), so that
+ * every block's 4x4 input tile lies inside (the extra rows and columns zeros).
+ */
+function tileGrid(ops: WasmOps, x: TensorInfo, padding: Padding, oh: number, ow: number) {
+  const [, h, w] = x.shape;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const hp = 2 * th + 2;
+  const wp = 2 * tw + 2;
+  const xp = ops.pad(x, [[0, 0], [padding.top, hp - h - padding.top], [padding.left, wp - w - padding.left], [0, 0]]);
+  return { th, tw, hp, wp, xp };
 }
 
 /** The heap as one Float32Array and the float offset of a tensor's data in it. */
@@ -241,15 +250,11 @@ function transformOutput(
 export function winogradFilterGradient3x3(
   backend: BackendWasm, x: TensorInfo, dy: TensorInfo, padding: Padding, { maxChunkFloats = MAX_CHUNK_FLOATS }: WinogradOptions = {},
 ): TensorInfo {
-  const [n, h, w, cin] = x.shape;
+  const [n, , , cin] = x.shape;
   const [, oh, ow, cout] = dy.shape;
   const ops = new WasmOps(backend);
   try {
-    const th = Math.ceil(oh / 2);
-    const tw = Math.ceil(ow / 2);
-    const hp = 2 * th + 2;
-    const wp = 2 * tw + 2;
-    const xp = ops.pad(x, [[0, 0], [padding.top, hp - h - padding.top], [padding.left, wp - w - padding.left], [0, 0]]);
+    const { th, tw, hp, wp, xp } = tileGrid(ops, x, padding, oh, ow);
     const perImage = th * tw * (cin + cout) * 16;
     const chunk = Math.max(1, Math.min(n, Math.floor(maxChunkFloats / perImage)));
     // The products are M_k [Cin, Cout] when V_k is turned, else M_k^T [Cout, Cin]: (row, column) strides of (ci, co).

@@ -104,8 +104,8 @@ function stride1FilterGradient(
     // taken after the allocation, which may grow (and so replace) the heap.
     const from = backend.typedArrayFromHeap(xT) as Float32Array;
     const heap = new Float32Array(from.buffer);
-    const base = from.byteOffset >> 2;
-    let at = (backend.typedArrayFromHeap(stack) as Float32Array).byteOffset >> 2;
+    const base = from.byteOffset / 4;
+    let at = (backend.typedArrayFromHeap(stack) as Float32Array).byteOffset / 4;
     for (let k = first; k < first + offsets; k++) {
       const [i, j] = [Math.floor(k / kw), k % kw];
       for (let c = 0; c < cin; c++) {

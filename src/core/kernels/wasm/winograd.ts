@@ -111,7 +111,8 @@ function tileGrid(ops: WasmOps, x: TensorInfo, padding: Padding, oh: number, ow:
 /** The heap as one Float32Array and the float offset of a tensor's data in it. */
 function heapOf(backend: BackendWasm, t: TensorInfo): { heap: Float32Array; at: number } {
   const view = backend.typedArrayFromHeap(t) as Float32Array;
-  return { heap: new Float32Array(view.buffer), at: view.byteOffset >> 2 };
+  // Not >> 2: offsets past 2 GB (a 448-px training step gets there) would turn negative.
+  return { heap: new Float32Array(view.buffer), at: view.byteOffset / 4 };
 }
 
 /** U_k = (G g G^T)_k for every (ci, co): 16 matrices [Cin, Cout]. G = [[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]]. */

@@ -96,4 +96,5 @@ describe("Fovea's WebAssembly SIMD kernels (kernels.wat)", () => {
       }
     }
   });
+
 });

@@ -7,6 +7,7 @@ import { SHARED_DIR } from '../../../../scripts/lib/node-model';
 import { buildFromCaffe } from '../../model/googlenet';
 import { caffeLayers, parsePrototxt } from '../../model/prototxt';
 import { foveaWasmKernelsRegistered, registerFoveaWasmKernels, UnsupportedWasmConvolutionError } from './index';
+import { relativeError, seeded } from './test-values';
 
 interface ConvCase {
   layers: string[];
@@ -60,16 +61,8 @@ async function gradients(backend: string, c: ConvCase, x: Float32Array, w: Float
   });
 }
 
-/** The largest difference from the reference, as a fraction of the reference's largest entry. */
-function relativeError(reference: Float32Array, ours: Float32Array): number {
-  const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0) / scale;
-}
-
 const dyShapeOf = (c: ConvCase) =>
   tf.tidy(() => tf.conv2d(tf.zeros(c.xShape) as tf.Tensor4D, tf.zeros(c.filterShape) as tf.Tensor4D, c.strides, c.pad).shape);
-
-const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 
 describe("Fovea's wasm convolution gradients (Conv2DBackpropFilter, Conv2DBackpropInput)", () => {
   let cases: ConvCase[];

@@ -5,17 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MIN_FRESH_WINOGRAD_TILES, MIN_FRESH_WINOGRAD_WORK, MIN_WINOGRAD_TILES } from './conv2d';
 import { registerFoveaWasmKernels } from './index';
 import { type Padding, winogradConv3x3, winogradFilterGradient3x3, type WinogradOptions } from './winograd';
+import { relativeError, seeded } from './test-values';
 
 type Shape4 = [number, number, number, number];
-
-const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-
-/** The largest difference from the reference, as a fraction of the reference's largest entry. */
-function relativeError(reference: Float32Array, ours: Float32Array): number {
-  expect(ours.length).toBe(reference.length);
-  const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0) / scale;
-}
 
 const explicit = (p: Padding): [number, number][] => [[0, 0], [p.top, p.bottom], [p.left, p.right], [0, 0]];
 

@@ -5,15 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerFoveaWasmKernels } from '../index';
 import { winogradConv3x3 } from '../winograd';
 import { simdKernels } from './simd';
+import { relativeError, seeded } from '../test-values';
 
 // In a file of its own: a fresh wasm heap, whose allocations can be pushed past 2 GB (the other tests leave holes).
-const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
-
-function relativeError(reference: Float32Array, ours: Float32Array): number {
-  expect(ours.length).toBe(reference.length);
-  const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0) / scale;
-}
 
 describe("Fovea's wasm kernels high in the heap", () => {
   beforeAll(async () => {

@@ -7,9 +7,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerFoveaWasmKernels } from '../index';
 import { type Padding, winogradConv3x3, winogradFilterGradient3x3 } from '../winograd';
 import { setSimdKernelsEnabled, simdKernels } from './simd';
+import { relativeError, seeded } from '../test-values';
 
 type Shape4 = [number, number, number, number];
-const seeded = (shape: number[], seed: number) => tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 
 /** `run` on wasm, with the SIMD kernels on or off; its result's values. */
 async function withSimd(on: boolean, run: () => tf.Tensor): Promise<Float32Array> {
@@ -20,12 +20,6 @@ async function withSimd(on: boolean, run: () => tf.Tensor): Promise<Float32Array
   } finally {
     setSimdKernelsEnabled(true);
   }
-}
-
-function relativeError(reference: Float32Array, ours: Float32Array): number {
-  expect(ours.length).toBe(reference.length);
-  const scale = reference.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  return reference.reduce((m, v, k) => Math.max(m, Math.abs(v - ours[k])), 0) / scale;
 }
 
 describe("Fovea's WebAssembly SIMD kernels (kernels.wat)", () => {

@@ -12,7 +12,7 @@ import { WasmOps } from './ops';
 import { winogradConv3x3 } from './winograd';
 
 /**
- * Input gradient of a stride-1 NHWC convolution as a forward convolution on XNNPACK: dx is dy correlated
+ * Input gradient of a stride-1 NHWC convolution as a forward convolution (XNNPACK or Winograd): dx is dy correlated
  * with the filter turned half a turn and its channels swapped (W'[i, j, co, ci] = W[kh-1-i, kw-1-j, ci, co]),
  * dy padded by kh-1-top above, kh-1-bottom below (likewise across). tfjs-backend-wasm's own kernel is a plain
  * loop: 1.3 s of a 2.2 s scenario-4 step at 96 px, batch 8, here. Other strides (conv1's 7x7/2, whose input

@@ -63,7 +63,10 @@ export class WasmOps {
     return this.run(PadV2, { x }, { paddings, constantValue: 0 });
   }
 
-  /** Stride-1, dilation-1 NHWC convolution with explicit [top, bottom] and [left, right] zero padding (XNNPACK). */
+  /**
+   * Stride-1, dilation-1 NHWC convolution with explicit [top, bottom] and [left, right] zero padding: the registered
+   * wasm Conv2D, so Fovea's (conv2d.ts: Winograd for large 3x3 ones, XNNPACK for the rest) once registered.
+   */
   conv2d(x: TensorInfo, filter: TensorInfo, padding: { top: number; bottom: number; left: number; right: number }): TensorInfo {
     const pad = [[0, 0], [padding.top, padding.bottom], [padding.left, padding.right], [0, 0]];
     return this.run(Conv2D, { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] });

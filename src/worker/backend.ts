@@ -104,7 +104,7 @@ function cpuMeaning(info: BackendInfo): string {
   const threads = info.wasm ? ` It runs on ${info.wasm.threads === 1 ? 'one thread' : `${info.wasm.threads} threads`} here.` : '';
   return 'Fovea runs on the CPU with WebAssembly: slower than a GPU, but every scenario trains. Scenarios 1 and 3 ' +
     '(a new classifier on a frozen backbone, its features computed once and cached) are quick; 2 and 4, which train ' +
-    `convolution layers, take much longer (about 3 images a second at 224 px on one core, 4 on two).${threads}`;
+    `convolution layers, take much longer (about 4 images a second at 224 px on one core, 7 on two).${threads}`;
 }
 
 type NavigatorWithGpu = Navigator & { gpu?: { requestAdapter(): Promise<AdapterWithInfo | null> } };
